@@ -1,0 +1,219 @@
+// Package bus carries appended batches from the event log to consumers
+// through Watermill: on PostgreSQL (watermill-sql, the default) or on NATS
+// JetStream (watermill-nats) fed by a transactional outbox.
+//
+// Every consumer gets each batch at least once; the bus records the batch
+// in consumer_batches in the same transaction as the consumer's writes, so
+// each batch takes effect exactly once.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/components/forwarder"
+	wmetrics "github.com/ThreeDotsLabs/watermill/components/metrics"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/govpulse/govpulse/postgres"
+)
+
+// Kinds of bus.
+const (
+	KindPostgres = "postgres"
+	KindNATS     = "nats"
+)
+
+// Topics.
+const (
+	// TopicBatches carries one message per appended batch.
+	TopicBatches = "govpulse_batches"
+	// topicOutbox is the Postgres topic the forwarder drains into NATS.
+	topicOutbox = "govpulse_outbox"
+	// topicPoison names the poison queue in message metadata; the queue
+	// itself is the poison_messages table.
+	topicPoison = "govpulse_poison"
+)
+
+// Config configures a Bus. Zero values take the documented defaults.
+type Config struct {
+	// Kind is KindPostgres (default) or KindNATS.
+	Kind string
+	// NATSURL is the NATS server for KindNATS.
+	NATSURL string
+	// PollInterval is how often the Postgres subscriber looks for new
+	// batches when idle. Default 100ms.
+	PollInterval time.Duration
+	// MaxRetries is how often a failing batch is retried, with exponential
+	// backoff from RetryInterval, before it goes to the poison queue.
+	// Default 5.
+	MaxRetries int
+	// RetryInterval is the first retry's delay. Default 200ms.
+	RetryInterval time.Duration
+	// AckWait is how long NATS waits for an ack before redelivering.
+	// Default 60s.
+	AckWait time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Kind == "" {
+		c.Kind = KindPostgres
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = 5
+	}
+	if c.RetryInterval == 0 {
+		c.RetryInterval = 200 * time.Millisecond
+	}
+	if c.AckWait == 0 {
+		c.AckWait = 60 * time.Second
+	}
+}
+
+// Bus wires the outbox, the router and the consumers.
+type Bus struct {
+	cfg     Config
+	pool    *pgxpool.Pool
+	store   *postgres.EventStore
+	log     *slog.Logger
+	wlog    watermill.LoggerAdapter
+	metrics wmetrics.PrometheusMetricsBuilder
+
+	router    *message.Router
+	nc        *nats.Conn
+	consumers map[string]*consumerHandler
+	Poison    *PoisonQueue
+	closers   []func() error
+}
+
+// New builds a bus on pool. It does not start it; add consumers, then Run.
+func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, reg prometheus.Registerer) (*Bus, error) {
+	cfg.setDefaults()
+	if cfg.Kind != KindPostgres && cfg.Kind != KindNATS {
+		return nil, fmt.Errorf("bus: kind %q: must be %q or %q", cfg.Kind, KindPostgres, KindNATS)
+	}
+	b := &Bus{
+		cfg:       cfg,
+		pool:      pool,
+		store:     &postgres.EventStore{Pool: pool},
+		log:       log,
+		wlog:      watermill.NewSlogLogger(log.With("component", "bus")),
+		metrics:   wmetrics.NewPrometheusMetricsBuilder(reg, "govpulse", "bus"),
+		consumers: make(map[string]*consumerHandler),
+	}
+	var err error
+	b.router, err = message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, b.wlog)
+	if err != nil {
+		return nil, fmt.Errorf("bus: router: %w", err)
+	}
+	b.metrics.AddPrometheusRouterMetrics(b.router)
+	b.Poison = &PoisonQueue{pool: pool, bus: b}
+	if err := registerPoisonGauge(reg, pool); err != nil {
+		return nil, err
+	}
+	poison, err := middleware.PoisonQueue(b.Poison, topicPoison)
+	if err != nil {
+		return nil, err
+	}
+	b.router.AddMiddleware(
+		middleware.CorrelationID,
+		poison,
+		middleware.Retry{
+			MaxRetries:      cfg.MaxRetries,
+			InitialInterval: cfg.RetryInterval,
+			MaxInterval:     10 * time.Second,
+			Multiplier:      2,
+			Logger:          b.wlog,
+		}.Middleware,
+		middleware.Recoverer,
+	)
+	// Make sure the outbox table exists before ingest stages into it
+	// inside its transactions (where watermill may not create tables).
+	if err := initTopic(ctx, pool, b.outboxTopic(), b.wlog); err != nil {
+		return nil, err
+	}
+	if cfg.Kind == KindNATS {
+		if err := b.setUpNATS(); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// outboxTopic is the Postgres topic ingest writes batches to.
+func (b *Bus) outboxTopic() string {
+	if b.cfg.Kind == KindNATS {
+		return topicOutbox
+	}
+	return TopicBatches
+}
+
+// Kind reports which bus this is.
+func (b *Bus) Kind() string { return b.cfg.Kind }
+
+// setUpNATS connects to NATS and adds the forwarder that moves outbox rows
+// into JetStream.
+func (b *Bus) setUpNATS() error {
+	nc, err := nats.Connect(b.cfg.NATSURL, nats.Name("govpulse"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("bus: connect to NATS at %s: %w", b.cfg.NATSURL, err)
+	}
+	b.nc = nc
+	b.closers = append(b.closers, func() error { nc.Close(); return nil })
+	pub, err := b.natsPublisher()
+	if err != nil {
+		return err
+	}
+	sub, err := b.sqlSubscriber("forwarder")
+	if err != nil {
+		return err
+	}
+	_, err = forwarder.NewForwarder(sub, pub, b.wlog, forwarder.Config{
+		ForwarderTopic: topicOutbox,
+		Router:         b.router,
+	})
+	if err != nil {
+		return fmt.Errorf("bus: forwarder: %w", err)
+	}
+	return nil
+}
+
+// Run starts the router and blocks until ctx is done or it fails.
+func (b *Bus) Run(ctx context.Context) error {
+	return b.router.Run(ctx)
+}
+
+// Running is closed once the router runs.
+func (b *Bus) Running() chan struct{} { return b.router.Running() }
+
+// IsRunning reports whether the router is running.
+func (b *Bus) IsRunning() bool { return b.router.IsRunning() }
+
+// Connected reports whether the bus can deliver: for NATS, whether the
+// connection is up.
+func (b *Bus) Connected() error {
+	if b.nc != nil && !b.nc.IsConnected() {
+		return errors.New("NATS connection is " + b.nc.Status().String())
+	}
+	return nil
+}
+
+// Close stops consumers, waiting for in-flight batches, and disconnects.
+func (b *Bus) Close() error {
+	err := b.router.Close()
+	for _, c := range b.closers {
+		err = errors.Join(err, c())
+	}
+	return err
+}

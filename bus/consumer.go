@@ -1,0 +1,95 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/govpulse/govpulse/events"
+)
+
+// Consumer is a read model or any other reader of the event stream.
+//
+// Apply is called once per appended batch with the batch's events in log
+// order, inside tx. Whatever Apply writes through tx commits together with
+// the record that the batch was applied, so a redelivered or replayed batch
+// is skipped and a failed one leaves nothing behind. Apply must not commit
+// or roll back tx. An error is retried with backoff, then the batch goes to
+// the poison queue.
+//
+// Name must be stable: it identifies the consumer group and the applied
+// batches, so renaming a consumer makes it consume the whole log again.
+type Consumer interface {
+	Name() string
+	Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error
+}
+
+var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// consumerHandler applies batches to one consumer exactly once.
+type consumerHandler struct {
+	bus      *Bus
+	consumer Consumer
+}
+
+// AddConsumer subscribes c to the batches topic as its own consumer group.
+// Call it before Run.
+func (b *Bus) AddConsumer(c Consumer) error {
+	name := c.Name()
+	if !consumerName.MatchString(name) {
+		return fmt.Errorf("bus: consumer name %q: use lower-case letters, digits and underscores", name)
+	}
+	if _, dup := b.consumers[name]; dup {
+		return fmt.Errorf("bus: consumer %q added twice", name)
+	}
+	sub, err := b.subscriber(name)
+	if err != nil {
+		return err
+	}
+	h := &consumerHandler{bus: b, consumer: c}
+	b.consumers[name] = h
+	b.router.AddConsumerHandler(name, TopicBatches, sub, h.handle)
+	return nil
+}
+
+func (h *consumerHandler) handle(msg *message.Message) error {
+	var batch events.Batch
+	if err := json.Unmarshal(msg.Payload, &batch); err != nil || batch.First <= 0 || batch.Last < batch.First {
+		return fmt.Errorf("message %s is not a batch reference: %q", msg.UUID, msg.Payload)
+	}
+	_, err := h.apply(msg.Context(), batch)
+	return err
+}
+
+// apply applies batch unless it was applied before; it reports whether it
+// did.
+func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
+	applied := false
+	err := pgx.BeginFunc(ctx, h.bus.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq)
+			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, h.consumer.Name(), batch.First, batch.Last)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // applied before: a redelivery
+		}
+		evs, err := h.bus.store.ReadBatch(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
+		if err := h.consumer.Apply(ctx, tx, evs); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("consumer %s: batch %d-%d: %w", h.consumer.Name(), batch.First, batch.Last, err)
+	}
+	return applied, nil
+}

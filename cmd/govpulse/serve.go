@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/sources"
+)
+
+// Main is a running govpulse service: Open starts it, Close stops it.
+type Main struct {
+	Config config.Config
+	Logger *slog.Logger
+	// Getenv resolves token_env entries of the sources file.
+	Getenv func(string) string
+
+	pool     *pgxpool.Pool
+	bus      *bus.Bus
+	server   *http.Server
+	listener net.Listener
+	busDone  chan error
+	cancel   context.CancelFunc
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{Config: config.Default(), Logger: slog.Default()}
+}
+
+// Addr is the address the API listens on, once Open has returned.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// URL is the API's base URL.
+func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// Open validates the configuration, migrates the database and starts the
+// bus, the consumers and the HTTP API. It returns once they are serving.
+func (m *Main) Open(ctx context.Context) error {
+	cfg := m.Config
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.SourcesFile == "" {
+		return errors.New("--sources-file (GOVPULSE_SOURCES_FILE): required; see examples/sources.yaml")
+	}
+	cat, err := catalog.Load(cfg.CatalogFile)
+	if err != nil {
+		return err
+	}
+	srcs, err := sources.Load(cfg.SourcesFile, m.Getenv, cat)
+	if err != nil {
+		return err
+	}
+	if created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	} else if created {
+		m.Logger.Info("created database", "url", redactURL(cfg.DatabaseURL))
+	}
+	m.pool, err = postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if n, err := postgres.Migrate(ctx, m.pool); err != nil {
+		return err
+	} else if n > 0 {
+		m.Logger.Info("applied migrations", "count", n)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL}, m.pool, m.Logger, reg)
+	if err != nil {
+		return err
+	}
+	if err := m.bus.AddConsumer(projections.IngestTally{}); err != nil {
+		return err
+	}
+	busCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	m.busDone = make(chan error, 1)
+	go func() { m.busDone <- m.bus.Run(busCtx) }()
+	select {
+	case <-m.bus.Running():
+	case err := <-m.busDone:
+		return fmt.Errorf("start bus: %w", err)
+	case <-time.After(30 * time.Second):
+		return errors.New("start bus: not running after 30s")
+	}
+
+	api := &httpapi.Server{
+		Pool:       m.pool,
+		Store:      &postgres.EventStore{Pool: m.pool, Outbox: m.bus},
+		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew},
+		Catalog:    cat,
+		Sources:    srcs,
+		Bus:        m.bus,
+		AdminToken: cfg.AdminToken,
+		Limits: httpapi.Limits{
+			MaxBodyBytes:   cfg.MaxBodyBytes,
+			MaxBatchEvents: cfg.MaxBatchEvents,
+			RatePerSource:  cfg.RatePerSource,
+			RateBurst:      cfg.RateBurst,
+		},
+		Logger:   m.Logger,
+		Registry: reg,
+	}
+	handler, err := api.Handler()
+	if err != nil {
+		return err
+	}
+	m.listener, err = net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("--http-addr (GOVPULSE_HTTP_ADDR) %s: %w", cfg.HTTPAddr, err)
+	}
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	m.Logger.Info("govpulse serving", "addr", m.Addr(), "bus", cfg.Bus, "sources", len(srcs.Sources()))
+	return nil
+}
+
+// Close finishes in-flight requests, stops the consumers cleanly and
+// closes the database pool.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.server != nil {
+		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.bus != nil {
+		errs = append(errs, m.bus.Close())
+		m.cancel()
+		<-m.busDone
+	}
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	return errors.Join(errs...)
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	m := NewMain()
+	m.Getenv = getenv
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := m.Config.Register(fs, getenv); err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(m.Config, stderr)
+	if err != nil {
+		return err
+	}
+	m.Logger = logger
+	if err := m.Open(ctx); err != nil {
+		if m.pool != nil {
+			m.Close()
+		}
+		return err
+	}
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return m.Close()
+}
+
+func newLogger(cfg config.Config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.ToLower(cfg.LogFormat) == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i > 0 {
+		if j := strings.Index(s, "://"); j > 0 && j < i {
+			if k := strings.Index(s[j+3:i], ":"); k >= 0 {
+				return s[:j+3+k] + ":xxxxx" + s[i:]
+			}
+		}
+	}
+	return s
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := cfg.Register(fs, getenv, "database-url"); err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	n, err := postgres.Migrate(ctx, pool)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied %d migration(s); the schema is current\n", n)
+	return nil
+}

@@ -1,0 +1,211 @@
+// Package config holds govpulse's settings: defaults in code, every field
+// settable by a flag and a GOVPULSE_* environment variable, validated once
+// at start-up with messages that name the setting.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of govpulse serve (other subcommands use a subset).
+type Config struct {
+	DatabaseURL     string
+	HTTPAddr        string
+	SourcesFile     string
+	AdminToken      string
+	Bus             string
+	NATSURL         string
+	CatalogFile     string
+	MaxBodyBytes    int64
+	MaxBatchEvents  int
+	RatePerSource   float64
+	RateBurst       int
+	MaxClockSkew    time.Duration
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	LogFormat       string
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/govpulse?sslmode=disable",
+		HTTPAddr:        "127.0.0.1:8080",
+		Bus:             "postgres",
+		NATSURL:         "nats://127.0.0.1:4222",
+		MaxBodyBytes:    10 << 20,
+		MaxBatchEvents:  5000,
+		RatePerSource:   100,
+		RateBurst:       200,
+		MaxClockSkew:    5 * time.Minute,
+		ShutdownTimeout: 30 * time.Second,
+		LogLevel:        "info",
+		LogFormat:       "text",
+	}
+}
+
+// setting is one flag and its environment variable.
+type setting struct {
+	flag, env, help string
+	ptr             any
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"database-url", "GOVPULSE_DATABASE_URL", "PostgreSQL connection URL", &c.DatabaseURL},
+		{"http-addr", "GOVPULSE_HTTP_ADDR", "address the HTTP API listens on (host:port)", &c.HTTPAddr},
+		{"sources-file", "GOVPULSE_SOURCES_FILE", "YAML file of sending systems and their tokens", &c.SourcesFile},
+		{"admin-token", "GOVPULSE_ADMIN_TOKEN", "token for admin endpoints (empty disables them)", &c.AdminToken},
+		{"bus", "GOVPULSE_BUS", "message bus: postgres or nats", &c.Bus},
+		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL (for --bus=nats)", &c.NATSURL},
+		{"catalog-file", "GOVPULSE_CATALOG_FILE", "reference catalogue file replacing the shipped one", &c.CatalogFile},
+		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
+		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
+		{"rate-per-source", "GOVPULSE_RATE_PER_SOURCE", "ingest requests per second allowed per source", &c.RatePerSource},
+		{"rate-burst", "GOVPULSE_RATE_BURST", "ingest requests a source may send at once above its rate", &c.RateBurst},
+		{"max-clock-skew", "GOVPULSE_MAX_CLOCK_SKEW", "how far in the future an event time may be", &c.MaxClockSkew},
+		{"shutdown-timeout", "GOVPULSE_SHUTDOWN_TIMEOUT", "how long shutdown waits for in-flight work", &c.ShutdownTimeout},
+		{"log-level", "GOVPULSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
+		{"log-format", "GOVPULSE_LOG_FORMAT", "text or json", &c.LogFormat},
+	}
+}
+
+// Register adds a flag for every setting named in names (all when names is
+// empty) to fs. Each flag's default is the environment variable's value
+// when set (getenv), else the current value of c.
+func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string, names ...string) error {
+	for _, s := range c.settings() {
+		if len(names) > 0 && !contains(names, s.flag) {
+			continue
+		}
+		help := s.help + " (env " + s.env + ")"
+		env := getenv(s.env)
+		switch p := s.ptr.(type) {
+		case *string:
+			if env != "" {
+				*p = env
+			}
+			fs.StringVar(p, s.flag, *p, help)
+		case *int:
+			if env != "" {
+				v, err := strconv.Atoi(env)
+				if err != nil {
+					return fmt.Errorf("%s=%q: not a whole number", s.env, env)
+				}
+				*p = v
+			}
+			fs.IntVar(p, s.flag, *p, help)
+		case *int64:
+			if env != "" {
+				v, err := strconv.ParseInt(env, 10, 64)
+				if err != nil {
+					return fmt.Errorf("%s=%q: not a whole number", s.env, env)
+				}
+				*p = v
+			}
+			fs.Int64Var(p, s.flag, *p, help)
+		case *float64:
+			if env != "" {
+				v, err := strconv.ParseFloat(env, 64)
+				if err != nil {
+					return fmt.Errorf("%s=%q: not a number", s.env, env)
+				}
+				*p = v
+			}
+			fs.Float64Var(p, s.flag, *p, help)
+		case *time.Duration:
+			if env != "" {
+				v, err := time.ParseDuration(env)
+				if err != nil {
+					return fmt.Errorf("%s=%q: not a duration such as 30s or 5m", s.env, env)
+				}
+				*p = v
+			}
+			fs.DurationVar(p, s.flag, *p, help)
+		}
+	}
+	return nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks every setting and reports all problems, each naming its
+// flag and environment variable.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(flagName, format string, args ...any) {
+		for _, s := range c.settings() {
+			if s.flag == flagName {
+				errs = append(errs, fmt.Errorf("--%s (%s): %s", s.flag, s.env, fmt.Sprintf(format, args...)))
+			}
+		}
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("database-url", "must be a postgres:// URL, got %q", redact(c.DatabaseURL))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("http-addr", "must be host:port (e.g. 127.0.0.1:8080 or :8080), got %q", c.HTTPAddr)
+	}
+	switch c.Bus {
+	case "postgres":
+	case "nats":
+		if u, err := url.Parse(c.NATSURL); err != nil || u.Scheme != "nats" && u.Scheme != "tls" {
+			bad("nats-url", "must be a nats:// URL, got %q", c.NATSURL)
+		}
+	default:
+		bad("bus", "must be postgres or nats, got %q", c.Bus)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		bad("admin-token", "must be at least 16 characters")
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
+		bad("max-body-bytes", "must be between 1024 and 1073741824, got %d", c.MaxBodyBytes)
+	}
+	if c.MaxBatchEvents < 1 || c.MaxBatchEvents > 100000 {
+		bad("max-batch-events", "must be between 1 and 100000, got %d", c.MaxBatchEvents)
+	}
+	if c.RatePerSource <= 0 {
+		bad("rate-per-source", "must be above 0, got %v", c.RatePerSource)
+	}
+	if c.RateBurst < 1 {
+		bad("rate-burst", "must be at least 1, got %d", c.RateBurst)
+	}
+	if c.MaxClockSkew < 0 || c.MaxClockSkew > 24*time.Hour {
+		bad("max-clock-skew", "must be between 0 and 24h, got %v", c.MaxClockSkew)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown-timeout", "must be above 0, got %v", c.ShutdownTimeout)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log-format", "must be text or json, got %q", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+// redact hides a password in a database URL.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,140 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+	"unicode/utf8"
+)
+
+// ContentTypeError reports a request whose Content-Type the ingest API does
+// not accept. Got is the received header as sent.
+type ContentTypeError struct {
+	Got string
+}
+
+// Error names the received type and the accepted ones.
+func (e *ContentTypeError) Error() string {
+	got := e.Got
+	if got == "" {
+		got = "(none)"
+	}
+	return fmt.Sprintf("unsupported content type %q; send %s (one event) or %s (a JSON array of events); %s is accepted too",
+		got, ContentTypeSingle, ContentTypeBatch, ContentTypeJSON)
+}
+
+// SyntaxError reports a request body that is not the JSON the content type
+// promises: malformed JSON, a batch that is not an array, a single event
+// that is not an object, an empty body or an empty batch ("[]"). Line and
+// Column (both from 1, Column counted in characters) and Offset (bytes from
+// 0) point at the offending place.
+type SyntaxError struct {
+	Line   int
+	Column int
+	Offset int
+	Msg    string
+}
+
+// Error names the position and what is wrong there.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("request body line %d, column %d: %s", e.Line, e.Column, e.Msg)
+}
+
+// DecodeRequest splits an ingest request body into envelopes. contentType is
+// the request's Content-Type header; parameters such as charset are ignored.
+// It fails only for the request as a whole (*ContentTypeError,
+// *SyntaxError); problems with single events, including attributes of the
+// wrong JSON type, are left for Validator.Validate so each keeps its index.
+func DecodeRequest(body []byte, contentType string) ([]Envelope, error) {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, &ContentTypeError{Got: contentType}
+	}
+	start := firstNonSpace(body)
+	if start == len(body) {
+		return nil, syntaxErrorAt(body, 0, "request body is empty; send one event or a JSON array of events")
+	}
+	var batch bool
+	switch mediaType {
+	case ContentTypeSingle:
+		if body[start] != '{' {
+			return nil, syntaxErrorAt(body, start, fmt.Sprintf("expected one event as a JSON object for %s (send batches as %s)", ContentTypeSingle, ContentTypeBatch))
+		}
+	case ContentTypeBatch:
+		if body[start] != '[' {
+			return nil, syntaxErrorAt(body, start, fmt.Sprintf("expected a JSON array of events for %s", ContentTypeBatch))
+		}
+		batch = true
+	case ContentTypeJSON:
+		batch = body[start] == '['
+	default:
+		return nil, &ContentTypeError{Got: contentType}
+	}
+	if !batch {
+		var raw json.RawMessage
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return nil, jsonError(body, err)
+		}
+		return []Envelope{decodeEnvelope(raw)}, nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return nil, jsonError(body, err)
+	}
+	if len(raws) == 0 {
+		return nil, syntaxErrorAt(body, start, "batch is empty; send at least one event")
+	}
+	envs := make([]Envelope, len(raws))
+	for i, raw := range raws {
+		envs[i] = decodeEnvelope(raw)
+	}
+	return envs, nil
+}
+
+// jsonError turns an encoding/json error into a *SyntaxError with a line
+// and column a programmer can find in the body.
+func jsonError(body []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// Offset counts the bytes read, including the offending one;
+		// at end of input it points just past the last byte.
+		pos := int(se.Offset) - 1
+		if strings.HasPrefix(se.Error(), "unexpected end") {
+			pos = int(se.Offset)
+		}
+		return syntaxErrorAt(body, pos, se.Error())
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return syntaxErrorAt(body, int(te.Offset)-1, fmt.Sprintf("unexpected JSON %s", te.Value))
+	}
+	return syntaxErrorAt(body, 0, err.Error())
+}
+
+// syntaxErrorAt builds a *SyntaxError for byte offset pos of body.
+func syntaxErrorAt(body []byte, pos int, msg string) *SyntaxError {
+	pos = max(0, min(pos, len(body)))
+	line := 1 + bytes.Count(body[:pos], []byte{'\n'})
+	lineStart := bytes.LastIndexByte(body[:pos], '\n') + 1
+	return &SyntaxError{
+		Line:   line,
+		Column: utf8.RuneCount(body[lineStart:pos]) + 1,
+		Offset: pos,
+		Msg:    msg,
+	}
+}
+
+// firstNonSpace is the offset of the first non-whitespace byte, or len(b).
+func firstNonSpace(b []byte) int {
+	for i, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return i
+		}
+	}
+	return len(b)
+}

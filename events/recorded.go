@@ -1,0 +1,31 @@
+package events
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Recorded is an event as the log holds it: its envelope as sent, plus the
+// position (Seq) and time (RecordedAt) the log gave it.
+type Recorded struct {
+	Seq        int64           `json:"seq"`
+	Source     string          `json:"source"`
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Department string          `json:"department"`
+	OccurredAt time.Time       `json:"time"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	Envelope   json.RawMessage `json:"event"`
+}
+
+// Batch names the events one append added to the log: the contiguous
+// sequence numbers First through Last, all from Source. It is what travels
+// on the bus; consumers read the events themselves from the log.
+type Batch struct {
+	First  int64  `json:"first_seq"`
+	Last   int64  `json:"last_seq"`
+	Source string `json:"source"`
+}
+
+// Count is the number of events in the batch.
+func (b Batch) Count() int { return int(b.Last - b.First + 1) }

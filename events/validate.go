@@ -1,0 +1,187 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultMaxClockSkew is how far in the future a timestamp may lie when
+// Validator.MaxClockSkew is zero: senders' clocks drift.
+const DefaultMaxClockSkew = 5 * time.Minute
+
+// maxAttrLen limits the id and source attributes, in characters.
+const maxAttrLen = 200
+
+// Validator checks decoded envelopes and their data against the CloudEvents
+// rules, the event types' contracts and the reference catalogue. A nil
+// Catalog is treated as an empty one, so every code is rejected rather than
+// every code accepted. A Validator is safe for concurrent use if its Catalog
+// is not modified.
+type Validator struct {
+	// Catalog holds the known codes (departments, districts, items, ...).
+	Catalog *Catalog
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// MaxClockSkew is how far in the future a timestamp may be; zero
+	// means DefaultMaxClockSkew.
+	MaxClockSkew time.Duration
+}
+
+// latest is the latest timestamp the validator accepts right now.
+func (v *Validator) latest() time.Time {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	skew := v.MaxClockSkew
+	if skew == 0 {
+		skew = DefaultMaxClockSkew
+	}
+	return now.Add(skew)
+}
+
+// Validate checks envelope index i of a request and returns its typed
+// payload, or nil and every problem found (not just the first). When the
+// time attribute is valid it sets e.Time.
+func (v *Validator) Validate(i int, e *Envelope) (Event, []Problem) {
+	latest := v.latest()
+	var fps []fieldProblem
+	bad := func(field string) bool {
+		for _, p := range fps {
+			if p.field == field {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(field, reason string) { fps = append(fps, fieldProblem{field, reason}) }
+	fps = append(fps, e.decodeProblems...)
+	if bad("") { // not an object: nothing else to check
+		return nil, toProblems(i, e.ID, fps)
+	}
+
+	switch {
+	case bad("specversion"):
+	case e.SpecVersion == "":
+		add("specversion", `is required; must be "1.0"`)
+	case e.SpecVersion != SpecVersion:
+		add("specversion", fmt.Sprintf(`must be "1.0", got %q`, e.SpecVersion))
+	}
+	if !bad("id") {
+		if reason := checkText(e.ID, maxAttrLen); reason != "" {
+			add("id", reason)
+		}
+	}
+	if !bad("source") {
+		if reason := checkSource(e.Source); reason != "" {
+			add("source", reason)
+		}
+	}
+	decode, known := lookupType(e.Type)
+	switch {
+	case bad("type"):
+	case e.Type == "":
+		add("type", "is required; known types are "+strings.Join(KnownTypes(), ", "))
+	case !known:
+		add("type", fmt.Sprintf("unknown type %q; known types are %s", e.Type, strings.Join(KnownTypes(), ", ")))
+	}
+	switch {
+	case bad("time"):
+	case e.TimeRaw == "" && e.Time.IsZero():
+		add("time", "is required: when the fact happened, RFC 3339 with offset, e.g. "+timeExample)
+	case e.TimeRaw == "": // built in code rather than decoded
+		if _, reason := parseTimestamp(e.Time.Format(time.RFC3339Nano), latest); reason != "" {
+			add("time", reason)
+		}
+	default:
+		t, reason := parseTimestamp(e.TimeRaw, latest)
+		if reason != "" {
+			add("time", reason)
+		} else {
+			e.Time = t
+		}
+	}
+	if e.DataContentType != "" && !bad("datacontenttype") {
+		if mt, _, err := mime.ParseMediaType(e.DataContentType); err != nil || mt != ContentTypeJSON {
+			add("datacontenttype", fmt.Sprintf("must be %s or omitted, got %q", ContentTypeJSON, e.DataContentType))
+		}
+	}
+	if e.DataSchema != "" && !bad("dataschema") {
+		if _, err := url.Parse(e.DataSchema); err != nil {
+			add("dataschema", fmt.Sprintf("%q is not a URI", e.DataSchema))
+		}
+	}
+
+	var ev Event
+	var fields map[string]json.RawMessage
+	switch {
+	case len(e.Data) == 0:
+		add("data", "is required: a JSON object with the event's fields")
+	case jsonKind(e.Data) != "object" || json.Unmarshal(e.Data, &fields) != nil:
+		add("data", "must be a JSON object, got "+jsonKind(e.Data))
+	case known:
+		r := &fieldReader{eventType: e.Type, fields: fields, catalog: v.Catalog, latest: latest}
+		ev = decode(r)
+		r.finish()
+		fps = append(fps, r.problems...)
+	}
+	if len(fps) > 0 {
+		return nil, toProblems(i, e.ID, fps)
+	}
+	return ev, nil
+}
+
+// ValidateAll validates every envelope of a request. events[i] is the
+// payload of envs[i], or nil when it has problems. An event repeating the
+// (source, id) of an earlier one in the same request gets a problem on
+// "id". It sets envs[i].Time like Validate.
+func (v *Validator) ValidateAll(envs []Envelope) ([]Event, []Problem) {
+	type key struct{ source, id string }
+	first := make(map[key]int, len(envs))
+	events := make([]Event, len(envs))
+	var problems []Problem
+	for i := range envs {
+		e := &envs[i]
+		ev, ps := v.Validate(i, e)
+		if e.ID != "" && e.Source != "" {
+			k := key{e.Source, e.ID}
+			if j, dup := first[k]; dup {
+				ev = nil
+				ps = append(ps, Problem{Index: i, ID: e.ID, Field: "id",
+					Reason: fmt.Sprintf("repeats event %d of this request (same source and id); each event in a request needs its own id", j)})
+			} else {
+				first[k] = i
+			}
+		}
+		events[i] = ev
+		problems = append(problems, ps...)
+	}
+	return events, problems
+}
+
+// checkSource returns why s is not an acceptable source attribute, or "".
+func checkSource(s string) string {
+	if reason := checkText(s, maxAttrLen); reason != "" {
+		return reason
+	}
+	if strings.ContainsAny(s, " \t") {
+		return fmt.Sprintf("%q contains spaces; must be a URI-reference such as /qd-xzsp/approval-system", s)
+	}
+	if _, err := url.Parse(s); err != nil {
+		return fmt.Sprintf("%q is not a URI-reference; use e.g. /qd-xzsp/approval-system", s)
+	}
+	return ""
+}
+
+// toProblems attaches the event's index and id to its field problems.
+func toProblems(i int, id string, fps []fieldProblem) []Problem {
+	ps := make([]Problem, len(fps))
+	for k, p := range fps {
+		ps[k] = Problem{Index: i, ID: id, Field: p.field, Reason: p.reason}
+	}
+	return ps
+}

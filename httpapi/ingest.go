@@ -1,0 +1,176 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/sources"
+)
+
+// ingestResponse is the answer to a stored request.
+type ingestResponse struct {
+	Accepted   int                `json:"accepted"`
+	Duplicates int                `json:"duplicates"`
+	Events     []postgres.Outcome `json:"events"`
+}
+
+// handleIngest is POST /v1/events: authenticate, limit, decode, validate,
+// authorise, then append all or nothing.
+func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	src, err := s.ingest(w, r)
+	name := "unknown"
+	if src != nil {
+		name = src.Name
+	}
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			n := len(e.Problems)
+			if n == 0 {
+				n = 1
+			}
+			s.metrics.rejected.WithLabelValues(name, e.Code).Add(float64(n))
+		}
+		s.writeError(w, r, err)
+	}
+}
+
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source, error) {
+	tok := bearer(r)
+	if tok == "" {
+		return nil, errorf(EUnauthorized, "missing token: send Authorization: Bearer <your source's token>")
+	}
+	src, ok := s.Sources.Authenticate(tok)
+	if !ok {
+		return nil, errorf(EUnauthorized, "unknown token")
+	}
+	if res := s.limiter(src.Name).Reserve(); res.Delay() > 0 {
+		delay := res.Delay()
+		res.Cancel()
+		e := errorf(ERateLimited, fmt.Sprintf("source %s is over its rate of %.0f requests/s; retry after the Retry-After header", src.Name, s.Limits.RatePerSource))
+		e.RetryAfter = delay
+		return src, e
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != events.ContentTypeSingle && mt != events.ContentTypeBatch && mt != "application/json") {
+		return src, errorf(EMediaType, fmt.Sprintf("Content-Type %q is not accepted; send %s (one event) or %s (an array of events)",
+			r.Header.Get("Content-Type"), events.ContentTypeSingle, events.ContentTypeBatch))
+	}
+	if r.ContentLength > s.Limits.MaxBodyBytes {
+		return src, tooLarge(s.Limits.MaxBodyBytes)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.Limits.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return src, tooLarge(s.Limits.MaxBodyBytes)
+		}
+		return src, errorf(EMalformed, "could not read the request body: "+err.Error())
+	}
+	envs, err := events.DecodeRequest(body, mt)
+	if err != nil {
+		return src, decodeError(err)
+	}
+	if len(envs) > s.Limits.MaxBatchEvents {
+		return src, errorf(ETooLarge, fmt.Sprintf("the batch has %d events; at most %d are allowed per request: split it", len(envs), s.Limits.MaxBatchEvents))
+	}
+	s.metrics.batchSize.Observe(float64(len(envs)))
+	evs, problems := s.Validator.ValidateAll(envs)
+	if len(problems) > 0 {
+		e := errorf(EInvalid, fmt.Sprintf("%d problem(s) in %d event(s); nothing was stored", len(problems), countEvents(problems)))
+		e.Problems = problems
+		return src, e
+	}
+	if forbidden := authorise(src, envs, evs); len(forbidden) > 0 {
+		e := errorf(EForbidden, fmt.Sprintf("token of source %s may not send %d of these events; nothing was stored", src.Name, countEvents(forbidden)))
+		e.Problems = forbidden
+		return src, e
+	}
+	news := make([]postgres.NewEvent, len(envs))
+	for i := range envs {
+		news[i] = postgres.NewEvent{Envelope: envs[i], Department: evs[i].Department()}
+	}
+	res, err := s.Store.Append(r.Context(), src.Name, news)
+	if err != nil {
+		if postgres.IsUnavailable(err) || errors.Is(r.Context().Err(), nil) && isTimeout(err) {
+			s.Logger.Warn("ingest: database unavailable", "source", src.Name, "err", err)
+			e := errorf(EUnavailable, "the event store is unavailable; nothing was stored, retry later")
+			e.RetryAfter = 5 * time.Second
+			return src, e
+		}
+		return src, err
+	}
+	s.metrics.appendSeconds.Observe(res.Took.Seconds())
+	for i, o := range res.Events {
+		s.metrics.events.WithLabelValues(src.Name, envs[i].Type, o.Status).Inc()
+	}
+	writeJSON(w, http.StatusOK, ingestResponse{Accepted: res.Accepted, Duplicates: res.Duplicates, Events: res.Events})
+	return src, nil
+}
+
+func isTimeout(err error) bool {
+	return strings.Contains(err.Error(), "timeout")
+}
+
+func tooLarge(limit int64) *Error {
+	return errorf(ETooLarge, fmt.Sprintf("the request body is larger than %d bytes; split the batch", limit))
+}
+
+// decodeError turns a decoding failure into a 400 or 415 with its place.
+func decodeError(err error) *Error {
+	var se *events.SyntaxError
+	if errors.As(err, &se) {
+		e := errorf(EMalformed, "malformed JSON: "+se.Error())
+		e.Line, e.Column, e.Offset = se.Line, se.Column, se.Offset
+		return e
+	}
+	var ce *events.ContentTypeError
+	if errors.As(err, &ce) {
+		return errorf(EMediaType, ce.Error())
+	}
+	return errorf(EMalformed, err.Error())
+}
+
+// authorise lists every event the source may not send: another source's
+// name, a type it may not send, or a department it may not speak for.
+func authorise(src *sources.Source, envs []events.Envelope, evs []events.Event) []events.Problem {
+	var ps []events.Problem
+	for i, env := range envs {
+		if env.Source != src.Name {
+			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "source",
+				Reason: fmt.Sprintf("this token belongs to source %q; events must carry \"source\": %q", src.Name, src.Name)})
+		}
+		if !src.MaySend(env.Type) {
+			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "type",
+				Reason: fmt.Sprintf("source %s may not send %s events", src.Name, env.Type)})
+		}
+		if d := evs[i].Department(); !src.MaySpeakFor(d) {
+			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "data." + departmentField(env.Type),
+				Reason: fmt.Sprintf("source %s may not send events for department %q; it may for: %s", src.Name, d, strings.Join(src.Departments, ", "))})
+		}
+	}
+	return ps
+}
+
+// departmentField names the data field that says whom an event speaks for.
+func departmentField(typ string) string {
+	if typ == events.TypeLawsuitAppearance {
+		return "agency"
+	}
+	return "department"
+}
+
+func countEvents(ps []events.Problem) int {
+	seen := map[int]bool{}
+	for _, p := range ps {
+		seen[p.Index] = true
+	}
+	return len(seen)
+}

@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/projections"
+)
+
+// handleReadEvents is GET /v1/events?after=SEQ&limit=N (admin).
+func (s *Server) handleReadEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, err := intParam(q.Get("after"), 0, 0, 1<<62)
+	if err != nil {
+		s.writeError(w, r, errorf(EMalformed, "after: "+err.Error()))
+		return
+	}
+	limit, err := intParam(q.Get("limit"), 1000, 1, 10000)
+	if err != nil {
+		s.writeError(w, r, errorf(EMalformed, "limit: "+err.Error()))
+		return
+	}
+	recs, err := s.Store.Read(r.Context(), after, int(limit))
+	if err != nil {
+		s.writeError(w, r, s.storageError(err))
+		return
+	}
+	if recs == nil {
+		recs = []events.Recorded{}
+	}
+	next := after
+	if len(recs) > 0 {
+		next = recs[len(recs)-1].Seq
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": recs, "next_after": next, "count": len(recs)})
+}
+
+// handleTally is GET /v1/ingest/tally: the admin sees every source, a
+// source's token its own rows.
+func (s *Server) handleTally(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := projections.TallyFilter{From: q.Get("from"), To: q.Get("to"), Source: q.Get("source"), Type: q.Get("type")}
+	for name, v := range map[string]string{"from": f.From, "to": f.To} {
+		if v != "" {
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				s.writeError(w, r, errorf(EMalformed, fmt.Sprintf("%s: %q is not a date YYYY-MM-DD", name, v)))
+				return
+			}
+		}
+	}
+	if !s.isAdmin(r) {
+		src, ok := s.Sources.Authenticate(bearer(r))
+		if !ok {
+			s.writeError(w, r, errorf(EUnauthorized, "send the admin token or a source token"))
+			return
+		}
+		if f.Source != "" && f.Source != src.Name {
+			s.writeError(w, r, errorf(EForbidden, "a source token may only read its own tally"))
+			return
+		}
+		f.Source = src.Name
+	}
+	rows, err := projections.ReadTally(r.Context(), s.Pool, f)
+	if err != nil {
+		s.writeError(w, r, s.storageError(err))
+		return
+	}
+	if rows == nil {
+		rows = []projections.TallyRow{}
+	}
+	var total int64
+	for _, x := range rows {
+		total += x.Events
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "total": total})
+}
+
+func (s *Server) handlePoisonList(w http.ResponseWriter, r *http.Request) {
+	all := r.URL.Query().Get("all") == "true"
+	ms, err := s.Bus.Poison.List(r.Context(), all, 1000)
+	if err != nil {
+		s.writeError(w, r, s.storageError(err))
+		return
+	}
+	if ms == nil {
+		ms = []bus.PoisonMessage{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": ms, "count": len(ms)})
+}
+
+func (s *Server) handlePoisonReplay(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.writeError(w, r, errorf(EMalformed, "poison message id must be a number"))
+		return
+	}
+	m, err := s.Bus.Poison.Replay(r.Context(), id)
+	switch {
+	case errors.Is(err, bus.ErrPoisonNotFound):
+		s.writeError(w, r, errorf(ENotFound, fmt.Sprintf("no poison message %d", id)))
+	case err != nil && m.ID != 0:
+		writeJSON(w, http.StatusConflict, map[string]any{"replayed": false, "error": err.Error(), "message": m})
+	case err != nil:
+		s.writeError(w, r, s.storageError(err))
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"replayed": true, "message": m})
+	}
+}
+
+// storageError maps a database failure to 503 when the database is away.
+func (s *Server) storageError(err error) error {
+	if isUnavailable(err) {
+		e := errorf(EUnavailable, "the database is unavailable; retry later")
+		e.RetryAfter = 5 * time.Second
+		return e
+	}
+	return err
+}
+
+func intParam(v string, def, min, max int64) (int64, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", v)
+	}
+	if n < min || n > max {
+		return 0, fmt.Errorf("%d is out of range %d..%d", n, min, max)
+	}
+	return n, nil
+}

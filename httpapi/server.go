@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/sources"
+)
+
+// Limits bound what one request and one source may send.
+type Limits struct {
+	MaxBodyBytes   int64
+	MaxBatchEvents int
+	// RatePerSource is requests per second per source; RateBurst how many
+	// may come at once.
+	RatePerSource float64
+	RateBurst     int
+}
+
+// Server serves the API. Fill the fields, then call Handler.
+type Server struct {
+	Pool       *pgxpool.Pool
+	Store      *postgres.EventStore
+	Validator  *events.Validator
+	Catalog    *events.Catalog
+	Sources    *sources.Registry
+	Bus        *bus.Bus
+	AdminToken string
+	Limits     Limits
+	Logger     *slog.Logger
+	Registry   *prometheus.Registry
+
+	metrics  *metrics
+	limiters sync.Map // source name → *rate.Limiter
+}
+
+// Handler builds the routes and registers the API's metrics.
+func (s *Server) Handler() (http.Handler, error) {
+	m, err := newMetrics(s.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/events", s.handleIngest)
+	mux.HandleFunc("GET /v1/events", s.admin(s.handleReadEvents))
+	mux.HandleFunc("GET /v1/catalog", s.handleCatalog)
+	mux.HandleFunc("GET /v1/ingest/tally", s.handleTally)
+	mux.HandleFunc("GET /v1/admin/poison", s.admin(s.handlePoisonList))
+	mux.HandleFunc("POST /v1/admin/poison/{id}/replay", s.admin(s.handlePoisonReplay))
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry, Timeout: 10 * time.Second}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errorf(ENotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
+	})
+	return s.instrument(mux), nil
+}
+
+// bearer returns the request's bearer token.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// isAdmin reports whether the request carries the admin token.
+func (s *Server) isAdmin(r *http.Request) bool {
+	tok := bearer(r)
+	return s.AdminToken != "" && tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.AdminToken)) == 1
+}
+
+// admin guards an endpoint with the admin token.
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case s.AdminToken == "":
+			s.writeError(w, r, errorf(EForbidden, "admin endpoints are disabled: set GOVPULSE_ADMIN_TOKEN"))
+		case bearer(r) == "":
+			s.writeError(w, r, errorf(EUnauthorized, "this endpoint needs the admin token: Authorization: Bearer <token>"))
+		case !s.isAdmin(r):
+			s.writeError(w, r, errorf(EUnauthorized, "the token is not the admin token"))
+		default:
+			h(w, r)
+		}
+	}
+}
+
+// limiter returns the source's rate limiter.
+func (s *Server) limiter(source string) *rate.Limiter {
+	if l, ok := s.limiters.Load(source); ok {
+		return l.(*rate.Limiter)
+	}
+	l, _ := s.limiters.LoadOrStore(source, rate.NewLimiter(rate.Limit(s.Limits.RatePerSource), s.Limits.RateBurst))
+	return l.(*rate.Limiter)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady checks the database, the schema and the bus.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	fail := func(name, why string) { checks[name] = why; ok = false }
+	if err := s.Pool.Ping(ctx); err != nil {
+		fail("database", "unreachable: "+err.Error())
+	} else {
+		checks["database"] = "ok"
+		if n, err := postgres.Pending(ctx, s.Pool); err != nil {
+			fail("migrations", err.Error())
+		} else if n > 0 {
+			fail("migrations", "pending: run govpulse migrate")
+		} else {
+			checks["migrations"] = "ok"
+		}
+	}
+	if s.Bus == nil {
+		fail("bus", "not configured")
+	} else if err := s.Bus.Connected(); err != nil {
+		fail("bus", err.Error())
+	} else if !s.Bus.IsRunning() {
+		fail("bus", "router not running")
+	} else {
+		checks["bus"] = "ok (" + s.Bus.Kind() + ")"
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, status, map[string]any{"ready": ok, "checks": checks})
+}
+
+func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeJSON(w, http.StatusOK, s.Catalog)
+}

@@ -1,0 +1,195 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/govpulse/govpulse/events"
+)
+
+// appendLock serialises appends so that sequence numbers become visible in
+// order: a reader that has seen seq N will never later find a smaller one.
+const appendLock = 7_001_002
+
+// Outbox stages a batch for delivery inside the transaction that appends it,
+// so a batch is published if and only if its events are stored.
+type Outbox interface {
+	Stage(ctx context.Context, tx pgx.Tx, b events.Batch) error
+}
+
+// NewEvent is a validated event ready to be appended.
+type NewEvent struct {
+	Envelope   events.Envelope
+	Department string
+}
+
+// Outcome says what happened to one event of an append.
+type Outcome struct {
+	Index int    `json:"index"`
+	ID    string `json:"id"`
+	// Status is "accepted" or "duplicate".
+	Status string `json:"status"`
+	// Seq is the event's position in the log (the earlier one's for a
+	// duplicate).
+	Seq int64 `json:"seq"`
+}
+
+// Outcome statuses.
+const (
+	StatusAccepted  = "accepted"
+	StatusDuplicate = "duplicate"
+)
+
+// AppendResult reports an append: counts, each event's outcome, and the
+// batch staged on the bus (zero when every event was a duplicate).
+type AppendResult struct {
+	Accepted   int           `json:"accepted"`
+	Duplicates int           `json:"duplicates"`
+	Events     []Outcome     `json:"events"`
+	Batch      events.Batch  `json:"-"`
+	Took       time.Duration `json:"-"`
+}
+
+// EventStore is the append-only event log.
+type EventStore struct {
+	Pool   *pgxpool.Pool
+	Outbox Outbox
+}
+
+// Append stores the events of one source that are not yet stored, all or
+// nothing, and stages the new ones on the outbox in the same transaction.
+// Events whose (source, id) is already stored are reported as duplicates.
+func (s *EventStore) Append(ctx context.Context, source string, evs []NewEvent) (AppendResult, error) {
+	start := time.Now()
+	res := AppendResult{Events: make([]Outcome, len(evs))}
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		if e.Envelope.Source != source {
+			return res, fmt.Errorf("append: event %d has source %q, batch is for %q", i, e.Envelope.Source, source)
+		}
+		ids[i] = e.Envelope.ID
+	}
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, appendLock); err != nil {
+			return err
+		}
+		stored := make(map[string]int64)
+		rows, err := tx.Query(ctx, `SELECT id, seq FROM events WHERE source = $1 AND id = ANY($2)`, source, ids)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				return err
+			}
+			stored[id] = seq
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var head int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&head); err != nil {
+			return err
+		}
+		next := head + 1
+		copyRows := make([][]any, 0, len(evs))
+		for i, e := range evs {
+			env := e.Envelope
+			if seq, dup := stored[env.ID]; dup {
+				res.Events[i] = Outcome{Index: i, ID: env.ID, Status: StatusDuplicate, Seq: seq}
+				res.Duplicates++
+				continue
+			}
+			res.Events[i] = Outcome{Index: i, ID: env.ID, Status: StatusAccepted, Seq: next}
+			copyRows = append(copyRows, []any{next, env.Source, env.ID, env.Type, e.Department, env.Time, string(env.Raw)})
+			next++
+		}
+		res.Accepted = len(copyRows)
+		if res.Accepted == 0 {
+			return nil
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"},
+			[]string{"seq", "source", "id", "type", "department", "occurred_at", "envelope"},
+			pgx.CopyFromRows(copyRows)); err != nil {
+			return err
+		}
+		res.Batch = events.Batch{First: head + 1, Last: next - 1, Source: source}
+		if s.Outbox != nil {
+			if err := s.Outbox.Stage(ctx, tx, res.Batch); err != nil {
+				return fmt.Errorf("stage batch on outbox: %w", err)
+			}
+		}
+		return nil
+	})
+	res.Took = time.Since(start)
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append events: %w", err)
+	}
+	return res, nil
+}
+
+// Read returns up to limit events after seq, in log order.
+func (s *EventStore) Read(ctx context.Context, after int64, limit int) ([]events.Recorded, error) {
+	rows, err := s.Pool.Query(ctx, selectRecorded+` WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return scanRecorded(rows)
+}
+
+// ReadBatch returns the events of a batch, in log order.
+func (s *EventStore) ReadBatch(ctx context.Context, q Querier, b events.Batch) ([]events.Recorded, error) {
+	rows, err := q.Query(ctx, selectRecorded+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last)
+	if err != nil {
+		return nil, fmt.Errorf("read batch %d-%d: %w", b.First, b.Last, err)
+	}
+	recs, err := scanRecorded(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) != b.Count() {
+		return nil, fmt.Errorf("read batch %d-%d: found %d events, want %d", b.First, b.Last, len(recs), b.Count())
+	}
+	return recs, nil
+}
+
+// Head returns the sequence number of the newest event (0 when empty).
+func (s *EventStore) Head(ctx context.Context) (int64, error) {
+	var head int64
+	err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&head)
+	if err != nil {
+		return 0, fmt.Errorf("read log head: %w", err)
+	}
+	return head, nil
+}
+
+// Querier is what ReadBatch needs: a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+const selectRecorded = `SELECT seq, source, id, type, department, occurred_at, recorded_at, envelope::text FROM events`
+
+func scanRecorded(rows pgx.Rows) ([]events.Recorded, error) {
+	defer rows.Close()
+	var out []events.Recorded
+	for rows.Next() {
+		var r events.Recorded
+		var env string
+		if err := rows.Scan(&r.Seq, &r.Source, &r.ID, &r.Type, &r.Department, &r.OccurredAt, &r.RecordedAt, &env); err != nil {
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		r.Envelope = []byte(env)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return out, nil
+}
