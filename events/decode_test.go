@@ -153,7 +153,7 @@ func TestDecodeRequestAttributes(t *testing.T) {
 	}
 	e := envs[0]
 	got := []string{e.SpecVersion, e.ID, e.Source, e.Type, e.TimeRaw, e.DataContentType}
-	want := []string{"1.0", "qd-xzsp-2024-000123", "/qd-xzsp/approval-system", TypeCaseFinished, "2024-03-01T16:30:00+08:00", "application/json"}
+	want := []string{"1.0", "qd-xzsp-2024-000123", "qd-approval-bureau", TypeCaseFinished, "2024-03-01T16:30:00+08:00", "application/json"}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("attribute %d = %q, want %q", i, got[i], want[i])

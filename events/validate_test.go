@@ -137,7 +137,7 @@ func TestValidateNilCatalogRejectsCodes(t *testing.T) {
 func TestValidateAllDuplicates(t *testing.T) {
 	a := exampleEvent(t, "case_finished", nil)
 	b := exampleEvent(t, "case_finished", set("id", "other"))
-	c := exampleEvent(t, "case_finished", nil)                                  // same source and id as a
+	c := exampleEvent(t, "case_finished", nil)                                    // same source and id as a
 	d := exampleEvent(t, "case_finished", set("source", "/qd-xzsp/other-system")) // same id, other source
 	events, problems := testValidator(t).ValidateAll([]Envelope{a, b, c, d})
 	if len(problems) != 1 {
