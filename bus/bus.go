@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -95,6 +96,7 @@ type Bus struct {
 	consumers map[string]*consumerHandler
 	Poison    *PoisonQueue
 	closers   []func() error
+	started   atomic.Bool
 }
 
 // New builds a bus on pool. It does not start it; add consumers, then Run.
@@ -104,11 +106,13 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 		return nil, fmt.Errorf("bus: kind %q: must be %q or %q", cfg.Kind, KindPostgres, KindNATS)
 	}
 	b := &Bus{
-		cfg:       cfg,
-		pool:      pool,
-		store:     &postgres.EventStore{Pool: pool},
-		log:       log,
-		wlog:      watermill.NewSlogLogger(log.With("component", "bus")),
+		cfg:   cfg,
+		pool:  pool,
+		store: &postgres.EventStore{Pool: pool},
+		log:   log,
+		wlog: watermill.NewSlogLoggerWithLevelMapping(log.With("component", "bus"),
+			// Watermill narrates every start and stop at info; keep that for debug.
+			map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}),
 		metrics:   wmetrics.NewPrometheusMetricsBuilder(reg, "govpulse", "bus"),
 		consumers: make(map[string]*consumerHandler),
 	}
@@ -191,6 +195,7 @@ func (b *Bus) setUpNATS() error {
 
 // Run starts the router and blocks until ctx is done or it fails.
 func (b *Bus) Run(ctx context.Context) error {
+	b.started.Store(true)
 	return b.router.Run(ctx)
 }
 
@@ -211,7 +216,12 @@ func (b *Bus) Connected() error {
 
 // Close stops consumers, waiting for in-flight batches, and disconnects.
 func (b *Bus) Close() error {
-	err := b.router.Close()
+	var err error
+	if b.started.Load() {
+		// A router that never ran has no handlers to wait for; closing it
+		// would wait out its whole close timeout.
+		err = b.router.Close()
+	}
 	for _, c := range b.closers {
 		err = errors.Join(err, c())
 	}

@@ -44,12 +44,13 @@ func (b *Bus) jetStream(group string) wnats.JetStreamConfig {
 // natsSubscriber subscribes a durable consumer group on JetStream.
 func (b *Bus) natsSubscriber(group string) (message.Subscriber, error) {
 	sub, err := wnats.NewSubscriberWithNatsConn(b.nc, wnats.SubscriberSubscriptionConfig{
-		QueueGroupPrefix: group,
-		SubscribersCount: 1,
-		AckWaitTimeout:   b.cfg.AckWait,
-		CloseTimeout:     30 * time.Second,
-		Unmarshaler:      &wnats.NATSMarshaler{},
-		JetStream:        b.jetStream(group),
+		QueueGroupPrefix:  group,
+		SubscribersCount:  1,
+		AckWaitTimeout:    b.cfg.AckWait,
+		CloseTimeout:      30 * time.Second,
+		Unmarshaler:       &wnats.NATSMarshaler{},
+		SubjectCalculator: wnats.DefaultSubjectCalculator,
+		JetStream:         b.jetStream(group),
 	}, b.wlog)
 	if err != nil {
 		return nil, fmt.Errorf("bus: NATS subscriber %s: %w", group, err)
@@ -59,8 +60,9 @@ func (b *Bus) natsSubscriber(group string) (message.Subscriber, error) {
 
 func (b *Bus) natsPublisher() (message.Publisher, error) {
 	pub, err := wnats.NewPublisherWithNatsConn(b.nc, wnats.PublisherPublishConfig{
-		Marshaler: &wnats.NATSMarshaler{},
-		JetStream: b.jetStream(""),
+		Marshaler:         &wnats.NATSMarshaler{},
+		SubjectCalculator: wnats.DefaultSubjectCalculator,
+		JetStream:         b.jetStream(""),
 	}, b.wlog)
 	if err != nil {
 		return nil, fmt.Errorf("bus: NATS publisher: %w", err)

@@ -1,0 +1,343 @@
+package bus_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/natstest"
+	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/postgres"
+)
+
+// counter is a consumer that counts events per id in its own table, so a
+// double application shows as a count of 2.
+type counter struct {
+	name string
+	// failOn makes Apply fail (after writing) for batches holding this id
+	// while failing is set.
+	failOn  string
+	failing atomic.Bool
+	calls   atomic.Int64
+}
+
+func (c *counter) Name() string { return c.name }
+
+func (c *counter) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
+	c.calls.Add(1)
+	for _, e := range evs {
+		if _, err := tx.Exec(ctx, `INSERT INTO test_counts (consumer, id, n) VALUES ($1, $2, 1)
+			ON CONFLICT (consumer, id) DO UPDATE SET n = test_counts.n + 1`, c.name, e.ID); err != nil {
+			return err
+		}
+	}
+	for _, e := range evs {
+		if c.failing.Load() && e.ID == c.failOn {
+			return fmt.Errorf("refusing batch with %s", e.ID)
+		}
+	}
+	return nil
+}
+
+func setUp(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool := pgtest.NewPool(t)
+	if _, err := pool.Exec(context.Background(), `CREATE TABLE test_counts (consumer text, id text, n int, PRIMARY KEY (consumer, id))`); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// startBus builds and runs a bus with the consumers; it stops with the test.
+func startBus(t *testing.T, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consumer) *bus.Bus {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	b, err := bus.New(ctx, cfg, pool, quietLogger(), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if err := b.AddConsumer(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	select {
+	case <-b.Running():
+	case err := <-done:
+		t.Fatalf("bus stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("bus not running after 20s")
+	}
+	t.Cleanup(func() {
+		_ = b.Close()
+		cancel()
+		<-done
+	})
+	return b
+}
+
+// newBus builds a bus without running it: batches staged through it wait
+// in the outbox, as after a crash right after commit.
+func newBus(t *testing.T, pool *pgxpool.Pool, cfg bus.Config) *bus.Bus {
+	t.Helper()
+	b, err := bus.New(context.Background(), cfg, pool, quietLogger(), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func appendEvents(t *testing.T, store *postgres.EventStore, source string, ids ...string) postgres.AppendResult {
+	t.Helper()
+	evs := make([]postgres.NewEvent, len(ids))
+	for i, id := range ids {
+		raw := fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":%q,"type":"govpulse.case.finished.v1","time":"2024-03-01T16:30:00+08:00","data":{}}`, id, source)
+		evs[i] = postgres.NewEvent{
+			Envelope: events.Envelope{SpecVersion: "1.0", ID: id, Source: source, Type: events.TypeCaseFinished,
+				Time: time.Date(2024, 3, 1, 8, 30, 0, 0, time.UTC), Raw: json.RawMessage(raw)},
+			Department: "qd-xzsp",
+		}
+	}
+	res, err := store.Append(context.Background(), source, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// counts returns consumer's count per id.
+func counts(t *testing.T, pool *pgxpool.Pool, consumer string) map[string]int {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT id, n FROM test_counts WHERE consumer = $1`, consumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = n
+	}
+	return out
+}
+
+// waitCounts waits until consumer has seen want distinct ids, then checks
+// that each was applied exactly once.
+func waitCounts(t *testing.T, pool *pgxpool.Pool, consumer string, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var got map[string]int
+	for time.Now().Before(deadline) {
+		got = counts(t, pool, consumer)
+		if len(got) >= len(want) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, id := range want {
+		if got[id] != 1 {
+			t.Errorf("consumer %s applied %s %d times, want 1 (all: %v)", consumer, id, got[id], got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("consumer %s saw %d ids, want %d: %v", consumer, len(got), len(want), got)
+	}
+}
+
+func ids(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%03d", prefix, i)
+	}
+	return out
+}
+
+func busConfigs(t *testing.T) map[string]func() bus.Config {
+	return map[string]func() bus.Config{
+		"postgres": func() bus.Config { return bus.Config{Kind: bus.KindPostgres, PollInterval: 20 * time.Millisecond} },
+		"nats": func() bus.Config {
+			return bus.Config{Kind: bus.KindNATS, NATSURL: natstest.Server(t), PollInterval: 20 * time.Millisecond}
+		},
+	}
+}
+
+// TestDelivery: every appended batch reaches every consumer exactly once,
+// on both buses.
+func TestDelivery(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			a, b := &counter{name: "counter_a"}, &counter{name: "counter_b"}
+			bs := startBus(t, pool, cfg(), a, b)
+			store := &postgres.EventStore{Pool: pool, Outbox: bs}
+			all := ids("ev", 30)
+			for i := 0; i < 30; i += 10 {
+				appendEvents(t, store, "src", all[i:i+10]...)
+			}
+			waitCounts(t, pool, "counter_a", all)
+			waitCounts(t, pool, "counter_b", all)
+			if got := a.calls.Load(); got != 3 {
+				t.Errorf("consumer applied %d batches, want 3 (one message per batch)", got)
+			}
+		})
+	}
+}
+
+// TestOutboxAfterCrash: batches committed while nothing forwards or
+// consumes them (the process died right after commit) are delivered once
+// a new instance starts.
+func TestOutboxAfterCrash(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := cfg()
+			crashed := newBus(t, pool, c)
+			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
+			all := ids("ev", 20)
+			appendEvents(t, store, "src", all[:10]...)
+			appendEvents(t, store, "src", all[10:]...)
+			_ = crashed.Close()
+
+			startBus(t, pool, c, &counter{name: "counter_a"})
+			waitCounts(t, pool, "counter_a", all)
+		})
+	}
+}
+
+// TestRedelivery: a batch delivered twice (an ack lost, or republished) is
+// applied once.
+func TestRedelivery(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := &counter{name: "counter_a"}
+			bs := startBus(t, pool, cfg(), c)
+			store := &postgres.EventStore{Pool: pool, Outbox: bs}
+			all := ids("ev", 5)
+			res := appendEvents(t, store, "src", all...)
+			waitCounts(t, pool, "counter_a", all)
+			// Publish the same batch again, as a redelivery would.
+			err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
+				return bs.Stage(context.Background(), tx, res.Batch)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			more := ids("later", 1)
+			appendEvents(t, store, "src", more...)
+			waitCounts(t, pool, "counter_a", append(all, more...))
+			if got := c.calls.Load(); got != 2 {
+				t.Errorf("Apply called %d times, want 2 (the redelivered batch skipped before Apply)", got)
+			}
+		})
+	}
+}
+
+// TestPoisonQueueAndReplay: a batch that keeps failing goes to the poison
+// queue after its retries without blocking later batches, leaves nothing
+// half-applied, and applies exactly once when replayed.
+func TestPoisonQueueAndReplay(t *testing.T) {
+	pool := setUp(t)
+	c := &counter{name: "counter_a", failOn: "bad-000"}
+	c.failing.Store(true)
+	bs := startBus(t, pool, bus.Config{PollInterval: 20 * time.Millisecond, MaxRetries: 2, RetryInterval: 10 * time.Millisecond}, c)
+	store := &postgres.EventStore{Pool: pool, Outbox: bs}
+	bad := []string{"bad-000", "bad-001"}
+	appendEvents(t, store, "src", bad...)
+	good := ids("good", 3)
+	appendEvents(t, store, "src", good...)
+	waitCounts(t, pool, "counter_a", good)
+
+	var list []bus.PoisonMessage
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var err error
+		if list, err = bs.Poison.List(context.Background(), false, 10); err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(list) != 1 {
+		t.Fatalf("poison queue has %d messages, want 1", len(list))
+	}
+	pm := list[0]
+	if pm.Consumer != "counter_a" {
+		t.Errorf("poisoned consumer = %q, want counter_a", pm.Consumer)
+	}
+	if want := "refusing batch with bad-000"; !contains(pm.Reason, want) {
+		t.Errorf("reason = %q, want it to contain %q", pm.Reason, want)
+	}
+	var batch events.Batch
+	if err := json.Unmarshal(pm.Batch, &batch); err != nil || batch.Count() != 2 {
+		t.Errorf("poisoned batch = %s (%v), want the 2-event batch", pm.Batch, err)
+	}
+	// Nothing of the failed batch remains applied.
+	if got := counts(t, pool, "counter_a"); got["bad-000"] != 0 || got["bad-001"] != 0 {
+		t.Errorf("failed batch left writes behind: %v", got)
+	}
+
+	// Replay while still failing: refused, recorded, still listed.
+	if _, err := bs.Poison.Replay(context.Background(), pm.ID); err == nil {
+		t.Fatal("replay of a still-failing batch succeeded")
+	}
+	if l, _ := bs.Poison.List(context.Background(), false, 10); len(l) != 1 || l[0].ReplayError == nil {
+		t.Errorf("after a failed replay the message should stay listed with its error: %+v", l)
+	}
+
+	c.failing.Store(false)
+	m, err := bs.Poison.Replay(context.Background(), pm.ID)
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if m.ReplayedAt == nil {
+		t.Error("replayed message has no replayed_at")
+	}
+	waitCounts(t, pool, "counter_a", append(good, bad...))
+	if l, _ := bs.Poison.List(context.Background(), false, 10); len(l) != 0 {
+		t.Errorf("poison queue still lists %d open messages after replay", len(l))
+	}
+	// A second replay is harmless: the batch is recorded as applied.
+	if _, err := bs.Poison.Replay(context.Background(), pm.ID); err != nil {
+		t.Fatalf("second replay: %v", err)
+	}
+	waitCounts(t, pool, "counter_a", append(good, bad...))
+	if _, err := bs.Poison.Replay(context.Background(), 9999); !errors.Is(err, bus.ErrPoisonNotFound) {
+		t.Errorf("replay of unknown id: err = %v, want ErrPoisonNotFound", err)
+	}
+}
+
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
