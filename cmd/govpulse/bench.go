@@ -2,10 +2,206 @@ package main
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/govpulse/govpulse/benchmark"
+	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/postgres"
 )
 
+// benchOptions are the flags of govpulse bench.
+type benchOptions struct {
+	serverURL  string
+	events     int
+	batch      int
+	clients    int
+	runs       int
+	perEvent   int
+	publishers int
+}
+
+// runBench measures, in one run, the COPY ceiling, HTTP batch ingest end to
+// end, and watermill-sql with one event per message, each on a scratch
+// database, and prints medians and the ratios the project holds itself to.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("bench: not yet")
+	cfg := config.Default()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := cfg.Register(fs, getenv, "database-url"); err != nil {
+		return err
+	}
+	var o benchOptions
+	fs.IntVar(&o.events, "events", 100_000, "events per run for the COPY ceiling and HTTP ingest")
+	fs.IntVar(&o.batch, "batch", 1000, "events per HTTP request and per COPY transaction")
+	fs.IntVar(&o.clients, "clients", 4, "concurrent HTTP clients")
+	fs.IntVar(&o.runs, "runs", 5, "runs of each measurement; medians are reported")
+	fs.IntVar(&o.perEvent, "per-event-messages", 20_000, "messages per run for the one-event-per-message watermill-sql path")
+	fs.IntVar(&o.publishers, "publishers", 4, "concurrent publishers on the one-event-per-message path")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o.serverURL = cfg.DatabaseURL
+	if o.events < o.batch || o.runs < 1 || o.batch < 1 || o.clients < 1 || o.perEvent < 1 || o.publishers < 1 {
+		return fmt.Errorf("bench: --events must be ≥ --batch, and every count ≥ 1")
+	}
+	var copies, ingests, perEvents []benchmark.Result
+	for run := 1; run <= o.runs; run++ {
+		c, i, p, err := benchRun(ctx, o, run)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "run %d/%d: copy %.0f/s, http %.0f/s, per-event %.0f/s\n", run, o.runs, c.Rate(), i.Rate(), p.Rate())
+		copies, ingests, perEvents = append(copies, c), append(ingests, i), append(perEvents, p)
+	}
+	mc, mi, mp := benchmark.Median(copies), benchmark.Median(ingests), benchmark.Median(perEvents)
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "measurement\tmedian events/s (%d runs)\n", o.runs)
+	fmt.Fprintf(tw, "(1) COPY ceiling, %d-row transactions\t%.0f\n", o.batch, mc)
+	fmt.Fprintf(tw, "(2) HTTP ingest, %d-event batches, %d clients, to tally\t%.0f\n", o.batch, o.clients, mi)
+	fmt.Fprintf(tw, "(3) watermill-sql, one event per message\t%.0f\n", mp)
+	tw.Flush()
+	verdict := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "BELOW BAR"
+	}
+	fmt.Fprintf(stdout, "(2) ≥ 25000/s: %s; (2)/(1) = %.0f%% (bar 40%%): %s; (2)/(3) = %.1f× (bar 8×): %s\n",
+		verdict(mi >= 25000), 100*mi/mc, verdict(mi >= 0.4*mc), mi/mp, verdict(mi >= 8*mp))
+	return nil
+}
+
+// benchRun measures each path once, each on its own scratch database.
+func benchRun(ctx context.Context, o benchOptions, run int) (c, i, p benchmark.Result, err error) {
+	runID := fmt.Sprintf("r%d-%d", run, time.Now().UnixNano())
+	evs := benchmark.CaseEvents("bench", runID, o.events, time.Now())
+	if c, err = benchCopy(ctx, o, evs); err != nil {
+		return
+	}
+	if i, err = benchHTTP(ctx, o, evs); err != nil {
+		return
+	}
+	p, err = benchPerEvent(ctx, o, evs[:min(o.perEvent, len(evs))])
+	return
+}
+
+// benchCopy measures the COPY ceiling on a scratch database.
+func benchCopy(ctx context.Context, o benchOptions, evs []json.RawMessage) (r benchmark.Result, err error) {
+	err = withScratchDB(ctx, o.serverURL, func(url string) error {
+		pool, err := postgres.Open(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		if _, err := postgres.Migrate(ctx, pool); err != nil {
+			return err
+		}
+		r, err = benchmark.CopyCeiling(ctx, pool, evs, o.batch)
+		return err
+	})
+	return r, err
+}
+
+// benchHTTP starts a real govpulse (Postgres bus, tally consumer) on a
+// scratch database and measures HTTP batch ingest through to the tally.
+func benchHTTP(ctx context.Context, o benchOptions, evs []json.RawMessage) (r benchmark.Result, err error) {
+	err = withScratchDB(ctx, o.serverURL, func(url string) error {
+		dir, err := os.MkdirTemp("", "govpulse-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		token := randomToken()
+		sources := filepath.Join(dir, "sources.yaml")
+		if err := os.WriteFile(sources, []byte("sources:\n  - name: bench\n    token_env: BENCH_TOKEN\n    departments: [\"*\"]\n    event_types: [\"*\"]\n"), 0o600); err != nil {
+			return err
+		}
+		m := NewMain()
+		m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		m.Getenv = func(k string) string {
+			if k == "BENCH_TOKEN" {
+				return token
+			}
+			return ""
+		}
+		m.Config.DatabaseURL = url
+		m.Config.HTTPAddr = "127.0.0.1:0"
+		m.Config.SourcesFile = sources
+		m.Config.RatePerSource = 1e6
+		m.Config.RateBurst = 1e6
+		if err := m.Open(ctx); err != nil {
+			return err
+		}
+		defer m.Close()
+		r, err = benchmark.HTTPIngest(ctx, m.URL(), token, "bench", m.pool, evs, o.batch, o.clients)
+		return err
+	})
+	return r, err
+}
+
+// benchPerEvent measures watermill-sql with one event per message.
+func benchPerEvent(ctx context.Context, o benchOptions, evs []json.RawMessage) (r benchmark.Result, err error) {
+	err = withScratchDB(ctx, o.serverURL, func(url string) error {
+		pool, err := postgres.Open(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		r, err = benchmark.WatermillSQLPerEvent(ctx, pool, evs, o.publishers)
+		return err
+	})
+	return r, err
+}
+
+// withScratchDB runs f on a new database on the server of serverURL and
+// drops it afterwards.
+func withScratchDB(ctx context.Context, serverURL string, f func(url string) error) error {
+	name := "govpulse_bench_" + strings.ToLower(randomToken()[:12])
+	cfg, err := pgx.ParseConfig(serverURL)
+	if err != nil {
+		return err
+	}
+	admin, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("bench: connect to %s: %w", serverURL, err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return fmt.Errorf("bench: create scratch database: %w", err)
+	}
+	defer admin.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") //nolint:errcheck
+	return f(replaceDatabase(serverURL, name))
+}
+
+// replaceDatabase swaps the database name in a postgres URL.
+func replaceDatabase(url, name string) string {
+	base, query, _ := strings.Cut(url, "?")
+	scheme := strings.Index(base, "://") + 3
+	if i := strings.LastIndex(base, "/"); i >= scheme {
+		base = base[:i]
+	}
+	out := base + "/" + name
+	if query != "" {
+		out += "?" + query
+	}
+	return out
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
