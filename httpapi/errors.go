@@ -48,7 +48,7 @@ type Error struct {
 	Problems   []events.Problem `json:"problems,omitempty"`
 	Line       int              `json:"line,omitempty"`
 	Column     int              `json:"column,omitempty"`
-	Offset     int              `json:"offset,omitempty"`
+	Offset     *int             `json:"offset,omitempty"` // a pointer: byte 0 is a place too
 	RetryAfter time.Duration    `json:"-"`
 }
 

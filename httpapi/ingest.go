@@ -128,7 +128,8 @@ func decodeError(err error) *Error {
 	var se *events.SyntaxError
 	if errors.As(err, &se) {
 		e := errorf(EMalformed, "malformed JSON: "+se.Error())
-		e.Line, e.Column, e.Offset = se.Line, se.Column, se.Offset
+		offset := se.Offset
+		e.Line, e.Column, e.Offset = se.Line, se.Column, &offset
 		return e
 	}
 	var ce *events.ContentTypeError

@@ -447,6 +447,11 @@ func (s *testServer) waitTally(token string, want map[tallyKey]int64) {
 		if equalCounts(got, want) {
 			break
 		}
+		for k, n := range got {
+			if n > want[k] {
+				s.t.Fatalf("tally counts %s/%s %d times, want %d: counted twice?\n got %v\nwant %v", k.Source, k.Type, n, want[k], got, want)
+			}
+		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("tally after 10s:\n got %v\nwant %v", got, want)
 		}
