@@ -8,7 +8,7 @@ GO ?= go
 BIN := bin/govpulse
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run test test-deps vet bench compose-check clean
+.PHONY: build run demo test test-deps vet bench compose-check clean
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/govpulse
@@ -18,9 +18,28 @@ run: build
 	scripts/ensure-services.sh
 	set -a && . examples/demo.env && set +a && exec $(BIN) serve
 
-## test-deps: install and start what the tests need
+## demo: govpulse serve with examples/demo.env, loaded with a year of demo
+## events that reproduce the seed report's figures; Ctrl-C stops it.
+## DEMO_FLAGS passes flags to govpulse demo, e.g. DEMO_FLAGS="--scale 0.2".
+demo: build
+	scripts/ensure-services.sh
+	set -a && . examples/demo.env && set +a; \
+	$(BIN) serve & pid=$$!; \
+	trap 'kill -INT $$pid 2>/dev/null; wait $$pid' INT TERM; \
+	for _ in $$(seq 1 60); do \
+	  curl -fsS "http://$$GOVPULSE_HTTP_ADDR/readyz" >/dev/null 2>&1 && break; \
+	  kill -0 $$pid 2>/dev/null || { echo "govpulse serve exited; see its log above" >&2; exit 1; }; \
+	  sleep 1; \
+	done; \
+	$(BIN) demo --url "http://$$GOVPULSE_HTTP_ADDR" $(DEMO_FLAGS) || { kill -INT $$pid; wait $$pid; exit 1; }; \
+	echo; echo "govpulse is serving the demo data at http://$$GOVPULSE_HTTP_ADDR (try /v1/stats/cases?group_by=channel, /metrics); Ctrl-C stops it"; \
+	wait $$pid
+
+## test-deps: install and start what the tests need (PostgreSQL; promtool,
+## prometheus, amtool and alertmanager from Debian packages)
 test-deps:
 	scripts/ensure-services.sh
+	scripts/install-test-tools.sh
 
 ## test: vet and every test (needs PostgreSQL; see README)
 test: test-deps

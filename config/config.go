@@ -23,6 +23,9 @@ type Config struct {
 	Bus             string
 	NATSURL         string
 	CatalogFile     string
+	CalendarDir     string
+	TargetsFile     string
+	TargetsInterval time.Duration
 	MaxBodyBytes    int64
 	MaxBatchEvents  int
 	RatePerSource   float64
@@ -45,6 +48,7 @@ func Default() Config {
 		RatePerSource:   100,
 		RateBurst:       200,
 		MaxClockSkew:    5 * time.Minute,
+		TargetsInterval: time.Minute,
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
 		LogFormat:       "text",
@@ -66,6 +70,9 @@ func (c *Config) settings() []setting {
 		{"bus", "GOVPULSE_BUS", "message bus: postgres or nats", &c.Bus},
 		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL (for --bus=nats)", &c.NATSURL},
 		{"catalog-file", "GOVPULSE_CATALOG_FILE", "reference catalogue file replacing the shipped one", &c.CatalogFile},
+		{"calendar-dir", "GOVPULSE_CALENDAR_DIR", "directory of holiday files (holiday-cn format) adding or replacing years", &c.CalendarDir},
+		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
+		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
 		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
 		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
 		{"rate-per-source", "GOVPULSE_RATE_PER_SOURCE", "ingest requests per second allowed per source", &c.RatePerSource},
@@ -186,6 +193,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxClockSkew < 0 || c.MaxClockSkew > 24*time.Hour {
 		bad("max-clock-skew", "must be between 0 and 24h, got %v", c.MaxClockSkew)
+	}
+	if c.TargetsInterval < time.Second {
+		bad("targets-interval", "must be at least 1s, got %v", c.TargetsInterval)
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "must be above 0, got %v", c.ShutdownTimeout)

@@ -17,7 +17,9 @@ import (
 	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/sources"
+	"github.com/govpulse/govpulse/targets"
 )
 
 // Limits bound what one request and one source may send.
@@ -42,6 +44,12 @@ type Server struct {
 	Limits     Limits
 	Logger     *slog.Logger
 	Registry   *prometheus.Registry
+	// Targets evaluates the targets for GET /v1/targets.
+	Targets *targets.Evaluator
+	// ReadModels serve the stats API and can be rebuilt; Consumers names
+	// every bus consumer whose lag GET /v1/projections shows.
+	ReadModels []*projections.Projection
+	Consumers  []string
 
 	metrics  *metrics
 	limiters sync.Map // source name → *rate.Limiter
@@ -61,9 +69,22 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /v1/ingest/tally", s.handleTally)
 	mux.HandleFunc("GET /v1/admin/poison", s.admin(s.handlePoisonList))
 	mux.HandleFunc("POST /v1/admin/poison/{id}/replay", s.admin(s.handlePoisonReplay))
+	mux.HandleFunc("GET /v1/stats/cases", s.handleCaseStats)
+	mux.HandleFunc("GET /v1/stats/licenses", s.handleLicenseStats)
+	mux.HandleFunc("GET /v1/stats/lawsuits", s.handleLawsuitStats)
+	mux.HandleFunc("GET /v1/projections", s.handleProjections)
+	mux.HandleFunc("GET /v1/targets", s.handleTargets)
+	mux.HandleFunc("GET /v1/targets/history", s.handleTargetHistory)
+	mux.HandleFunc("GET /v1/targets/definitions", s.handleTargetDefinitions)
+	mux.HandleFunc("POST /v1/admin/rebuild/{name}", s.admin(s.handleRebuild))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry, Timeout: 10 * time.Second}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{
+		Registry: s.Registry, Timeout: 10 * time.Second,
+		// One collector failing (a read model being swapped, say) must not
+		// hide every other metric.
+		ErrorHandling: promhttp.ContinueOnError,
+	}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(ENotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})

@@ -41,8 +41,19 @@ func (t IngestTally) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 		}
 	}
 	counts := map[tallyKey]int64{}
+	type last struct {
+		at time.Time
+		n  int64
+	}
+	depts := map[string]last{}
 	for _, e := range evs {
 		counts[tallyKey{e.RecordedAt.In(loc).Format(time.DateOnly), e.Source, e.Type}]++
+		l := depts[e.Department]
+		if e.RecordedAt.After(l.at) {
+			l.at = e.RecordedAt
+		}
+		l.n++
+		depts[e.Department] = l
 	}
 	days := make([]string, 0, len(counts))
 	srcs := make([]string, 0, len(counts))
@@ -57,6 +68,20 @@ func (t IngestTally) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 		days, srcs, types, ns)
 	if err != nil {
 		return fmt.Errorf("ingest tally: %w", err)
+	}
+	names := make([]string, 0, len(depts))
+	ats := make([]time.Time, 0, len(depts))
+	dns := make([]int64, 0, len(depts))
+	for d, l := range depts {
+		names, ats, dns = append(names, d), append(ats, l.at), append(dns, l.n)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO ingest_department_last (department, last_recorded_at, events)
+		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[])
+		ON CONFLICT (department) DO UPDATE SET
+			last_recorded_at = greatest(ingest_department_last.last_recorded_at, excluded.last_recorded_at),
+			events = ingest_department_last.events + excluded.events`, names, ats, dns)
+	if err != nil {
+		return fmt.Errorf("ingest tally by department: %w", err)
 	}
 	return nil
 }

@@ -23,7 +23,10 @@ usage: govpulse <command> [flags]
 commands:
   serve     run the HTTP API, the bus and the consumers
   migrate   apply database migrations and exit
+  rebuild   replay the log into the read models and swap them in (rebuild [name|all])
+  rules     write the Prometheus alerting rules and Alertmanager routes (rules --out DIR)
   bench     measure ingest throughput against the ceilings (see README)
+  demo      send a year of demo events reproducing the seed report's figures
   version   print the version
 
 "govpulse <command> -h" lists a command's flags; every flag can also be set
@@ -52,8 +55,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, getenv, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "rebuild":
+		return runRebuild(ctx, rest, getenv, stdout, stderr)
+	case "rules":
+		return runRules(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "govpulse", version)
 		return nil

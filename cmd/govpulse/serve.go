@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
@@ -24,6 +25,7 @@ import (
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/sources"
+	"github.com/govpulse/govpulse/targets"
 )
 
 // Main is a running govpulse service: Open starts it, Close stops it.
@@ -38,6 +40,7 @@ type Main struct {
 	server   *http.Server
 	listener net.Listener
 	busDone  chan error
+	evalDone chan struct{}
 	cancel   context.CancelFunc
 }
 
@@ -95,10 +98,46 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.bus.AddConsumer(projections.IngestTally{}); err != nil {
 		return err
 	}
+	readModels, err := openReadModels(cfg.CalendarDir, m.Logger)
+	if err != nil {
+		return err
+	}
+	for _, p := range readModels {
+		if err := m.bus.AddConsumer(p); err != nil {
+			return err
+		}
+	}
+	otherConsumers := []string{projections.IngestTally{}.Name()}
+	if err := reg.Register(projections.NewLagCollector(m.pool, readModels, otherConsumers, 5*time.Second)); err != nil {
+		return err
+	}
+	ts, err := targets.Load(cfg.TargetsFile, cat)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(calendar.DefaultZone)
+	if err != nil {
+		return err
+	}
+	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger}
+	for _, c := range []prometheus.Collector{
+		evaluator,
+		&projections.DomainCollector{Pool: m.pool, Logger: m.Logger},
+		projections.IngestCollector{Pool: m.pool},
+	} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
 	busCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.busDone = make(chan error, 1)
 	go func() { m.busDone <- m.bus.Run(busCtx) }()
+	m.evalDone = make(chan struct{})
+	go func() {
+		defer close(m.evalDone)
+		evaluator.Run(busCtx, cfg.TargetsInterval)
+	}()
 	select {
 	case <-m.bus.Running():
 	case err := <-m.busDone:
@@ -121,8 +160,11 @@ func (m *Main) Open(ctx context.Context) error {
 			RatePerSource:  cfg.RatePerSource,
 			RateBurst:      cfg.RateBurst,
 		},
-		Logger:   m.Logger,
-		Registry: reg,
+		Logger:     m.Logger,
+		Registry:   reg,
+		ReadModels: readModels,
+		Targets:    evaluator,
+		Consumers:  otherConsumers,
 	}
 	handler, err := api.Handler()
 	if err != nil {
@@ -163,6 +205,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.bus.Close())
 		m.cancel()
 		<-m.busDone
+		<-m.evalDone
 	}
 	if m.pool != nil {
 		m.pool.Close()

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/govpulse/govpulse/calendar"
+	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
+)
+
+// openReadModels builds the read models on the working-day calendar: the
+// embedded holiday data plus the operator's year files in
+// GOVPULSE_CALENDAR_DIR. serve and rebuild must use the same calendar, or
+// a rebuild would differ from the live tables.
+func openReadModels(dir string, log *slog.Logger) ([]*projections.Projection, error) {
+	loc, err := time.LoadLocation(calendar.DefaultZone)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	cal, err := calendar.Load(loc, dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", calendar.DirEnvVar, err)
+	}
+	return projections.ReadModels(cal, log), nil
+}
+
+const rebuildUsage = `usage: govpulse rebuild [flags] [name|all]
+
+Replays the event log into fresh read-model tables and swaps them in for
+the live ones, while govpulse serve keeps running and readers keep reading.
+name is one of %s, or all (the default).
+
+flags:
+`
+
+func runRebuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	fs := flag.NewFlagSet("rebuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := cfg.Register(fs, getenv, "database-url", "calendar-dir", "log-level", "log-format"); err != nil {
+		return err
+	}
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	var names []string
+	for _, p := range projections.ReadModels(nil, nil) { // names only: no calendar needed
+		names = append(names, p.Name())
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, rebuildUsage, strings.Join(names, ", "))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return errors.New("rebuild: give one read model name, or all")
+	}
+	name := "all"
+	if fs.NArg() == 1 {
+		name = fs.Arg(0)
+	}
+	if name != "all" && !slices.Contains(names, name) {
+		return fmt.Errorf("rebuild: no read model %q; use one of %s, or all", name, strings.Join(names, ", "))
+	}
+	logger, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	models, err := openReadModels(cfg.CalendarDir, logger)
+	if err != nil {
+		return err
+	}
+
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if _, err := postgres.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	for _, p := range models {
+		if name != "all" && p.Name() != name {
+			continue
+		}
+		opts := projections.RebuildOptions{}
+		var bar *progressbar.ProgressBar
+		if !*quiet {
+			bar = progressbar.NewOptions64(-1,
+				progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription(p.Name()),
+				progressbar.OptionSetWidth(30),
+				progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(),
+				progressbar.OptionSetItsString("events"),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				// The swap and its log lines follow on lines of their own.
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
+			)
+			opts.Progress = func(done, total int64) {
+				bar.ChangeMax64(max(total, 1))
+				_ = bar.Set64(done)
+			}
+		}
+		rep, err := p.Rebuild(ctx, pool, opts)
+		if bar != nil && !bar.IsFinished() {
+			fmt.Fprintln(stderr)
+		}
+		if err != nil {
+			return err
+		}
+		rate := 0.0
+		if rep.Seconds > 0 {
+			rate = float64(rep.LogEvents) / rep.Seconds
+		}
+		fmt.Fprintf(stdout, "rebuilt %s: %d batches, %d events in the log (%d folded), %d rows, in %s (%.0f events/s); %d batches applied live meanwhile were caught up\n",
+			rep.Projection, rep.Batches, rep.LogEvents, rep.Events, rep.Rows, rep.Took.Round(time.Millisecond), rate, rep.CaughtUp)
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/projections"
+)
+
+// statsTimeout bounds one stats query.
+const statsTimeout = 30 * time.Second
+
+// statsEndpoint describes one stats endpoint's parameters: its dimensions
+// (each a filter and a group_by value) and how to check a filter value.
+type statsEndpoint struct {
+	dims  []string
+	check map[string]func(string) bool
+	// known lists the accepted values of each dimension for messages.
+	known map[string]string
+}
+
+func (s *Server) caseStatsEndpoint() statsEndpoint {
+	return statsEndpoint{
+		dims: projections.CaseDimensions(),
+		check: map[string]func(string) bool{
+			"department": s.Catalog.HasDepartment,
+			"district":   s.Catalog.HasDistrict,
+			"item":       s.Catalog.HasItem,
+			"channel":    oneOf("window", "self_service", "online", "mobile"),
+			"mode":       oneOf("instant", "standard", "commitment"),
+		},
+		known: map[string]string{
+			"department": "a department code from GET /v1/catalog",
+			"district":   "a district code from GET /v1/catalog",
+			"item":       "an item code from GET /v1/catalog",
+			"channel":    "window, self_service, online or mobile",
+			"mode":       "instant, standard or commitment",
+		},
+	}
+}
+
+func (s *Server) licenseStatsEndpoint() statsEndpoint {
+	return statsEndpoint{
+		dims: projections.LicenseDimensions(),
+		check: map[string]func(string) bool{
+			"license_type": s.Catalog.HasLicenseType,
+			"department":   s.Catalog.HasDepartment,
+			"district":     s.Catalog.HasDistrict,
+			"holder_type":  oneOf("enterprise", "individual_business", "institution", "individual"),
+		},
+		known: map[string]string{
+			"license_type": "a licence type code from GET /v1/catalog",
+			"department":   "a department code from GET /v1/catalog",
+			"district":     "a district code from GET /v1/catalog",
+			"holder_type":  "enterprise, individual_business, institution or individual",
+		},
+	}
+}
+
+func (s *Server) lawsuitStatsEndpoint() statsEndpoint {
+	return statsEndpoint{
+		dims: projections.LawsuitDimensions(),
+		check: map[string]func(string) bool{
+			"agency": s.Catalog.HasAgency,
+			"court":  s.Catalog.HasCourt,
+		},
+		known: map[string]string{
+			"agency": "an agency code from GET /v1/catalog",
+			"court":  "a court code from GET /v1/catalog",
+		},
+	}
+}
+
+func oneOf(values ...string) func(string) bool {
+	return func(v string) bool { return slices.Contains(values, v) }
+}
+
+// parseStatsQuery reads from, to, group_by and the dimension filters.
+// Filters and group_by take comma-separated lists and may repeat; an empty
+// value is no filter. Anything else is a 400 naming the parameter.
+func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (projections.StatsQuery, *Error) {
+	sq := projections.StatsQuery{Filters: map[string][]string{}}
+	groupable := append(slices.Clone(e.dims), projections.TimeGroups()...)
+	known := append([]string{"from", "to", "group_by"}, e.dims...)
+	for _, name := range sortedKeys(q) {
+		if !slices.Contains(known, name) {
+			return sq, errorf(EMalformed, fmt.Sprintf("unknown parameter %q; this endpoint takes %s", name, strings.Join(known, ", ")))
+		}
+	}
+	for _, name := range []string{"from", "to"} {
+		vs := q[name]
+		if len(vs) > 1 {
+			return sq, errorf(EMalformed, fmt.Sprintf("%s: give it once", name))
+		}
+		if len(vs) == 0 || vs[0] == "" {
+			continue
+		}
+		d, err := time.Parse(time.DateOnly, vs[0])
+		if err != nil {
+			return sq, errorf(EMalformed, fmt.Sprintf("%s: %q is not a date YYYY-MM-DD", name, vs[0]))
+		}
+		if name == "from" {
+			sq.From = d
+		} else {
+			sq.To = d
+		}
+	}
+	if !sq.From.IsZero() && !sq.To.IsZero() && sq.To.Before(sq.From) {
+		return sq, errorf(EMalformed, fmt.Sprintf("to (%s) is before from (%s); both dates are inclusive",
+			sq.To.Format(time.DateOnly), sq.From.Format(time.DateOnly)))
+	}
+	for _, g := range splitList(q["group_by"]) {
+		if !slices.Contains(groupable, g) {
+			return sq, errorf(EMalformed, fmt.Sprintf("group_by: cannot group by %q; use any of %s", g, strings.Join(groupable, ", ")))
+		}
+		if !slices.Contains(sq.GroupBy, g) {
+			sq.GroupBy = append(sq.GroupBy, g)
+		}
+	}
+	for _, d := range e.dims {
+		vs := splitList(q[d])
+		if len(vs) == 0 {
+			continue
+		}
+		for _, v := range vs {
+			if check := e.check[d]; check != nil && cat != nil && !check(v) {
+				return sq, errorf(EMalformed, fmt.Sprintf("%s: unknown code %q; use %s", d, v, e.known[d]))
+			}
+		}
+		sq.Filters[d] = vs
+	}
+	return sq, nil
+}
+
+// splitList splits comma-separated values, dropping empty ones.
+func splitList(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(q url.Values) []string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// statsAnswer is the body of every stats endpoint.
+type statsAnswer[G any] struct {
+	From    string   `json:"from,omitempty"`
+	To      string   `json:"to,omitempty"`
+	GroupBy []string `json:"group_by"`
+	Groups  []G      `json:"groups"`
+}
+
+// serveStats parses the query, runs read and writes the answer.
+func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e statsEndpoint,
+	read func(ctx context.Context, q projections.StatsQuery) ([]G, error)) {
+	sq, perr := e.parseStatsQuery(r.URL.Query(), s.Catalog)
+	if perr != nil {
+		s.writeError(w, r, perr)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), statsTimeout)
+	defer cancel()
+	groups, err := read(ctx, sq)
+	if err != nil {
+		s.writeError(w, r, s.storageError(err))
+		return
+	}
+	ans := statsAnswer[G]{GroupBy: sq.GroupBy, Groups: groups}
+	if ans.GroupBy == nil {
+		ans.GroupBy = []string{}
+	}
+	if ans.Groups == nil {
+		ans.Groups = []G{}
+	}
+	if !sq.From.IsZero() {
+		ans.From = sq.From.Format(time.DateOnly)
+	}
+	if !sq.To.IsZero() {
+		ans.To = sq.To.Format(time.DateOnly)
+	}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+// handleCaseStats is GET /v1/stats/cases.
+func (s *Server) handleCaseStats(w http.ResponseWriter, r *http.Request) {
+	serveStats(s, w, r, s.caseStatsEndpoint(), func(ctx context.Context, q projections.StatsQuery) ([]projections.CaseGroup, error) {
+		return projections.ReadCaseStats(ctx, s.Pool, q)
+	})
+}
+
+// handleLicenseStats is GET /v1/stats/licenses.
+func (s *Server) handleLicenseStats(w http.ResponseWriter, r *http.Request) {
+	serveStats(s, w, r, s.licenseStatsEndpoint(), func(ctx context.Context, q projections.StatsQuery) ([]projections.LicenseGroup, error) {
+		return projections.ReadLicenseStats(ctx, s.Pool, q)
+	})
+}
+
+// handleLawsuitStats is GET /v1/stats/lawsuits.
+func (s *Server) handleLawsuitStats(w http.ResponseWriter, r *http.Request) {
+	serveStats(s, w, r, s.lawsuitStatsEndpoint(), func(ctx context.Context, q projections.StatsQuery) ([]projections.LawsuitGroup, error) {
+		return projections.ReadLawsuitStats(ctx, s.Pool, q)
+	})
+}

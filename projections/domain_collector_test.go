@@ -1,0 +1,122 @@
+package projections
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/govpulse/govpulse/internal/pgtest"
+)
+
+// TestDomainCollector exports hand-written read model rows and checks the
+// sums, the cumulative histogram buckets and the labels.
+func TestDomainCollector(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	// Two days of qd-gaj window cases: 3 cases at 0,1,1 working days and
+	// 2 cases at 4 and 130 working days; one instant case of qd-rsj in 3 s.
+	if _, err := pool.Exec(ctx, `INSERT INTO case_stats VALUES
+		('2025-05-06', 'qd-gaj', 'shinan', 'window', 'standard', 'residence_permit', 3, 2, 1, 0, 1, 0, 0, 2, 30, 3, 2, 30, '{1,2,0,0,0,0,0,0,0,0,0,0}', 0, 0, '{0,0,0,0,0,0,0,0}'),
+		('2025-05-07', 'qd-gaj', 'shinan', 'window', 'standard', 'residence_permit', 2, 1, 0, 1, 0, 0, 1, 134, 20, 2, 134, 20, '{0,0,0,0,1,0,0,0,0,0,0,1}', 0, 0, '{0,0,0,0,0,0,0,0}'),
+		('2025-05-07', 'qd-rsj', 'licang', 'online', 'instant', 'employment_registration', 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '{1,0,0,0,0,0,0,0,0,0,0,0}', 1, 3000, '{0,1,0,0,0,0,0,0}')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO license_stats VALUES
+		('2025-05-06', 'business_license', 'qd-xzsp', 'shinan', 'enterprise', 4, 0, 3, 5, '{1,2,0,0,1,0,0,0,0,0,0,0}', 8, 4, 0, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO lawsuit_stats VALUES
+		('2025-05-10', 'qd-zrzy', 'qd-court-intermediate', 2, 2, 1, 1, 0),
+		('2025-06-10', 'qd-zrzy', 'qd-court-shinan', 1, 0, 0, 0, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	c := &DomainCollector{Pool: pool}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	want := `
+# HELP govpulse_cases_finished_total Administrative cases finished, by the day they finished (event time), summed over the read model.
+# TYPE govpulse_cases_finished_total counter
+govpulse_cases_finished_total{channel="online",department="qd-rsj",district="licang",mode="instant"} 1
+govpulse_cases_finished_total{channel="window",department="qd-gaj",district="shinan",mode="standard"} 5
+# HELP govpulse_cases_overdue_total Cases finished after more working days than promised.
+# TYPE govpulse_cases_overdue_total counter
+govpulse_cases_overdue_total{channel="online",department="qd-rsj",district="licang",mode="instant"} 0
+govpulse_cases_overdue_total{channel="window",department="qd-gaj",district="shinan",mode="standard"} 1
+# HELP govpulse_case_elapsed_workingdays Working days from acceptance to finish (holidays and make-up days counted as the State Council set them), of cases whose days are known.
+# TYPE govpulse_case_elapsed_workingdays histogram
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="0"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="1"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="2"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="3"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="5"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="10"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="20"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="35"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="60"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="85"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="120"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="+Inf"} 1
+govpulse_case_elapsed_workingdays_sum{channel="online",department="qd-rsj",mode="instant"} 0
+govpulse_case_elapsed_workingdays_count{channel="online",department="qd-rsj",mode="instant"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="0"} 1
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="1"} 3
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="2"} 3
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="3"} 3
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="5"} 4
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="10"} 4
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="20"} 4
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="35"} 4
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="60"} 4
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="85"} 4
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="120"} 4
+govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="+Inf"} 5
+govpulse_case_elapsed_workingdays_sum{channel="window",department="qd-gaj",mode="standard"} 136
+govpulse_case_elapsed_workingdays_count{channel="window",department="qd-gaj",mode="standard"} 5
+# HELP govpulse_case_instant_decision_seconds Seconds from acceptance to decision of instant-approval (秒批) cases.
+# TYPE govpulse_case_instant_decision_seconds histogram
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="1"} 0
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="5"} 1
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="10"} 1
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="30"} 1
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="60"} 1
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="300"} 1
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="3600"} 1
+govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="+Inf"} 1
+govpulse_case_instant_decision_seconds_sum{department="qd-rsj"} 3
+govpulse_case_instant_decision_seconds_count{department="qd-rsj"} 1
+# HELP govpulse_licenses_within_one_workingday_total Licences issued within 1 working day of the application.
+# TYPE govpulse_licenses_within_one_workingday_total counter
+govpulse_licenses_within_one_workingday_total{department="qd-xzsp",license_type="business_license"} 3
+# HELP govpulse_lawsuit_hearings_total Administrative lawsuit hearings held, by sued agency.
+# TYPE govpulse_lawsuit_hearings_total counter
+govpulse_lawsuit_hearings_total{agency="qd-zrzy"} 3
+# HELP govpulse_lawsuit_head_appearances_total Hearings at which the agency's head or a deputy head appeared in court.
+# TYPE govpulse_lawsuit_head_appearances_total counter
+govpulse_lawsuit_head_appearances_total{agency="qd-zrzy"} 2
+# HELP govpulse_read_model_scrape_error 1 when the read model could not be read for this scrape (its metrics are missing).
+# TYPE govpulse_read_model_scrape_error gauge
+govpulse_read_model_scrape_error{read_model="case_stats"} 0
+govpulse_read_model_scrape_error{read_model="lawsuit_stats"} 0
+govpulse_read_model_scrape_error{read_model="license_stats"} 0
+`
+	names := []string{"govpulse_cases_finished_total", "govpulse_cases_overdue_total", "govpulse_case_elapsed_workingdays",
+		"govpulse_case_instant_decision_seconds", "govpulse_licenses_within_one_workingday_total", "govpulse_lawsuit_hearings_total",
+		"govpulse_lawsuit_head_appearances_total", "govpulse_read_model_scrape_error"}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+	// A read model that cannot be read is flagged; the others still export.
+	if _, err := pool.Exec(ctx, `ALTER TABLE lawsuit_stats RENAME TO lawsuit_stats_gone`); err != nil {
+		t.Fatal(err)
+	}
+	c.CacheFor = 1 // effectively no cache
+	if n := testutil.CollectAndCount(c, "govpulse_lawsuit_hearings_total"); n != 0 {
+		t.Errorf("hearings exported from a missing table: %d series", n)
+	}
+	if n := testutil.CollectAndCount(c, "govpulse_licenses_issued_total"); n != 1 {
+		t.Errorf("licences not exported while lawsuits fail: %d series", n)
+	}
+}

@@ -1,0 +1,148 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/govpulse/govpulse/calendar"
+	"github.com/govpulse/govpulse/events"
+)
+
+// Projection is a read model: a bus.Consumer that folds the events of some
+// types into one table, and that Rebuild can replay from the log into a
+// fresh table. Build one with NewCaseStats, NewLicenseStats or
+// NewLawsuitStats.
+//
+// Apply takes the projection's swap lock in shared mode before it touches
+// the table, so that a rebuild holding the lock exclusively sees every
+// applied batch and no Apply runs while it swaps the tables (see Rebuild).
+type Projection struct {
+	name    string
+	types   []string
+	spec    tableSpec
+	newFold func() fold
+	// swapLock is the advisory lock Apply takes shared and the swap takes
+	// exclusively; rebuildLock keeps two rebuilds of one projection apart.
+	swapLock, rebuildLock int64
+	log                   *slog.Logger
+
+	// warned rate-limits the warning about unknown working days, which
+	// would otherwise repeat for every batch once a year lacks data.
+	warnMu sync.Mutex
+	warned time.Time
+}
+
+// warnInterval is how often Apply repeats the unknown-working-days warning.
+const warnInterval = time.Minute
+
+// fold aggregates events in memory, by the table's key.
+type fold interface {
+	// add folds one event of the projection's types.
+	add(e events.Recorded) error
+	// merge adds another fold of the same projection into this one.
+	merge(other fold)
+	// rows returns the aggregated rows in the table's column order.
+	rows() [][]any
+	// unknownYears counts events whose working days could not be counted,
+	// by the first year the calendar had no data for.
+	unknownYears() map[int]int64
+}
+
+// Name is the projection's stable consumer name, which is also its table.
+func (p *Projection) Name() string { return p.name }
+
+// Table is the read model's table.
+func (p *Projection) Table() string { return p.name }
+
+// Types are the event types the projection folds; it ignores the others.
+func (p *Projection) Types() []string { return slices.Clone(p.types) }
+
+// countsWorkingDays says whether the table has an elapsed_unknown column.
+func (p *Projection) countsWorkingDays() bool {
+	return slices.ContainsFunc(p.spec.columns, func(c column) bool { return c.name == "elapsed_unknown" })
+}
+
+func (p *Projection) folds(typ string) bool { return slices.Contains(p.types, typ) }
+
+// Apply folds a batch into the table: the batch is aggregated by key in
+// memory, then written with one upsert.
+func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, p.swapLock); err != nil {
+		return fmt.Errorf("%s: take swap lock: %w", p.name, err)
+	}
+	f, err := p.foldEvents(evs)
+	if err != nil {
+		return err
+	}
+	if len(f.unknownYears()) > 0 && len(evs) > 0 {
+		p.warnMu.Lock()
+		due := time.Since(p.warned) >= warnInterval
+		if due {
+			p.warned = time.Now()
+		}
+		p.warnMu.Unlock()
+		if due {
+			p.warnUnknown(f, "batch", evs[0].Seq, evs[len(evs)-1].Seq)
+		}
+	}
+	return p.spec.upsert(ctx, tx, p.name, f.rows())
+}
+
+// foldEvents folds the events of the projection's types.
+func (p *Projection) foldEvents(evs []events.Recorded) (fold, error) {
+	f := p.newFold()
+	for _, e := range evs {
+		if !p.folds(e.Type) {
+			continue
+		}
+		if err := f.add(e); err != nil {
+			return nil, fmt.Errorf("%s: event %d (%s %s): %w", p.name, e.Seq, e.Source, e.ID, err)
+		}
+	}
+	return f, nil
+}
+
+// warnUnknown logs, for a batch (at most once a minute) or a rebuild, the events whose working
+// days stayed unknown for want of holiday data.
+func (p *Projection) warnUnknown(f fold, what string, first, last int64) {
+	unknown := f.unknownYears()
+	if len(unknown) == 0 || p.log == nil {
+		return
+	}
+	years := slices.Sorted(maps.Keys(unknown))
+	var n int64
+	for _, c := range unknown {
+		n += c
+	}
+	p.log.Warn("working days unknown: no holiday data for the year; counted in elapsed_unknown, add the year's calendar file and rebuild",
+		"projection", p.name, what, fmt.Sprintf("%d-%d", first, last), "events", n, "years", years)
+}
+
+// elapsedWorkingDays counts working days from accepted to finished, or
+// reports the year without calendar data that prevents it (known false).
+func elapsedWorkingDays(cal *calendar.Calendar, from, to time.Time) (days int, known bool, missingYear int, err error) {
+	days, err = cal.WorkingDaysBetween(from, to)
+	var missing *calendar.MissingYearError
+	switch {
+	case err == nil:
+		return days, true, 0, nil
+	case errors.As(err, &missing):
+		return 0, false, missing.Year, nil
+	default:
+		return 0, false, 0, err
+	}
+}
+
+// ReadModels returns the read models govpulse keeps, on calendar cal:
+// case_stats, license_stats and lawsuit_stats.
+func ReadModels(cal *calendar.Calendar, log *slog.Logger) []*Projection {
+	return []*Projection{NewCaseStats(cal, log), NewLicenseStats(cal, log), NewLawsuitStats(cal, log)}
+}

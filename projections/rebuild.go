@@ -1,0 +1,411 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
+)
+
+// ErrRebuildRunning is returned when another rebuild of the same projection
+// is in progress (in this or another govpulse process).
+var ErrRebuildRunning = errors.New("a rebuild of this projection is already running")
+
+// RebuildOptions tune Rebuild. Zero values take the documented defaults.
+type RebuildOptions struct {
+	// Progress, when set, is called from one goroutine as the replay
+	// advances, with the log positions replayed so far and in all (every
+	// event of the applied batches counts, whatever its type).
+	Progress func(done, total int64)
+	// ChunkEvents is how many log positions one read of the log covers.
+	// Default 50,000.
+	ChunkEvents int64
+	// Workers decode and fold events in parallel. Default GOMAXPROCS.
+	Workers int
+	// SwapLockTimeout bounds the wait for the locks the swap takes (the
+	// live consumer's batch in flight, readers of the old table). Default
+	// 30s.
+	SwapLockTimeout time.Duration
+}
+
+func (o *RebuildOptions) setDefaults() {
+	if o.ChunkEvents <= 0 {
+		o.ChunkEvents = 50_000
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.SwapLockTimeout <= 0 {
+		o.SwapLockTimeout = 30 * time.Second
+	}
+}
+
+// RebuildReport says what a rebuild replayed.
+type RebuildReport struct {
+	Projection string `json:"projection"`
+	// Batches is how many applied batches were replayed, CaughtUp how many
+	// of them the live consumer applied while the rebuild ran.
+	Batches  int `json:"batches"`
+	CaughtUp int `json:"caught_up_batches"`
+	// LogEvents is the log positions the batches cover; Events the events
+	// of the projection's types among them.
+	LogEvents int64 `json:"log_events"`
+	Events    int64 `json:"events"`
+	// Rows is the new table's row count before the last catch-up.
+	Rows    int           `json:"rows"`
+	Took    time.Duration `json:"-"`
+	Seconds float64       `json:"seconds"`
+}
+
+// Rebuild replays the log into a fresh table and swaps it in for the live
+// one, without stopping the live consumer or readers. The result equals the
+// live table exactly, because both hold exactly the batches recorded in
+// consumer_batches for the projection:
+//
+//  1. It reads the batches applied so far, folds their events from the log
+//     in memory and COPYs the result into a new table <name>_new (LIKE the
+//     live one). The live consumer keeps applying batches to the live
+//     table meanwhile; up to three catch-up passes replay them into the
+//     new table too.
+//  2. In one short transaction it takes the projection's swap lock
+//     exclusively, which waits for the live Apply in flight (Apply holds
+//     it shared from its start to its commit) and keeps the next one
+//     waiting; replays into the new table the batches applied since step
+//     1; drops the live table and renames the new one (and its indexes) to
+//     the live names; and commits. Readers read the old table until the
+//     commit and the new one after it. An Apply that waited for the lock
+//     resolves the table name only after the commit, so it writes to the
+//     new table, and its batch was not yet recorded when step 2 read
+//     consumer_batches.
+//
+// Only one rebuild of a projection runs at a time: another gets
+// ErrRebuildRunning. If Rebuild fails, the live table is untouched.
+func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts RebuildOptions) (RebuildReport, error) {
+	opts.setDefaults()
+	start := time.Now()
+	rep := RebuildReport{Projection: p.name}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("rebuild %s: %w", p.name, err)
+	}
+	defer conn.Release()
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, p.rebuildLock).Scan(&locked); err != nil {
+		return rep, fmt.Errorf("rebuild %s: %w", p.name, err)
+	}
+	if !locked {
+		return rep, fmt.Errorf("rebuild %s: %w", p.name, ErrRebuildRunning)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, p.rebuildLock) //nolint:errcheck
+
+	newTable := p.name + "_new"
+	swapped := false
+	defer func() {
+		if !swapped {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+newTable)
+		}
+	}()
+
+	// Step 1: the applied batches so far, folded and copied in.
+	bs, err := appliedBatches(ctx, conn, p.name)
+	if err != nil {
+		return rep, fmt.Errorf("rebuild %s: %w", p.name, err)
+	}
+	applied := appliedSet{}
+	applied.addAll(bs)
+	ranges := mergeRanges(bs)
+	total := rangeEvents(ranges)
+	f, n, err := p.replay(ctx, pool, ranges, opts, total)
+	if err != nil {
+		return rep, fmt.Errorf("rebuild %s: %w", p.name, err)
+	}
+	rep.Batches, rep.LogEvents, rep.Events = len(bs), total, n
+	p.warnUnknown(f, "rebuild up to", 0, lastSeq(ranges))
+	rows := f.rows()
+	rep.Rows = len(rows)
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+newTable); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL)`, newTable, p.name)); err != nil {
+			return err
+		}
+		return p.spec.copyInto(ctx, tx, newTable, rows)
+	})
+	if err != nil {
+		return rep, fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
+	}
+
+	// Catch up outside the lock, so that the swap has little left to do.
+	for range 3 {
+		n, err := p.catchUp(ctx, conn, newTable, applied, &rep)
+		if err != nil {
+			return rep, fmt.Errorf("rebuild %s: catch up: %w", p.name, err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+
+	// Step 2: the swap. A reader holding the live table past the lock
+	// timeout makes it fail; the new table is kept and the swap retried.
+	for attempt := 1; ; attempt++ {
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, opts.SwapLockTimeout.Milliseconds())); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, p.swapLock); err != nil {
+				return fmt.Errorf("take swap lock: %w", err)
+			}
+			// On a retry, what this attempt caught up was rolled back.
+			caught, known := rep, maps.Clone(applied)
+			if _, err := p.catchUp(ctx, tx, newTable, known, &caught); err != nil {
+				return fmt.Errorf("catch up: %w", err)
+			}
+			if err := p.swapTables(ctx, tx, newTable); err != nil {
+				return err
+			}
+			rep = caught
+			return nil
+		})
+		var pgErr *pgconn.PgError
+		if err == nil || attempt == 3 || !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
+			break
+		}
+		if p.log != nil {
+			p.log.Warn("rebuild: swap waited too long for a lock; retrying", "projection", p.name, "attempt", attempt, "err", err)
+		}
+	}
+	if err != nil {
+		return rep, fmt.Errorf("rebuild %s: swap: %w", p.name, err)
+	}
+	swapped = true
+	rep.Took = time.Since(start)
+	rep.Seconds = rep.Took.Seconds()
+	if p.log != nil {
+		p.log.Info("rebuilt projection", "projection", p.name, "batches", rep.Batches,
+			"events", rep.Events, "log_events", rep.LogEvents, "caught_up_batches", rep.CaughtUp, "took", rep.Took)
+	}
+	return rep, nil
+}
+
+// dbtx is a connection or a transaction: what catchUp runs on.
+type dbtx interface {
+	postgres.Querier
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// catchUp replays into table the batches applied since applied was read,
+// adds them to applied and returns how many there were.
+func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied appliedSet, rep *RebuildReport) (int, error) {
+	delta, err := batchesNotIn(ctx, q, p.name, applied)
+	if err != nil || len(delta) == 0 {
+		return 0, err
+	}
+	f := p.newFold()
+	for _, r := range mergeRanges(delta) {
+		evs, err := readRange(ctx, q, r.First, r.Last, p.types)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range evs {
+			if err := f.add(e); err != nil {
+				return 0, fmt.Errorf("event %d (%s %s): %w", e.Seq, e.Source, e.ID, err)
+			}
+		}
+		rep.Events += int64(len(evs))
+		rep.LogEvents += r.Last - r.First + 1
+	}
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, f.rows()) })
+	if err != nil {
+		return 0, err
+	}
+	applied.addAll(delta)
+	rep.Batches += len(delta)
+	rep.CaughtUp += len(delta)
+	return len(delta), nil
+}
+
+// swapTables replaces the live table with newTable, giving the new table's
+// indexes the live ones' names.
+func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string) error {
+	const indexes = `SELECT c.relname, i.indisprimary, i.indisunique,
+		regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass`
+	type index struct {
+		name            string
+		primary, unique bool
+		def             string
+	}
+	read := func(table string) ([]index, error) {
+		rows, err := tx.Query(ctx, indexes, table)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
+			var ix index
+			err := r.Scan(&ix.name, &ix.primary, &ix.unique, &ix.def)
+			return ix, err
+		})
+	}
+	live, err := read(p.name)
+	if err != nil {
+		return err
+	}
+	fresh, err := read(newTable)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DROP TABLE `+p.name); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, newTable, p.name)); err != nil {
+		return err
+	}
+	for _, n := range fresh {
+		for _, l := range live {
+			if n.primary == l.primary && n.unique == l.unique && n.def == l.def && n.name != l.name {
+				_, err := tx.Exec(ctx, fmt.Sprintf(`ALTER INDEX %s RENAME TO %s`,
+					pgx.Identifier{n.name}.Sanitize(), pgx.Identifier{l.name}.Sanitize()))
+				if err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// replay folds the events of ranges from the log: one goroutine reads the
+// log chunk by chunk, workers decode and fold, and the folds are merged.
+func (p *Projection) replay(ctx context.Context, pool *pgxpool.Pool, ranges []events.Batch, opts RebuildOptions, total int64) (fold, int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type chunk struct {
+		evs       []events.Recorded
+		positions int64
+	}
+	chunks := make(chan chunk, opts.Workers)
+	done := make(chan int64, opts.Workers)
+	var (
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	go func() {
+		defer close(chunks)
+		for _, r := range ranges {
+			for lo := r.First; lo <= r.Last; lo += opts.ChunkEvents {
+				hi := min(lo+opts.ChunkEvents-1, r.Last)
+				evs, err := readRange(ctx, pool, lo, hi, p.types)
+				if err != nil {
+					fail(err)
+					return
+				}
+				select {
+				case chunks <- chunk{evs, hi - lo + 1}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	folds := make([]fold, opts.Workers)
+	counts := make([]int64, opts.Workers)
+	var wg sync.WaitGroup
+	for w := range opts.Workers {
+		folds[w] = p.newFold()
+		wg.Go(func() {
+			for c := range chunks {
+				for _, e := range c.evs {
+					if err := folds[w].add(e); err != nil {
+						fail(fmt.Errorf("event %d (%s %s): %w", e.Seq, e.Source, e.ID, err))
+						return
+					}
+				}
+				counts[w] += int64(len(c.evs))
+				select {
+				case done <- c.positions:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	var progress int64
+	if opts.Progress != nil {
+		opts.Progress(0, total)
+	}
+	for n := range done {
+		progress += n
+		if opts.Progress != nil {
+			opts.Progress(progress, total)
+		}
+	}
+	// A worker that failed left the others to drain chunks; wait for all.
+	mu.Lock()
+	err := firstErr
+	mu.Unlock()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var n int64
+	for w := range opts.Workers {
+		n += counts[w]
+		if w > 0 {
+			folds[0].merge(folds[w])
+		}
+	}
+	return folds[0], n, nil
+}
+
+// readRange reads the events of types with seq in [lo, hi].
+func readRange(ctx context.Context, q postgres.Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
+	rows, err := q.Query(ctx, `SELECT seq, source, id, type, envelope::text FROM events
+		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
+	if err != nil {
+		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
+	}
+	defer rows.Close()
+	var out []events.Recorded
+	for rows.Next() {
+		var e events.Recorded
+		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.Envelope); err != nil {
+			return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
+	}
+	return out, nil
+}
+
+func lastSeq(ranges []events.Batch) int64 {
+	if len(ranges) == 0 {
+		return 0
+	}
+	return ranges[len(ranges)-1].Last
+}

@@ -1,0 +1,246 @@
+package targets
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/projections"
+)
+
+//go:embed targets.yaml
+var defaultTargets []byte
+
+// Default returns the shipped targets, checked against cat.
+func Default(cat *events.Catalog) ([]Target, error) {
+	ts, err := Parse(defaultTargets, cat)
+	if err != nil {
+		return nil, fmt.Errorf("shipped targets: %w", err)
+	}
+	return ts, nil
+}
+
+// Load reads the targets file at path, or the shipped one when path is
+// empty. Errors name the file, the line and the problem.
+func Load(path string, cat *events.Catalog) ([]Target, error) {
+	if path == "" {
+		return Default(cat)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("targets file: %w", err)
+	}
+	ts, err := Parse(b, cat)
+	if err != nil {
+		return nil, fmt.Errorf("targets file %s: %w", path, err)
+	}
+	return ts, nil
+}
+
+var targetID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// measuresOf lists the measures each event type supports.
+var measuresOf = map[string][]string{
+	events.TypeCaseFinished: {MeasureCount, MeasureShareWithinWorkingDays, MeasureAverageWorkingDays,
+		MeasureP90WorkingDays, MeasureSpeedup, MeasureOverdueShare, MeasureShareWithinSeconds},
+	events.TypeLicenseIssued:     {MeasureCount, MeasureShareWithinWorkingDays, MeasureAverageWorkingDays, MeasureP90WorkingDays},
+	events.TypeLawsuitAppearance: {MeasureCount, MeasureAppearanceRate},
+}
+
+// Parse reads a targets file's contents and checks every target against
+// the catalogue cat.
+func Parse(data []byte, cat *events.Catalog) ([]Target, error) {
+	var doc struct {
+		Targets []Target `yaml:"targets"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var nodes struct {
+		Targets []yaml.Node `yaml:"targets"`
+	}
+	if err := yaml.Unmarshal(data, &nodes); err != nil {
+		return nil, err
+	}
+	if len(doc.Targets) == 0 {
+		return nil, errors.New(`no targets: the file needs a "targets:" list`)
+	}
+	seen := map[string]int{}
+	var errs []error
+	for i := range doc.Targets {
+		t := &doc.Targets[i]
+		if i < len(nodes.Targets) {
+			t.line = nodes.Targets[i].Line
+		}
+		if first, dup := seen[t.ID]; dup && t.ID != "" {
+			errs = append(errs, fmt.Errorf("line %d: target %q: id already used on line %d", t.line, t.ID, first))
+		}
+		seen[t.ID] = t.line
+		if err := t.check(cat); err != nil {
+			errs = append(errs, fmt.Errorf("line %d: target %q: %w", t.line, t.ID, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return doc.Targets, nil
+}
+
+// check validates one target.
+func (t *Target) check(cat *events.Catalog) error {
+	if !targetID.MatchString(t.ID) {
+		return errors.New("id must be lower-case letters, digits and underscores, starting with a letter")
+	}
+	if strings.TrimSpace(t.Title) == "" {
+		return errors.New("title is required (Chinese)")
+	}
+	if strings.TrimSpace(t.TitleEN) == "" {
+		return errors.New("title_en is required (English)")
+	}
+	measures, ok := measuresOf[t.Scope.EventType]
+	if !ok {
+		return fmt.Errorf("scope.event_type %q: must be one of %s", t.Scope.EventType, strings.Join(sortedKeys(measuresOf), ", "))
+	}
+	if err := t.Scope.check(cat); err != nil {
+		return err
+	}
+	if !slices.Contains(measures, t.Measure.Kind) {
+		return fmt.Errorf("measure.kind %q: for %s must be one of %s", t.Measure.Kind, t.Scope.EventType, strings.Join(measures, ", "))
+	}
+	switch t.Measure.Kind {
+	case MeasureShareWithinWorkingDays:
+		if !slices.Contains(projections.WorkingDayBounds(), t.Measure.WorkingDays) {
+			return fmt.Errorf("measure.working_days %v: must be a histogram bound, one of %v", t.Measure.WorkingDays, projections.WorkingDayBounds())
+		}
+	case MeasureShareWithinSeconds:
+		if !slices.Contains(projections.InstantSecondsBounds(), t.Measure.Seconds) {
+			return fmt.Errorf("measure.seconds %v: must be a histogram bound, one of %v", t.Measure.Seconds, projections.InstantSecondsBounds())
+		}
+	}
+	if t.Measure.WorkingDays != 0 && t.Measure.Kind != MeasureShareWithinWorkingDays {
+		return fmt.Errorf("measure.working_days applies only to %s", MeasureShareWithinWorkingDays)
+	}
+	if t.Measure.Seconds != 0 && t.Measure.Kind != MeasureShareWithinSeconds {
+		return fmt.Errorf("measure.seconds applies only to %s", MeasureShareWithinSeconds)
+	}
+	switch t.Comparator {
+	case ">=", ">", "<=", "<":
+	default:
+		return fmt.Errorf(`comparator %q: must be one of ">=", ">", "<=", "<"`, t.Comparator)
+	}
+	if math.IsNaN(t.Threshold) || math.IsInf(t.Threshold, 0) || t.Threshold < 0 {
+		return fmt.Errorf("threshold %v: must be a number ≥ 0", t.Threshold)
+	}
+	if t.isRatio() && t.Threshold > 1 {
+		return fmt.Errorf("threshold %v: a %s is between 0 and 1 (write 0.99, not 99)", t.Threshold, t.Measure.Kind)
+	}
+	if err := t.Window.check(); err != nil {
+		return err
+	}
+	if t.MinSamples < 0 {
+		return fmt.Errorf("min_samples %d: must be ≥ 0", t.MinSamples)
+	}
+	switch t.Severity {
+	case "":
+		t.Severity = "warning"
+	case "warning", "critical":
+	default:
+		return fmt.Errorf("severity %q: must be warning or critical", t.Severity)
+	}
+	return nil
+}
+
+// isRatio reports whether the measure is a share or rate in [0, 1].
+func (t *Target) isRatio() bool {
+	switch t.Measure.Kind {
+	case MeasureShareWithinWorkingDays, MeasureShareWithinSeconds, MeasureOverdueShare, MeasureAppearanceRate:
+		return true
+	}
+	return false
+}
+
+func (s *Scope) check(cat *events.Catalog) error {
+	allowed := map[string][]string{
+		events.TypeCaseFinished:      {"departments", "districts", "items", "modes", "channels"},
+		events.TypeLicenseIssued:     {"departments", "districts", "license_types", "holder_types"},
+		events.TypeLawsuitAppearance: {"departments", "courts"},
+	}[s.EventType]
+	lists := []struct {
+		name  string
+		codes []string
+		known func(string) bool
+	}{
+		{"departments", s.Departments, cat.HasDepartment},
+		{"districts", s.Districts, cat.HasDistrict},
+		{"items", s.Items, cat.HasItem},
+		{"modes", s.Modes, func(c string) bool { return slices.Contains([]string{"instant", "standard", "commitment"}, c) }},
+		{"channels", s.Channels, func(c string) bool {
+			return slices.Contains([]string{"window", "self_service", "online", "mobile"}, c)
+		}},
+		{"license_types", s.LicenseTypes, cat.HasLicenseType},
+		{"holder_types", s.HolderTypes, func(c string) bool {
+			return slices.Contains([]string{"enterprise", "individual_business", "institution", "individual"}, c)
+		}},
+		{"courts", s.Courts, cat.HasCourt},
+	}
+	for _, l := range lists {
+		if len(l.codes) == 0 {
+			continue
+		}
+		if !slices.Contains(allowed, l.name) {
+			return fmt.Errorf("scope.%s does not apply to %s (it may filter on %s)", l.name, s.EventType, strings.Join(allowed, ", "))
+		}
+		for _, c := range l.codes {
+			if !l.known(c) {
+				return fmt.Errorf("scope.%s: unknown code %q (see GET /v1/catalog)", l.name, c)
+			}
+		}
+	}
+	return nil
+}
+
+func (w *Window) check() error {
+	switch w.Kind {
+	case WindowCalendarMonth, WindowCalendarQuarter, WindowCalendarYear:
+		if w.Days != 0 || w.From != "" || w.To != "" {
+			return fmt.Errorf("window %s takes no days, from or to", w.Kind)
+		}
+	case WindowRolling:
+		if w.Days < 1 || w.Days > 3660 {
+			return fmt.Errorf("window.days %d: a rolling window needs 1 to 3660 days", w.Days)
+		}
+	case WindowCampaign:
+		from, err1 := time.Parse(time.DateOnly, w.From)
+		to, err2 := time.Parse(time.DateOnly, w.To)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("window: a campaign needs from and to as YYYY-MM-DD, got %q and %q", w.From, w.To)
+		}
+		if to.Before(from) {
+			return fmt.Errorf("window: to (%s) is before from (%s)", w.To, w.From)
+		}
+	default:
+		return fmt.Errorf("window.kind %q: must be calendar_month, calendar_quarter, calendar_year, campaign or rolling", w.Kind)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
