@@ -12,7 +12,7 @@ import (
 // LagCollector exports, at scrape time, each consumer's lag behind the log
 // (govpulse_projection_lag_events, govpulse_projection_lag_seconds) and the
 // events each read model counted without working days for want of holiday
-// data (govpulse_projection_working_days_unknown).
+// data (govpulse_projection_unknown_workingdays_events).
 type LagCollector struct {
 	pool       *pgxpool.Pool
 	consumers  []string
@@ -37,7 +37,7 @@ func NewLagCollector(pool *pgxpool.Pool, readModels []*Projection, otherConsumer
 		lagSeconds: prometheus.NewDesc("govpulse_projection_lag_seconds",
 			"Age of the oldest event the projection has not applied yet past its last applied one; 0 when caught up.",
 			[]string{"projection"}, nil),
-		unknown: prometheus.NewDesc("govpulse_projection_working_days_unknown",
+		unknown: prometheus.NewDesc("govpulse_projection_unknown_workingdays_events",
 			"Events a read model counted without working days because the calendar has no holiday data for their year; add the year and rebuild.",
 			[]string{"projection"}, nil),
 	}

@@ -97,8 +97,8 @@ func TestServeReadModels(t *testing.T) {
 			}
 		}
 	}
-	if got := s.metricSamples("govpulse_projection_working_days_unknown"); len(got) != 2 {
-		t.Errorf("govpulse_projection_working_days_unknown: %v, want case_stats and license_stats", got)
+	if got := s.metricSamples("govpulse_projection_unknown_workingdays_events"); len(got) != 2 {
+		t.Errorf("govpulse_projection_unknown_workingdays_events: %v, want case_stats and license_stats", got)
 	}
 
 	var stdout, stderr bytes.Buffer

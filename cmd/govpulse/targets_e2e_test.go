@@ -1,0 +1,187 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govpulse/govpulse/calendar"
+	"github.com/govpulse/govpulse/config"
+)
+
+// windowTargets is a targets file with one target the test can move: the
+// average working days of window cases over the last 30 days.
+const windowTargets = `targets:
+  - id: window_avg_3wd
+    title: 窗口平均3个工作日
+    title_en: Window cases in 3 working days on average
+    scope: {event_type: govpulse.case.finished.v1, channels: [window]}
+    measure: {kind: average_working_days}
+    comparator: "<="
+    threshold: 3
+    window: {kind: rolling, days: 30}
+    per_department: true
+    min_samples: 2
+`
+
+// recentWindowCase is a window case of department's item accepted on a working
+// day some days ago and finished wd working days later.
+func recentWindowCase(t *testing.T, cal *calendar.Calendar, id, department, item string, wd int) testEvent {
+	t.Helper()
+	loc := cal.Location()
+	now := time.Now().In(loc)
+	// Count back to a working day that leaves room for wd more before today.
+	accepted := time.Date(now.Year(), now.Month(), now.Day(), 9, 0, 0, 0, loc)
+	for back := 0; ; back++ {
+		accepted = accepted.AddDate(0, 0, -1)
+		ok, err := cal.IsWorkingDay(cal.DateOf(accepted))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := cal.WorkingDaysBetween(accepted, now); err == nil && ok && n > wd {
+			break
+		}
+	}
+	d, err := cal.AddWorkingDays(accepted, wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished := time.Date(d.Year, d.Month, d.Day, 15, 0, 0, 0, loc)
+	e := caseFinished(t, hubSource, id)
+	data := e.data()
+	data["department"], data["item_code"], data["channel"], data["mode"] = department, item, "window", "standard"
+	data["promised_working_days"] = 10
+	data["accepted_at"] = accepted.Format(time.RFC3339)
+	data["finished_at"] = finished.Format(time.RFC3339)
+	e["time"] = data["finished_at"]
+	return e
+}
+
+// TestServeTargetsAndMetrics: events folded by the read models move the
+// targets API and the target gauges, and a real scrape of /metrics passes
+// promtool check metrics.
+func TestServeTargetsAndMetrics(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool not found: install it with scripts/install-test-tools.sh (Debian package prometheus)")
+	}
+	file := filepath.Join(t.TempDir(), "targets.yaml")
+	if err := os.WriteFile(file, []byte(windowTargets), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, func(c *config.Config) {
+		c.TargetsFile = file
+		c.TargetsInterval = time.Second
+	})
+	cal, err := calendar.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// qd-gaj meets the target (2 working days), qd-mzj misses it (5).
+	evs := []testEvent{
+		recentWindowCase(t, cal, "gaj-1", "qd-gaj", "residence_permit", 2),
+		recentWindowCase(t, cal, "gaj-2", "qd-gaj", "residence_permit", 2),
+		recentWindowCase(t, cal, "mzj-1", "qd-mzj", "social_organization_registration", 5),
+		recentWindowCase(t, cal, "mzj-2", "qd-mzj", "social_organization_registration", 5),
+		licenseIssued(t, hubSource, "lic-1"),
+		lawsuitAppearance(t, hubSource, "hearing-1"),
+	}
+	if r := s.ingest(hubToken, evs...); r.Accepted == nil || *r.Accepted != len(evs) {
+		t.Fatalf("ingest: %+v", r)
+	}
+
+	type result struct {
+		Target, Department, Status string
+		Value                      *float64
+		Samples                    int64
+	}
+	var got map[string]result
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var body struct {
+			Results []result `json:"results"`
+		}
+		decodeInto(t, s.get("/v1/targets", ""), &body)
+		got = map[string]result{}
+		for _, r := range body.Results {
+			got[r.Department] = r
+		}
+		if got["qd-mzj"].Samples == 2 && got["qd-gaj"].Samples == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("targets after 15s: %+v", got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	want := map[string]struct {
+		status string
+		value  float64
+	}{"qd-gaj": {"met", 2}, "qd-mzj": {"missed", 5}, "all": {"missed", 3.5}}
+	for dept, w := range want {
+		r := got[dept]
+		if r.Status != w.status || r.Value == nil || *r.Value != w.value {
+			t.Errorf("target for %s = %+v, want %s at %v", dept, r, w.status, w.value)
+		}
+	}
+	var one struct {
+		Results []result `json:"results"`
+	}
+	decodeInto(t, s.get("/v1/targets?department=qd-mzj", ""), &one)
+	if len(one.Results) != 1 || one.Results[0].Department != "qd-mzj" {
+		t.Errorf("?department=qd-mzj gave %+v", one.Results)
+	}
+	for _, bad := range []string{"?at=2026-13-01", "?department=nope", "?colour=red"} {
+		if r := s.get("/v1/targets"+bad, ""); r.Status != http.StatusBadRequest {
+			t.Errorf("GET /v1/targets%s: %s, want 400", bad, r)
+		}
+	}
+
+	// The gauges follow the periodic evaluation.
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		met := s.metricSamples("govpulse_target_met")
+		if met[`department="qd-mzj",target="window_avg_3wd"`] == 0 && met[`department="qd-gaj",target="window_avg_3wd"`] == 1 &&
+			len(met) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("govpulse_target_met after 15s: %v", met)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if v := s.metricSamples("govpulse_target_value")[`department="qd-mzj",target="window_avg_3wd"`]; v != 5 {
+		t.Errorf("govpulse_target_value for qd-mzj = %v, want 5", v)
+	}
+	var hist struct {
+		Changes []struct{ Target, Department, Status string } `json:"changes"`
+	}
+	decodeInto(t, s.get("/v1/targets/history?department=qd-mzj", ""), &hist)
+	if len(hist.Changes) == 0 || hist.Changes[0].Status != "missed" {
+		t.Errorf("history for qd-mzj = %+v", hist.Changes)
+	}
+
+	// Domain metrics from the read models, and the scrape is lint-clean.
+	if v := s.metricSamples("govpulse_case_elapsed_workingdays_count")[`channel="window",department="qd-mzj",mode="standard"`]; v != 2 {
+		t.Errorf("govpulse_case_elapsed_workingdays_count for qd-mzj = %v, want 2", v)
+	}
+	if v := s.metricSamples("govpulse_lawsuit_hearings_total")[`agency="qd-zrzy"`]; v != 1 {
+		t.Errorf("govpulse_lawsuit_hearings_total = %v, want 1", v)
+	}
+	scrape := s.get("/metrics", "")
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(string(scrape.Body))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+	for _, name := range []string{"govpulse_cases_finished_total", "govpulse_licenses_issued_total", "govpulse_target_threshold",
+		"govpulse_ingest_last_event_timestamp_seconds", "govpulse_projection_lag_events"} {
+		if !strings.Contains(string(scrape.Body), "\n"+name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
