@@ -319,7 +319,7 @@ func (g *generator) constructionProjects() error {
 		stepAccepted, _ := g.officeTimes(r, stepStart, stepStart)
 		if stepStart == f { // same day: accepted in office hours before the permit
 			open := g.at(f, officeOpen)
-			stepAccepted = open.Add(time.Duration(r.Int64N(int64(finished.Sub(open))+1)).Truncate(time.Second))
+			stepAccepted = open.Add(time.Duration(r.Int64N(int64(finished.Sub(open)) + 1)).Truncate(time.Second))
 		}
 		step := events.CaseFinished{
 			CaseID: caseID(permitStep, stepAccepted, i), ItemCode: permitStep.Code, DepartmentCode: permitStep.Department,
@@ -390,8 +390,8 @@ func (g *generator) hearings() {
 			role = "head"
 		}
 		g.emit(events.LawsuitAppearance{
-			CaseNumber:   fmt.Sprintf("(%d)%s行初%d号", at.Year(), courtPrefix[court], docket[key]),
-			Agency:       agency, Court: court, HearingAt: at,
+			CaseNumber: fmt.Sprintf("(%d)%s行初%d号", at.Year(), courtPrefix[court], docket[key]),
+			Agency:     agency, Court: court, HearingAt: at,
 			HeadAppeared: true, AppearedRole: role,
 		}, g.id("hearing", fmt.Sprintf("%06d", i)))
 	}

@@ -40,8 +40,10 @@ func DefaultOptions() Options {
 	}
 }
 
-// MaxScale bounds Scale; scale 100 is about 19 million events.
-const MaxScale = 100
+// MaxScale bounds Scale. Generate holds every event in memory, about 500
+// bytes each: scale 40 is some 7.6 million events and 4 GB; the report's own
+// volume (3 million instant cases) is scale 33.
+const MaxScale = 40
 
 // minWorkingDays is the shortest period Generate accepts: a construction
 // project's full approval may take 85 working days and must fit inside it.

@@ -90,6 +90,8 @@ type RejectedError struct {
 // maxProblemsShown is how many of a refusal's problems Error lists.
 const maxProblemsShown = 5
 
+// Error says what was refused and lists the first problems, each with the
+// event's index in the batch, its id, the field and the reason.
 func (e *RejectedError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "govpulse refused a batch of %d events from %s: HTTP %d", e.Events, e.Source, e.Status)
