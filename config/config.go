@@ -26,6 +26,7 @@ type Config struct {
 	CalendarDir     string
 	TargetsFile     string
 	TargetsInterval time.Duration
+	Consumers       string
 	MaxBodyBytes    int64
 	MaxBatchEvents  int
 	RatePerSource   float64
@@ -49,6 +50,7 @@ func Default() Config {
 		RateBurst:       200,
 		MaxClockSkew:    5 * time.Minute,
 		TargetsInterval: time.Minute,
+		Consumers:       "all",
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
 		LogFormat:       "text",
@@ -73,6 +75,7 @@ func (c *Config) settings() []setting {
 		{"calendar-dir", "GOVPULSE_CALENDAR_DIR", "directory of holiday files (holiday-cn format) adding or replacing years", &c.CalendarDir},
 		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
 		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
+		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats)", &c.Consumers},
 		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
 		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
 		{"rate-per-source", "GOVPULSE_RATE_PER_SOURCE", "ingest requests per second allowed per source", &c.RatePerSource},

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/govpulse/govpulse/alerting"
 	"github.com/govpulse/govpulse/catalog"
@@ -46,11 +48,10 @@ func runRules(_ context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprint(stderr, rulesUsage)
 		fs.PrintDefaults()
 	}
-	if err := cfg.Register(fs, getenv, "catalog-file"); err != nil {
+	if err := cfg.Register(fs, getenv, "catalog-file", "targets-file"); err != nil {
 		return err
 	}
 	out := fs.String("out", "", "directory to write prometheus/rules/govpulse.yml and alertmanager/alertmanager.yml under (required)")
-	targetsFile := fs.String("targets-file", getenv("GOVPULSE_TARGETS_FILE"), "targets file replacing the shipped one (env GOVPULSE_TARGETS_FILE)")
 	receiversFile := fs.String("receivers-file", getenv("GOVPULSE_RECEIVERS_FILE"),
 		"receivers file: the reform office's and each department's webhook (env GOVPULSE_RECEIVERS_FILE; see examples/receivers.yaml); without it alerts notify no one")
 	fs.DurationVar(&opts.MissedFor, "for", opts.MissedFor, "how long a target stays missed before its alert fires")
@@ -76,6 +77,16 @@ func runRules(_ context.Context, args []string, getenv func(string) string, stdo
 		fs.Usage()
 		return errors.New("rules: --out is required")
 	}
+	// Options read zero as "the default"; say so rather than surprise.
+	var zero []string
+	fs.Visit(func(f *flag.Flag) {
+		if g, ok := f.Value.(flag.Getter); ok && g.Get() == any(time.Duration(0)) {
+			zero = append(zero, "--"+f.Name)
+		}
+	})
+	if len(zero) > 0 {
+		return fmt.Errorf("rules: %s 0: use a positive duration such as 1s (the shortest wait)", strings.Join(zero, ", "))
+	}
 	if err := opts.Check(); err != nil {
 		return fmt.Errorf("rules: %w", err)
 	}
@@ -84,7 +95,7 @@ func runRules(_ context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	ts, err := targets.Load(*targetsFile, cat)
+	ts, err := targets.Load(cfg.TargetsFile, cat)
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,7 @@ func TestRulesCommandRefusesBadInput(t *testing.T) {
 		{[]string{"rules"}, "--out is required"},
 		{[]string{"rules", "--out", dir, "--receivers-file", unknown}, `unknown department code "qd-nowhere"`},
 		{[]string{"rules", "--out", dir, "--for", "-1m"}, "--for"},
+		{[]string{"rules", "--out", dir, "--group-wait", "0s"}, "--group-wait 0"},
 		{[]string{"rules", "--out", dir, "--targets-file", filepath.Join(dir, "missing.yaml")}, "targets file"},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -95,15 +95,20 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := m.bus.AddConsumer(projections.IngestTally{}); err != nil {
-		return err
-	}
 	readModels, err := openReadModels(cfg.CalendarDir, m.Logger)
 	if err != nil {
 		return err
 	}
+	consumers := []bus.Consumer{projections.IngestTally{}}
 	for _, p := range readModels {
-		if err := m.bus.AddConsumer(p); err != nil {
+		consumers = append(consumers, p)
+	}
+	running, err := selectConsumers(cfg.Consumers, consumers)
+	if err != nil {
+		return err
+	}
+	for _, c := range running {
+		if err := m.bus.AddConsumer(c); err != nil {
 			return err
 		}
 	}
@@ -211,6 +216,32 @@ func (m *Main) Close() error {
 		m.pool.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// selectConsumers picks the consumers named in spec: "all", "none" or a
+// comma list of names.
+func selectConsumers(spec string, all []bus.Consumer) ([]bus.Consumer, error) {
+	switch strings.TrimSpace(spec) {
+	case "all", "":
+		return all, nil
+	case "none":
+		return nil, nil
+	}
+	byName := map[string]bus.Consumer{}
+	var names []string
+	for _, c := range all {
+		byName[c.Name()] = c
+		names = append(names, c.Name())
+	}
+	var out []bus.Consumer
+	for _, n := range strings.Split(spec, ",") {
+		c, ok := byName[strings.TrimSpace(n)]
+		if !ok {
+			return nil, fmt.Errorf("--consumers (GOVPULSE_CONSUMERS): unknown consumer %q; known: all, none, %s", strings.TrimSpace(n), strings.Join(names, ", "))
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
