@@ -16,6 +16,8 @@ type Result struct {
 	Name    string
 	Events  int
 	Elapsed time.Duration
+	// Start is when the clock started.
+	Start time.Time
 }
 
 // Rate is events per second.

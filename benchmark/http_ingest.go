@@ -71,7 +71,7 @@ func HTTPIngest(ctx context.Context, baseURL, token, source string, pool *pgxpoo
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return Result{Name: fmt.Sprintf("HTTP ingest, %d-event batches, to tally", size), Events: len(evs), Elapsed: time.Since(start)}, nil
+	return Result{Name: fmt.Sprintf("HTTP ingest, %d-event batches, to tally", size), Events: len(evs), Elapsed: time.Since(start), Start: start}, nil
 }
 
 func post(ctx context.Context, client *http.Client, url, token string, body []byte) error {

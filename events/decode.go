@@ -73,16 +73,17 @@ func DecodeRequest(body []byte, contentType string) ([]Envelope, error) {
 	default:
 		return nil, &ContentTypeError{Got: contentType}
 	}
-	if !batch {
-		var raw json.RawMessage
-		if err := json.Unmarshal(body, &raw); err != nil {
-			return nil, jsonError(body, err)
-		}
-		return []Envelope{decodeEnvelope(raw)}, nil
+	// One full check of the body; the scanners below then trust it.
+	if !json.Valid(body) {
+		var v any
+		return nil, jsonError(body, json.Unmarshal(body, &v))
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
-		return nil, jsonError(body, err)
+	if !batch {
+		return []Envelope{decodeEnvelope(append(json.RawMessage(nil), body[start:len(body)-trailingSpace(body)]...))}, nil
+	}
+	raws, ok := splitArray(body)
+	if !ok {
+		return nil, syntaxErrorAt(body, start, "expected a JSON array of events")
 	}
 	if len(raws) == 0 {
 		return nil, syntaxErrorAt(body, start, "batch is empty; send at least one event")
@@ -92,6 +93,20 @@ func DecodeRequest(body []byte, contentType string) ([]Envelope, error) {
 		envs[i] = decodeEnvelope(raw)
 	}
 	return envs, nil
+}
+
+// trailingSpace counts the white space at the end of b.
+func trailingSpace(b []byte) int {
+	n := 0
+	for n < len(b) {
+		switch b[len(b)-1-n] {
+		case ' ', '\t', '\n', '\r':
+			n++
+		default:
+			return n
+		}
+	}
+	return n
 }
 
 // jsonError turns an encoding/json error into a *SyntaxError with a line

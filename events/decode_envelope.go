@@ -15,8 +15,8 @@ type fieldProblem struct {
 // becomes a decode problem that Validate reports with the event's index.
 func decodeEnvelope(raw json.RawMessage) Envelope {
 	e := Envelope{Raw: raw}
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &attrs); err != nil || attrs == nil {
+	attrs, ok := splitObject(raw)
+	if !ok {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"", "each event must be a JSON object, got " + jsonKind(raw)})
 		return e
 	}
@@ -25,9 +25,12 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 		if !ok || jsonKind(v) == "null" {
 			return
 		}
-		if err := json.Unmarshal(v, dst); err != nil {
+		s, ok := unquote(v)
+		if !ok {
 			e.decodeProblems = append(e.decodeProblems, fieldProblem{name, "must be a string, got " + jsonKind(v)})
+			return
 		}
+		*dst = s
 	}
 	str("specversion", &e.SpecVersion)
 	str("id", &e.ID)

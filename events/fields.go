@@ -62,8 +62,8 @@ func (r *fieldReader) String(name string, maxLen int) string {
 	if !ok {
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, ok := unquote(v)
+	if !ok {
 		r.fail(name, "must be a string, got "+jsonKind(v))
 		return ""
 	}

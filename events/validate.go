@@ -1,7 +1,6 @@
 package events
 
 import (
-	"encoding/json"
 	"fmt"
 	"mime"
 	"net/url"
@@ -117,11 +116,11 @@ func (v *Validator) Validate(i int, e *Envelope) (Event, []Problem) {
 	}
 
 	var ev Event
-	var fields map[string]json.RawMessage
+	fields, isObject := splitObject(e.Data)
 	switch {
 	case len(e.Data) == 0:
 		add("data", "is required: a JSON object with the event's fields")
-	case jsonKind(e.Data) != "object" || json.Unmarshal(e.Data, &fields) != nil:
+	case jsonKind(e.Data) != "object" || !isObject:
 		add("data", "must be a JSON object, got "+jsonKind(e.Data))
 	case known:
 		r := &fieldReader{eventType: e.Type, fields: fields, catalog: v.Catalog, latest: latest}

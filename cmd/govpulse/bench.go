@@ -49,7 +49,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&o.clients, "clients", 4, "concurrent HTTP clients")
 	fs.IntVar(&o.runs, "runs", 5, "runs of each measurement; medians are reported")
 	fs.IntVar(&o.perEvent, "per-event-messages", 20_000, "messages per run for the one-event-per-message watermill-sql path")
-	fs.IntVar(&o.publishers, "publishers", 4, "concurrent publishers on the one-event-per-message path")
+	fs.IntVar(&o.publishers, "publishers", 1, "concurrent publishers on the one-event-per-message path (1: the plain path, one commit after another)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,21 +57,23 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if o.events < o.batch || o.runs < 1 || o.batch < 1 || o.clients < 1 || o.perEvent < 1 || o.publishers < 1 {
 		return fmt.Errorf("bench: --events must be ≥ --batch, and every count ≥ 1")
 	}
-	var copies, ingests, perEvents []benchmark.Result
+	var copies, ingests, fulls, perEvents []benchmark.Result
 	for run := 1; run <= o.runs; run++ {
-		c, i, p, err := benchRun(ctx, o, run)
+		r, err := benchRun(ctx, o, run)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "run %d/%d: copy %.0f/s, http %.0f/s, per-event %.0f/s\n", run, o.runs, c.Rate(), i.Rate(), p.Rate())
-		copies, ingests, perEvents = append(copies, c), append(ingests, i), append(perEvents, p)
+		fmt.Fprintf(stderr, "run %d/%d: copy %.0f/s, http to tally %.0f/s, http to every read model %.0f/s, per-event %.0f/s\n",
+			run, o.runs, r.copy.Rate(), r.ingest.Rate(), r.full.Rate(), r.perEvent.Rate())
+		copies, ingests, fulls, perEvents = append(copies, r.copy), append(ingests, r.ingest), append(fulls, r.full), append(perEvents, r.perEvent)
 	}
-	mc, mi, mp := benchmark.Median(copies), benchmark.Median(ingests), benchmark.Median(perEvents)
+	mc, mi, mf, mp := benchmark.Median(copies), benchmark.Median(ingests), benchmark.Median(fulls), benchmark.Median(perEvents)
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "measurement\tmedian events/s (%d runs)\n", o.runs)
 	fmt.Fprintf(tw, "(1) COPY ceiling, %d-row transactions\t%.0f\n", o.batch, mc)
-	fmt.Fprintf(tw, "(2) HTTP ingest, %d-event batches, %d clients, to tally\t%.0f\n", o.batch, o.clients, mi)
-	fmt.Fprintf(tw, "(3) watermill-sql, one event per message\t%.0f\n", mp)
+	fmt.Fprintf(tw, "(2) HTTP ingest, %d-event batches, %d clients, until the tally has every event\t%.0f\n", o.batch, o.clients, mi)
+	fmt.Fprintf(tw, "(2b) the same, until every read model has every event\t%.0f\n", mf)
+	fmt.Fprintf(tw, "(3) watermill-sql, one event per message, %d publisher(s)\t%.0f\n", o.publishers, mp)
 	tw.Flush()
 	verdict := func(ok bool) string {
 		if ok {
@@ -84,18 +86,50 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// benchResults is one run of every measurement.
+type benchResults struct {
+	copy, ingest, full, perEvent benchmark.Result
+}
+
 // benchRun measures each path once, each on its own scratch database.
-func benchRun(ctx context.Context, o benchOptions, run int) (c, i, p benchmark.Result, err error) {
+func benchRun(ctx context.Context, o benchOptions, run int) (r benchResults, err error) {
 	runID := fmt.Sprintf("r%d-%d", run, time.Now().UnixNano())
 	evs := benchmark.CaseEvents("bench", runID, o.events, time.Now())
-	if c, err = benchCopy(ctx, o, evs); err != nil {
+	if r.copy, err = benchCopy(ctx, o, evs); err != nil {
 		return
 	}
-	if i, err = benchHTTP(ctx, o, evs); err != nil {
+	if r.ingest, err = benchHTTP(ctx, o, evs, "ingest_tally"); err != nil {
 		return
 	}
-	p, err = benchPerEvent(ctx, o, evs[:min(o.perEvent, len(evs))])
+	if r.full, err = benchHTTP(ctx, o, evs, "all"); err != nil {
+		return
+	}
+	r.perEvent, err = benchPerEvent(ctx, o, evs[:min(o.perEvent, len(evs))])
 	return
+}
+
+// waitCaughtUp waits until every consumer of m has applied the whole log.
+func waitCaughtUp(ctx context.Context, m *Main, deadline time.Time) error {
+	for {
+		var behind int
+		err := m.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT DISTINCT consumer FROM consumer_batches) c
+			WHERE (SELECT coalesce(max(last_seq), 0) FROM consumer_batches b WHERE b.consumer = c.consumer)
+			   < (SELECT coalesce(max(seq), 0) FROM events)`).Scan(&behind)
+		if err != nil {
+			return err
+		}
+		var consumers int
+		if err := m.pool.QueryRow(ctx, `SELECT count(DISTINCT consumer) FROM consumer_batches`).Scan(&consumers); err != nil {
+			return err
+		}
+		if behind == 0 && consumers >= 4 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: consumers still behind the log after the deadline")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // benchCopy measures the COPY ceiling on a scratch database.
@@ -117,7 +151,7 @@ func benchCopy(ctx context.Context, o benchOptions, evs []json.RawMessage) (r be
 
 // benchHTTP starts a real govpulse (Postgres bus, tally consumer) on a
 // scratch database and measures HTTP batch ingest through to the tally.
-func benchHTTP(ctx context.Context, o benchOptions, evs []json.RawMessage) (r benchmark.Result, err error) {
+func benchHTTP(ctx context.Context, o benchOptions, evs []json.RawMessage, consumers string) (r benchmark.Result, err error) {
 	err = withScratchDB(ctx, o.serverURL, func(url string) error {
 		dir, err := os.MkdirTemp("", "govpulse-bench")
 		if err != nil {
@@ -142,11 +176,21 @@ func benchHTTP(ctx context.Context, o benchOptions, evs []json.RawMessage) (r be
 		m.Config.SourcesFile = sources
 		m.Config.RatePerSource = 1e6
 		m.Config.RateBurst = 1e6
+		m.Config.Consumers = consumers
 		if err := m.Open(ctx); err != nil {
 			return err
 		}
 		defer m.Close()
 		r, err = benchmark.HTTPIngest(ctx, m.URL(), token, "bench", m.pool, evs, o.batch, o.clients)
+		if err != nil {
+			return err
+		}
+		if consumers != "ingest_tally" {
+			// Every read model must have caught up too.
+			r.Name = fmt.Sprintf("HTTP ingest, %d-event batches, to every read model", o.batch)
+			err = waitCaughtUp(ctx, m, time.Now().Add(5*time.Minute))
+			r.Elapsed = time.Since(r.Start)
+		}
 		return err
 	})
 	return r, err

@@ -23,7 +23,7 @@ func BenchmarkIngestWatermillPerEvent(b *testing.B) { benchPath(b, "per-event") 
 func benchPath(b *testing.B, path string) {
 	ctx := context.Background()
 	n := max(b.N, 1000)
-	o := benchOptions{serverURL: pgtest.ServerURL(), events: n, batch: 1000, clients: 4, runs: 1, perEvent: n, publishers: 4}
+	o := benchOptions{serverURL: pgtest.ServerURL(), events: n, batch: 1000, clients: 4, runs: 1, perEvent: n, publishers: 1}
 	evs := benchmark.CaseEvents("bench", "go-bench", n, time.Now())
 	b.ResetTimer()
 	var r benchmark.Result
@@ -32,7 +32,9 @@ func benchPath(b *testing.B, path string) {
 	case "copy":
 		r, err = benchCopy(ctx, o, evs)
 	case "http":
-		r, err = benchHTTP(ctx, o, evs)
+		r, err = benchHTTP(ctx, o, evs, "ingest_tally")
+	case "http-all":
+		r, err = benchHTTP(ctx, o, evs, "all")
 	default:
 		r, err = benchPerEvent(ctx, o, evs)
 	}
