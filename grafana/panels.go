@@ -1,0 +1,219 @@
+package grafana
+
+import (
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/gauge"
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+	"github.com/grafana/grafana-foundation-sdk/go/stat"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+)
+
+// DatasourceUID is the uid of the Prometheus datasource every panel
+// queries; deploy/grafana/provisioning/datasources/prometheus.yml
+// provisions it under this uid.
+const DatasourceUID = "prometheus"
+
+// Grafana's own interval variables. Time series use $__rate_interval (at
+// least four scrape intervals); panels that sum up the dashboard's time
+// range use $__range with an instant query.
+const (
+	rateWindow  = "[$__rate_interval]"
+	rangeWindow = "[$__range]"
+)
+
+// Colours of statuses, in Grafana's palette names.
+const (
+	colorGreen  = "green"
+	colorRed    = "red"
+	colorOrange = "orange"
+	colorBlue   = "blue"
+	colorText   = "text"
+)
+
+// Grafana units used by the boards.
+const (
+	unitShare       = "percentunit"
+	unitSeconds     = "s"
+	unitPerSecond   = "cps"
+	unitCount       = "short"
+	unitWorkingDays = "suffix: 工作日"
+)
+
+func datasource() common.DataSourceRef {
+	return common.DataSourceRef{Type: cog.ToPtr("prometheus"), Uid: cog.ToPtr(DatasourceUID)}
+}
+
+// query is a range query drawn as a time series, one line per legend.
+func query(refID, expr, legend string) *prometheus.DataqueryBuilder {
+	return prometheus.NewDataqueryBuilder().
+		Datasource(datasource()).
+		RefId(refID).
+		Expr(expr).
+		LegendFormat(legend).
+		Range()
+}
+
+// instant is an instant query at the end of the time range, for stat,
+// gauge and table panels.
+func instant(refID, expr, legend string) *prometheus.DataqueryBuilder {
+	return prometheus.NewDataqueryBuilder().
+		Datasource(datasource()).
+		RefId(refID).
+		Expr(expr).
+		LegendFormat(legend).
+		Instant()
+}
+
+// tableQuery is an instant query returning a table (one row per series,
+// one column per label), for the merged status tables.
+func tableQuery(refID, expr string) *prometheus.DataqueryBuilder {
+	return prometheus.NewDataqueryBuilder().
+		Datasource(datasource()).
+		RefId(refID).
+		Expr(expr).
+		Format(prometheus.PromQueryFormatTable).
+		Instant()
+}
+
+func timeseriesPanel(title, description, unit string) *timeseries.PanelBuilder {
+	return timeseries.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		Datasource(datasource()).
+		Unit(unit).
+		Min(0).
+		Height(8).
+		Span(12).
+		LineWidth(1).
+		FillOpacity(10).
+		ShowPoints(common.VisibilityModeNever).
+		Legend(common.NewVizLegendOptionsBuilder().
+			DisplayMode(common.LegendDisplayModeList).
+			Placement(common.LegendPlacementBottom).
+			ShowLegend(true)).
+		Tooltip(common.NewVizTooltipOptionsBuilder().
+			Mode(common.TooltipDisplayModeMulti).
+			Sort(common.SortOrderDescending))
+}
+
+func statPanel(title, description, unit string) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		Datasource(datasource()).
+		Unit(unit).
+		Height(4).
+		Span(6).
+		GraphMode(common.BigValueGraphModeNone).
+		ColorMode(common.BigValueColorModeValue).
+		TextMode(common.BigValueTextModeAuto).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
+}
+
+func gaugePanel(title, description, unit string) *gauge.PanelBuilder {
+	return gauge.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		Datasource(datasource()).
+		Unit(unit).
+		Height(8).
+		Span(12).
+		ShowThresholdMarkers(true).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
+}
+
+func tablePanel(title, description string) *table.PanelBuilder {
+	return table.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		Datasource(datasource()).
+		Height(10).
+		Span(24)
+}
+
+// steps is a thresholds configuration: base colour below the first
+// value, then each colour from its value up.
+func steps(base string, more ...step) *dashboard.ThresholdsConfigBuilder {
+	s := []dashboard.Threshold{{Color: base}}
+	for _, m := range more {
+		s = append(s, dashboard.Threshold{Value: cog.ToPtr(m.value), Color: m.color})
+	}
+	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(s)
+}
+
+type step struct {
+	value float64
+	color string
+}
+
+// valueText maps exact values to a text and colour.
+type valueText struct {
+	value, text, color string
+}
+
+// mappings turns value texts into Grafana value mappings; the SDK writes
+// the map's keys in sorted order, so the output is stable.
+func mappings(vs ...valueText) []dashboard.ValueMapping {
+	opts := map[string]dashboard.ValueMappingResult{}
+	for i, v := range vs {
+		opts[v.value] = dashboard.ValueMappingResult{
+			Text:  cog.ToPtr(v.text),
+			Color: cog.ToPtr(v.color),
+			Index: cog.ToPtr(int32(i)),
+		}
+	}
+	return []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText, Options: opts}}}
+}
+
+// Status mappings of govpulse_target_met, and of met + at_risk.
+var (
+	metMappings = mappings(
+		valueText{"0", "未达标 missed", colorRed},
+		valueText{"1", "达标 met", colorGreen},
+	)
+	statusMappings = mappings(
+		valueText{"0", "未达标 missed", colorRed},
+		valueText{"1", "达标 met", colorGreen},
+		valueText{"2", "有风险 at risk", colorOrange},
+	)
+	atRiskMappings = mappings(
+		valueText{"0", "正常 on track", colorGreen},
+		valueText{"1", "有风险 at risk", colorOrange},
+	)
+)
+
+// column overrides one merged table column: its header, unit, mappings
+// and whether its cells are coloured.
+func column(name, header, unit string, maps []dashboard.ValueMapping, colored bool) (dashboard.MatcherConfig, []dashboard.DynamicConfigValue) {
+	props := []dashboard.DynamicConfigValue{{Id: "displayName", Value: header}}
+	if unit != "" {
+		props = append(props, dashboard.DynamicConfigValue{Id: "unit", Value: unit})
+	}
+	if maps != nil {
+		props = append(props, dashboard.DynamicConfigValue{Id: "mappings", Value: maps})
+	}
+	if colored {
+		props = append(props, dashboard.DynamicConfigValue{Id: "custom.cellOptions", Value: common.TableColoredBackgroundCellOptions{
+			Type: common.TableCellDisplayModeColorBackground,
+		}})
+	}
+	return dashboard.MatcherConfig{Id: "byName", Options: name}, props
+}
+
+// mergeTables joins the instant table queries of a panel on their labels
+// and hides the timestamp column.
+func mergeTables(indexByName map[string]int) []dashboard.DataTransformerConfig {
+	organize := map[string]any{
+		"excludeByName": map[string]bool{"Time": true},
+	}
+	if indexByName != nil {
+		organize["indexByName"] = indexByName
+	}
+	return []dashboard.DataTransformerConfig{
+		{Id: "merge", Options: map[string]any{}},
+		{Id: "organize", Options: organize},
+	}
+}
