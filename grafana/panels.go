@@ -1,6 +1,8 @@
 package grafana
 
 import (
+	"fmt"
+
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -59,12 +61,15 @@ func query(refID, expr, legend string) *prometheus.DataqueryBuilder {
 // instant is an instant query at the end of the time range, for stat,
 // gauge and table panels.
 func instant(refID, expr, legend string) *prometheus.DataqueryBuilder {
-	return prometheus.NewDataqueryBuilder().
+	q := prometheus.NewDataqueryBuilder().
 		Datasource(datasource()).
 		RefId(refID).
 		Expr(expr).
-		LegendFormat(legend).
 		Instant()
+	if legend != "" {
+		q.LegendFormat(legend)
+	}
+	return q
 }
 
 // tableQuery is an instant query returning a table (one row per series,
@@ -84,7 +89,7 @@ func timeseriesPanel(title, description, unit string) *timeseries.PanelBuilder {
 		Description(description).
 		Datasource(datasource()).
 		Unit(unit).
-		Min(0).
+		AxisSoftMin(0).
 		Height(8).
 		Span(12).
 		LineWidth(1).
@@ -100,17 +105,21 @@ func timeseriesPanel(title, description, unit string) *timeseries.PanelBuilder {
 }
 
 func statPanel(title, description, unit string) *stat.PanelBuilder {
-	return stat.NewPanelBuilder().
+	p := stat.NewPanelBuilder().
 		Title(title).
 		Description(description).
 		Datasource(datasource()).
-		Unit(unit).
 		Height(4).
 		Span(6).
 		GraphMode(common.BigValueGraphModeNone).
 		ColorMode(common.BigValueColorModeValue).
 		TextMode(common.BigValueTextModeAuto).
+		Orientation(common.VizOrientationAuto).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
+	if unit != "" {
+		p.Unit(unit)
+	}
+	return p
 }
 
 func gaugePanel(title, description, unit string) *gauge.PanelBuilder {
@@ -122,6 +131,7 @@ func gaugePanel(title, description, unit string) *gauge.PanelBuilder {
 		Height(8).
 		Span(12).
 		ShowThresholdMarkers(true).
+		Orientation(common.VizOrientationAuto).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
 }
 
@@ -131,7 +141,8 @@ func tablePanel(title, description string) *table.PanelBuilder {
 		Description(description).
 		Datasource(datasource()).
 		Height(10).
-		Span(24)
+		Span(24).
+		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{}))
 }
 
 // steps is a thresholds configuration: base colour below the first
@@ -216,4 +227,18 @@ func mergeTables(indexByName map[string]int) []dashboard.DataTransformerConfig {
 		{Id: "merge", Options: map[string]any{}},
 		{Id: "organize", Options: organize},
 	}
+}
+
+// readModel applies fn (rate or increase) over window to a read-model
+// counter or histogram series and keeps one copy of each: every govpulse
+// instance exports the same read-model numbers, so a plain sum across
+// instances would count every case once per instance.
+func readModel(fn, metric, sel, window string) string {
+	return fmt.Sprintf("max without (instance) (%s(%s{%s}%s))", fn, metric, sel, window)
+}
+
+// targetSeries is one series per target and department, however many
+// govpulse instances evaluate the targets.
+func targetSeries(metric, sel string) string {
+	return fmt.Sprintf("max by (target, department) (%s{%s})", metric, sel)
 }

@@ -21,13 +21,14 @@ const usage = `govpulse: event-sourced metrics for government-service reform
 usage: govpulse <command> [flags]
 
 commands:
-  serve     run the HTTP API, the bus and the consumers
-  migrate   apply database migrations and exit
-  rebuild   replay the log into the read models and swap them in (rebuild [name|all])
-  rules     write the Prometheus alerting rules and Alertmanager routes (rules --out DIR)
-  bench     measure ingest throughput against the ceilings (see README)
-  demo      send a year of demo events reproducing the seed report's figures
-  version   print the version
+  serve       run the HTTP API, the bus and the consumers
+  migrate     apply database migrations and exit
+  rebuild     replay the log into the read models and swap them in (rebuild [name|all])
+  rules       write the Prometheus alerting rules and Alertmanager routes (rules --out DIR)
+  dashboards  write the Grafana dashboards as JSON (dashboards --out DIR)
+  bench       measure ingest throughput against the ceilings (see README)
+  demo        send a year of demo events reproducing the seed report's figures
+  version     print the version
 
 "govpulse <command> -h" lists a command's flags; every flag can also be set
 by the GOVPULSE_* environment variable named in its help.
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runRebuild(ctx, rest, getenv, stdout, stderr)
 	case "rules":
 		return runRules(ctx, rest, getenv, stdout, stderr)
+	case "dashboards":
+		return runDashboards(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "demo":

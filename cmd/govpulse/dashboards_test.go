@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govpulse/govpulse/grafana/grafanatest"
+)
+
+// shippedDashboards is where the compose stack's Grafana provisions the
+// boards from.
+var shippedDashboards = filepath.Join("..", "..", "deploy", "grafana", "dashboards")
+
+// The boards the compose stack provisions are what "govpulse dashboards"
+// writes from the shipped definitions today, and there are no others.
+func TestShippedDashboardsAreCurrent(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"dashboards", "--out", dir}, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("govpulse dashboards: %v\n%s", err, stderr.String())
+	}
+	written, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := filepath.Glob(filepath.Join(shippedDashboards, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(written) != 3 {
+		t.Fatalf("wrote %d boards, want 3: %v\n%s", len(written), written, stdout.String())
+	}
+	base := func(ps []string) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, filepath.Base(p))
+		}
+		return out
+	}
+	if !slices.Equal(base(written), base(shipped)) {
+		t.Errorf("deploy/grafana/dashboards has %v, the command writes %v: regenerate with\n  govpulse dashboards --out deploy/grafana/dashboards\n(and delete boards it no longer writes)", base(shipped), base(written))
+	}
+	for _, p := range written {
+		got, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join(shippedDashboards, filepath.Base(p)))
+		if err != nil {
+			continue // reported above
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("deploy/grafana/dashboards/%s is stale: regenerate it with\n  govpulse dashboards --out deploy/grafana/dashboards", filepath.Base(p))
+		}
+		if !strings.Contains(stdout.String(), p) {
+			t.Errorf("output does not name %s:\n%s", p, stdout.String())
+		}
+	}
+}
+
+func TestDashboardsCommandRefusesBadInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dashboards"}, "--out is required"},
+		{[]string{"dashboards", "--out", dir, "extra"}, `unexpected argument "extra"`},
+		{[]string{"dashboards", "--out", dir, "--targets-file", filepath.Join(dir, "missing.yaml")}, "targets file"},
+		{[]string{"dashboards", "--out", dir, "--catalog-file", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), tc.args, func(string) string { return "" }, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want one containing %q", tc.args, err, tc.want)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(files) > 0 {
+		t.Errorf("a refused run wrote %v", files)
+	}
+}
+
+// A board made from another targets file has that file's targets.
+func TestDashboardsFromTargetsFile(t *testing.T) {
+	dir := t.TempDir()
+	targetsFile := filepath.Join(dir, "targets.yaml")
+	writeTestFile(t, targetsFile, dashboardsTargetsYAML)
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"dashboards", "--out", dir, "--targets-file", targetsFile},
+		func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("govpulse dashboards: %v\n%s", err, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "govpulse-targets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`govpulse_target_value{target=\"dashboards_window_avg_3wd\"`)) ||
+		bytes.Contains(data, []byte("enterprise_setup_1wd")) {
+		t.Errorf("targets board does not follow the targets file")
+	}
+	if !strings.Contains(stdout.String(), "from 1 targets") {
+		t.Errorf("output: %s", stdout.String())
+	}
+}
+
+// A target every test department can meet or miss from a handful of
+// cases, evaluated over the last 30 days.
+const dashboardsTargetsYAML = `targets:
+  - id: dashboards_window_avg_3wd
+    title: 窗口业务平均3个工作日办结
+    title_en: Window cases finished in 3 working days on average
+    scope:
+      event_type: govpulse.case.finished.v1
+      channels: [window]
+    measure: {kind: average_working_days}
+    comparator: "<="
+    threshold: 3
+    window: {kind: rolling, days: 30}
+    per_department: true
+    min_samples: 1
+`
+
+// Every metric the shipped boards query is on a real govpulse's /metrics
+// once it has seen an event of every type, a rejected request and a
+// target evaluation.
+func TestDashboardMetricsAreExported(t *testing.T) {
+	dir := t.TempDir()
+	targetsFile := filepath.Join(dir, "targets.yaml")
+	writeTestFile(t, targetsFile, dashboardsTargetsYAML)
+	srv := startServer(t, withServeEnv(t, map[string]string{
+		"GOVPULSE_TARGETS_FILE":     targetsFile,
+		"GOVPULSE_TARGETS_INTERVAL": "1s",
+	}))
+
+	out := filepath.Join(dir, "boards")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"dashboards", "--out", out}, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("govpulse dashboards: %v\n%s", err, stderr.String())
+	}
+	used := map[string][]string{} // metric name → where it is used
+	files, err := filepath.Glob(filepath.Join(out, "*.json"))
+	if err != nil || len(files) != 3 {
+		t.Fatalf("boards written: %v (%v)", files, err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exprs, err := grafanatest.Expressions(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range exprs {
+			names, err := grafanatest.MetricNames(e.PromQL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range names {
+				used[n] = append(used[n], e.Where)
+			}
+		}
+	}
+
+	// One event of each type, a slow window case (overdue), an instant
+	// approval, and a request with a problem.
+	finished := time.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600))
+	slow := windowCase(t, "qd-xzsp", "dash-case-slow", finished.AddDate(0, 0, -21), finished)
+	slow.data()["item_code"] = "enterprise_establishment"
+	slow.data()["promised_working_days"] = 1
+	quick := caseFinished(t, approvalSource, "dash-case-instant")
+	quick["time"] = finished.Format(time.RFC3339)
+	for k, v := range map[string]any{
+		"case_id": "DASH-INSTANT-1", "item_code": "enterprise_establishment_instant", "mode": "instant", "channel": "online",
+		"promised_working_days": 0, "accepted_at": finished.Add(-30 * time.Second).Format(time.RFC3339), "finished_at": finished.Format(time.RFC3339),
+	} {
+		quick.data()[k] = v
+	}
+	srv.ingest(approvalToken, slow, quick, licenseIssued(t, approvalSource, "dash-licence-1"))
+	srv.ingest(justiceToken, lawsuitAppearance(t, justiceSource, "dash-hearing-1"))
+	bad := caseFinished(t, approvalSource, "dash-case-bad")
+	bad.data()["department"] = "qd-nowhere"
+	if r := srv.postEvents(approvalToken, bad); r.Status < 400 || r.Status >= 500 {
+		t.Fatalf("an event of an unknown department: want a 4xx, got %s", r)
+	}
+	srv.waitProjections()
+
+	deadline := time.Now().Add(30 * time.Second)
+	var missing []string
+	for {
+		exported := scrapedMetricNames(t, srv)
+		missing = missing[:0]
+		for n := range used {
+			if !exported[n] {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			slices.Sort(missing)
+			for _, n := range missing {
+				t.Errorf("%s is not on /metrics, but the boards use it: %s", n, strings.Join(used[n], "; "))
+			}
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(used) < 25 {
+		t.Errorf("the boards use only %d metrics: %v", len(used), used)
+	}
+}
+
+// scrapedMetricNames scrapes /metrics and returns the names of its
+// samples (a histogram's are its _bucket, _sum and _count series).
+func scrapedMetricNames(t *testing.T, srv *testServer) map[string]bool {
+	t.Helper()
+	r := srv.get("/metrics", "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("metrics: %s", r)
+	}
+	names := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(r.Body))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, _, _ := strings.Cut(line, "{")
+		name, _, _ = strings.Cut(name, " ")
+		names[name] = true
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(fmt.Errorf("read /metrics: %w", err))
+	}
+	return names
+}

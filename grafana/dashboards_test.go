@@ -1,0 +1,496 @@
+package grafana_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
+	"github.com/govpulse/govpulse/alerting"
+	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/grafana"
+	"github.com/govpulse/govpulse/grafana/grafanatest"
+	"github.com/govpulse/govpulse/targets"
+)
+
+func shippedTargets(t *testing.T) []targets.Target {
+	t.Helper()
+	cat, err := catalog.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := targets.Load("", cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) == 0 {
+		t.Fatal("no shipped targets")
+	}
+	return ts
+}
+
+func boards(t *testing.T, ts []targets.Target) map[string][]byte {
+	t.Helper()
+	bs, err := grafana.Boards(ts, alerting.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, b := range bs {
+		j, err := b.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[b.File] = j
+	}
+	return out
+}
+
+// board is the part of a dashboard's JSON the tests look at.
+type board struct {
+	UID         string  `json:"uid"`
+	Title       string  `json:"title"`
+	Description string  `json:"description"`
+	Editable    bool    `json:"editable"`
+	Panels      []panel `json:"panels"`
+	Templating  struct {
+		List []struct {
+			Name  string `json:"name"`
+			Query string `json:"query"`
+		} `json:"list"`
+	} `json:"templating"`
+}
+
+type panel struct {
+	ID          int    `json:"id"`
+	Type        string `json:"type"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Datasource  *struct {
+		Type string `json:"type"`
+		UID  string `json:"uid"`
+	} `json:"datasource"`
+	GridPos struct{ X, Y, W, H int } `json:"gridPos"`
+	Options struct {
+		Content string `json:"content"`
+	} `json:"options"`
+	FieldConfig struct {
+		Defaults struct {
+			Unit       string `json:"unit"`
+			Thresholds struct {
+				Steps []struct {
+					Value *float64 `json:"value"`
+					Color string   `json:"color"`
+				} `json:"steps"`
+			} `json:"thresholds"`
+			Mappings []struct {
+				Options map[string]struct {
+					Text string `json:"text"`
+				} `json:"options"`
+			} `json:"mappings"`
+		} `json:"defaults"`
+		Overrides []struct {
+			Matcher struct {
+				Options string `json:"options"`
+			} `json:"matcher"`
+			Properties []struct {
+				ID    string          `json:"id"`
+				Value json.RawMessage `json:"value"`
+			} `json:"properties"`
+		} `json:"overrides"`
+	} `json:"fieldConfig"`
+	Targets []struct {
+		RefID string `json:"refId"`
+		Expr  string `json:"expr"`
+	} `json:"targets"`
+}
+
+func decode(t *testing.T, data []byte) board {
+	t.Helper()
+	var b board
+	if err := json.Unmarshal(data, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func count(b board, typ string) int {
+	n := 0
+	for _, p := range b.Panels {
+		if p.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// Each board builds, with its uid, title, variables and panels.
+func TestBoardsBuild(t *testing.T) {
+	ts := shippedTargets(t)
+	got := boards(t, ts)
+	for _, tc := range []struct {
+		file, uid, title string
+		panels, rows     int
+		variables        []string
+	}{
+		// 5 rows; 4 target counts and the status table; 4 case stats, 4
+		// case time series and a table; 1 time series and 2 stats of
+		// instant approvals; a time series and a gauge of licences; a gauge
+		// and a time series of lawsuits.
+		{"govpulse-overview.json", "govpulse-overview", "govpulse 总览", 26, 5, []string{"department", "district", "channel"}},
+		// 4 stats, then a row, a text, a time series and a stat per target.
+		{"govpulse-targets.json", "govpulse-targets", "govpulse 攻坚目标", 4 + 4*len(ts), len(ts), []string{"department"}},
+		// 3 rows; 4 time series and a table of ingest; 2 time series of
+		// HTTP; 4 stats and 4 time series of projections and the bus.
+		{"govpulse-pipeline.json", "govpulse-pipeline", "govpulse 运行", 18, 3, nil},
+	} {
+		data, ok := got[tc.file]
+		if !ok {
+			t.Errorf("no %s among %d boards", tc.file, len(got))
+			continue
+		}
+		b := decode(t, data)
+		if b.UID != tc.uid || b.Title != tc.title {
+			t.Errorf("%s: uid %q title %q, want %q %q", tc.file, b.UID, b.Title, tc.uid, tc.title)
+		}
+		if !strings.Contains(b.Description, "govpulse dashboards") {
+			t.Errorf("%s: description %q does not say how it is generated", tc.file, b.Description)
+		}
+		if b.Editable {
+			t.Errorf("%s: editable; generated boards are read-only", tc.file)
+		}
+		if len(b.Panels) != tc.panels || count(b, "row") != tc.rows {
+			t.Errorf("%s: %d panels (%d rows), want %d (%d rows)", tc.file, len(b.Panels), count(b, "row"), tc.panels, tc.rows)
+		}
+		var vars []string
+		for _, v := range b.Templating.List {
+			vars = append(vars, v.Name)
+		}
+		if !slices.Equal(vars, tc.variables) {
+			t.Errorf("%s: variables %v, want %v", tc.file, vars, tc.variables)
+		}
+		for i, p := range b.Panels {
+			if p.ID != i+1 {
+				t.Errorf("%s: panel %d %q has id %d, want %d", tc.file, i, p.Title, p.ID, i+1)
+			}
+			if p.Title == "" {
+				t.Errorf("%s: panel %d has no title", tc.file, p.ID)
+			}
+			if p.GridPos.W == 0 || p.GridPos.H == 0 || p.GridPos.X+p.GridPos.W > 24 {
+				t.Errorf("%s: panel %q at %+v does not fit the grid", tc.file, p.Title, p.GridPos)
+			}
+			if len(p.Targets) > 0 && (p.Datasource == nil || p.Datasource.UID != grafana.DatasourceUID || p.Datasource.Type != "prometheus") {
+				t.Errorf("%s: panel %q datasource %+v, want prometheus uid %q", tc.file, p.Title, p.Datasource, grafana.DatasourceUID)
+			}
+			if p.Type != "row" && p.Type != "text" && len(p.Targets) == 0 {
+				t.Errorf("%s: %s panel %q has no query", tc.file, p.Type, p.Title)
+			}
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("%d boards, want 3", len(got))
+	}
+}
+
+// The overview's department variable lists the departments that finished
+// cases, and its status table maps 1 and 0 to met and missed.
+func TestOverviewTargetStatusTable(t *testing.T) {
+	b := decode(t, boards(t, shippedTargets(t))["govpulse-overview.json"])
+	if q := b.Templating.List[0].Query; q != "label_values(govpulse_cases_finished_total, department)" {
+		t.Errorf("department variable query = %q", q)
+	}
+	var table *panel
+	for i, p := range b.Panels {
+		if p.Type == "table" && strings.Contains(p.Title, "Target status") {
+			table = &b.Panels[i]
+		}
+	}
+	if table == nil {
+		t.Fatal("no target status table")
+	}
+	var metrics []string
+	for _, q := range table.Targets {
+		names, err := grafanatest.MetricNames(q.Expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics = append(metrics, names...)
+	}
+	for _, want := range []string{"govpulse_target_met", "govpulse_target_value", "govpulse_target_threshold", "govpulse_target_samples"} {
+		if !slices.Contains(metrics, want) {
+			t.Errorf("status table does not query %s (queries %v)", want, metrics)
+		}
+	}
+	var mapped []struct {
+		Options map[string]struct {
+			Text string `json:"text"`
+		} `json:"options"`
+	}
+	for _, o := range table.FieldConfig.Overrides {
+		if o.Matcher.Options != "Value #A" {
+			continue
+		}
+		for _, p := range o.Properties {
+			if p.ID == "mappings" {
+				if err := json.Unmarshal(p.Value, &mapped); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if len(mapped) != 1 || mapped[0].Options["1"].Text != "达标 met" || mapped[0].Options["0"].Text != "未达标 missed" {
+		t.Errorf("status column (Value #A) mappings %+v, want 1 → 达标 met, 0 → 未达标 missed", mapped)
+	}
+}
+
+// Each target has a row titled by its titles, a text with its
+// definition, its value against the definition's threshold and its
+// status; a target not per department shows only the city-wide result.
+func TestTargetRowsFollowDefinitions(t *testing.T) {
+	ts := shippedTargets(t)
+	b := decode(t, boards(t, ts)["govpulse-targets.json"])
+	byID := map[string]targets.Target{}
+	for _, tg := range ts {
+		byID[tg.ID] = tg
+	}
+	var ids []string
+	for i, p := range b.Panels {
+		if p.Type != "row" {
+			continue
+		}
+		if i+3 >= len(b.Panels) {
+			t.Fatalf("row %q is not followed by three panels", p.Title)
+		}
+		text, value, status := b.Panels[i+1], b.Panels[i+2], b.Panels[i+3]
+		m := regexp.MustCompile("`([a-z0-9_]+)` \\|").FindStringSubmatch(text.Options.Content)
+		if text.Type != "text" || m == nil {
+			t.Fatalf("row %q: panel after it is %s %q without a target id", p.Title, text.Type, text.Options.Content)
+		}
+		tg, ok := byID[m[1]]
+		if !ok {
+			t.Fatalf("row %q: text names unknown target %q", p.Title, m[1])
+		}
+		ids = append(ids, tg.ID)
+		if p.Title != tg.Title+" · "+tg.TitleEN {
+			t.Errorf("row title %q, want the target's titles", p.Title)
+		}
+		for _, want := range []string{tg.Title, "`" + tg.Comparator + "`"} {
+			if !strings.Contains(text.Options.Content, want) {
+				t.Errorf("%s: text lacks %q:\n%s", tg.ID, want, text.Options.Content)
+			}
+		}
+		if value.Type != "timeseries" || status.Type != "stat" {
+			t.Fatalf("%s: panels %s, %s; want timeseries, stat", tg.ID, value.Type, status.Type)
+		}
+		steps := value.FieldConfig.Defaults.Thresholds.Steps
+		if len(steps) != 2 || steps[1].Value == nil || *steps[1].Value != tg.Threshold {
+			t.Errorf("%s: value thresholds %+v, want a step at %v", tg.ID, steps, tg.Threshold)
+		}
+		if got := value.Targets[0].Expr; !strings.Contains(got, `govpulse_target_value{target="`+tg.ID+`"`) ||
+			strings.Contains(got, `department="all"`) == tg.PerDepartment {
+			t.Errorf("%s (per_department %v): value query %s", tg.ID, tg.PerDepartment, got)
+		}
+		if got := status.Targets[0].Expr; !strings.Contains(got, `govpulse_target_met{target="`+tg.ID+`"`) {
+			t.Errorf("%s: status query %s", tg.ID, got)
+		}
+		mapped := status.FieldConfig.Defaults.Mappings
+		if len(mapped) != 1 || mapped[0].Options["1"].Text != "达标 met" || mapped[0].Options["0"].Text != "未达标 missed" {
+			t.Errorf("%s: status mappings %+v", tg.ID, mapped)
+		}
+	}
+	if !slices.IsSorted(ids) || len(ids) != len(ts) {
+		t.Errorf("target rows %v: want every target once, sorted by id", ids)
+	}
+}
+
+// The same definitions, in any order, give the same bytes.
+func TestBoardsAreDeterministic(t *testing.T) {
+	ts := shippedTargets(t)
+	first := boards(t, ts)
+	reversed := slices.Clone(ts)
+	slices.Reverse(reversed)
+	for range 3 {
+		again := boards(t, reversed)
+		for f, data := range first {
+			if !bytes.Equal(data, again[f]) {
+				t.Errorf("%s differs between two builds", f)
+			}
+		}
+	}
+	for f, data := range first {
+		if !json.Valid(data) || !bytes.HasSuffix(data, []byte("}\n")) || !bytes.Contains(data, []byte("\n  \"uid\"")) {
+			t.Errorf("%s is not indented JSON ending in a newline", f)
+		}
+		if bytes.Contains(data, []byte(`\u003c`)) || bytes.Contains(data, []byte(`\u0026`)) {
+			t.Errorf("%s escapes < or & in its text", f)
+		}
+	}
+}
+
+func TestBoardsRefuseDuplicateTargets(t *testing.T) {
+	ts := shippedTargets(t)
+	if _, err := grafana.Boards(append(ts, ts[0]), alerting.DefaultOptions()); err == nil || !strings.Contains(err.Error(), ts[0].ID) {
+		t.Errorf("duplicate target: err = %v, want one naming %q", err, ts[0].ID)
+	}
+}
+
+// Every expression of every board parses: promtool loads each as a
+// recording rule.
+func TestExpressionsParseWithPromtool(t *testing.T) {
+	var all []grafanatest.Expr
+	seen := map[string]bool{}
+	bs := boards(t, shippedTargets(t))
+	for _, f := range sortedKeys(bs) {
+		exprs, err := grafanatest.Expressions(bs[f])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range exprs {
+			if !seen[e.PromQL] {
+				seen[e.PromQL] = true
+				all = append(all, e)
+			}
+		}
+	}
+	if len(all) < 40 {
+		t.Fatalf("only %d distinct expressions", len(all))
+	}
+	grafanatest.CheckPromQL(t, all)
+}
+
+// promtool really refuses a broken expression, so the check above means
+// something.
+func TestPromtoolCheckRefusesBrokenPromQL(t *testing.T) {
+	ft := &fakeT{TB: t}
+	grafanatest.CheckPromQL(ft, []grafanatest.Expr{{Where: "test", PromQL: `sum by (department) (rate(govpulse_cases_finished_total[$__rate_interval])`}})
+	if !ft.failed {
+		t.Error("promtool accepted an expression with an unclosed parenthesis")
+	}
+}
+
+// fakeT records failures instead of failing the test.
+type fakeT struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+
+// Every metric a board queries is one govpulse's code exports: a
+// govpulse_ name written in the collectors and instrumentation (or a
+// histogram series of one), or a Watermill metric under govpulse_bus_.
+// cmd/govpulse's TestDashboardMetricsAreExported checks them against a
+// real scrape.
+func TestBoardsQueryOnlyExportedMetrics(t *testing.T) {
+	exported := metricNamesInCode(t)
+	for f, data := range boards(t, shippedTargets(t)) {
+		exprs, err := grafanatest.Expressions(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range exprs {
+			names, err := grafanatest.MetricNames(e.PromQL)
+			if err != nil {
+				t.Errorf("%s: %v", f, err)
+				continue
+			}
+			if len(names) == 0 {
+				t.Errorf("%s: %s queries no metric: %s", f, e.Where, e.PromQL)
+			}
+			for _, n := range names {
+				base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(n, "_bucket"), "_sum"), "_count")
+				if !exported[n] && !exported[base] && !strings.HasPrefix(n, "govpulse_bus_handler_") {
+					t.Errorf("%s: %s uses %s, which govpulse does not export", f, e.Where, n)
+				}
+			}
+		}
+	}
+}
+
+// metricNamesInCode collects the govpulse_ metric names written as string
+// literals in the packages that export metrics.
+func metricNamesInCode(t *testing.T) map[string]bool {
+	t.Helper()
+	lit := regexp.MustCompile(`Name:\s*"(govpulse_[a-z0-9_]+)"|NewDesc\("(govpulse_[a-z0-9_]+)"`)
+	names := map[string]bool{}
+	for _, dir := range []string{"projections", "targets", "httpapi", "bus"} {
+		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range lit.FindAllStringSubmatch(string(src), -1) {
+				names[m[1]+m[2]] = true
+			}
+		}
+	}
+	for _, want := range []string{"govpulse_cases_finished_total", "govpulse_target_met", "govpulse_http_requests_total", "govpulse_bus_poison_queue_messages"} {
+		if !names[want] {
+			t.Fatalf("found no %s in the code; the search for metric names is broken (found %v)", want, names)
+		}
+	}
+	return names
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Each file reads back into the SDK's dashboard model and gives the same
+// JSON again: no field is unknown to the model, none mistyped. (The
+// SDK's UnmarshalJSONStrict drops every panel in v0.0.22, so the check is
+// the round trip.)
+func TestBoardsReadBackIntoTheSDKModel(t *testing.T) {
+	plugins.RegisterDefaultPlugins()
+	bs, err := grafana.Boards(shippedTargets(t), alerting.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		data, err := b.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back dashboard.Dashboard
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Errorf("%s: %v", b.File, err)
+			continue
+		}
+		again, err := grafana.Board{File: b.File, Dashboard: back}.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Override values are untyped in the model, so their keys come
+		// back sorted: compare the JSON values, not the bytes.
+		var want, got any
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(again, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s changes when read back into the SDK model and written again", b.File)
+		}
+	}
+}
