@@ -71,7 +71,7 @@ func wordsFor(t targets.Target) words {
 	}
 
 	switch {
-	case isShare(m.Kind):
+	case m.IsShare():
 		w.valueZH = "{{ $value | humanizePercentage }}"
 		w.valueEN = w.valueZH
 		w.thresholdZH = percent(t.Threshold)
@@ -120,16 +120,6 @@ func wordsFor(t targets.Target) words {
 		w.windowEN = fmt.Sprintf("the last %d days", win.Days)
 	}
 	return w
-}
-
-// isShare reports whether the measure is a fraction shown as a percentage.
-func isShare(kind string) bool {
-	switch kind {
-	case targets.MeasureShareWithinWorkingDays, targets.MeasureShareWithinSeconds,
-		targets.MeasureOverdueShare, targets.MeasureAppearanceRate, targets.MeasureSpeedup:
-		return true
-	}
-	return false
 }
 
 // percent writes a fraction as a percentage: 0.99 → "99%", 0.995 → "99.5%".

@@ -17,6 +17,7 @@ import (
 
 	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/bustest"
 	"github.com/govpulse/govpulse/internal/natstest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
@@ -65,31 +66,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // startBus builds and runs a bus with the consumers; it stops with the test.
 func startBus(t *testing.T, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consumer) *bus.Bus {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	b, err := bus.New(ctx, cfg, pool, quietLogger(), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		if err := b.AddConsumer(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	select {
-	case <-b.Running():
-	case err := <-done:
-		t.Fatalf("bus stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("bus not running after 20s")
-	}
-	t.Cleanup(func() {
-		_ = b.Close()
-		cancel()
-		<-done
-	})
-	return b
+	return bustest.Start(t, pool, cfg, cs...)
 }
 
 // newBus builds a bus without running it: batches staged through it wait
@@ -340,4 +317,34 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// TestInstancesShareAConsumerGroup: two govpulse instances on one database
+// and one bus run the same consumer; each batch is applied once in all,
+// and on NATS the work is shared between them.
+func TestInstancesShareAConsumerGroup(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := cfg()
+			a, b := &counter{name: "counter_a"}, &counter{name: "counter_a"}
+			busA := startBus(t, pool, c, a)
+			startBus(t, pool, c, b)
+			store := &postgres.EventStore{Pool: pool, Outbox: busA}
+			var all []string
+			for i := 0; i < 40; i++ {
+				batch := ids(fmt.Sprintf("b%02d", i), 3)
+				appendEvents(t, store, "src", batch...)
+				all = append(all, batch...)
+			}
+			waitCounts(t, pool, "counter_a", all)
+			t.Logf("%s: instance A applied %d batches, instance B %d", name, a.calls.Load(), b.calls.Load())
+			if got := a.calls.Load() + b.calls.Load(); got < 40 {
+				t.Errorf("the instances applied %d batches, want at least 40", got)
+			}
+			if name == "nats" && (a.calls.Load() == 0 || b.calls.Load() == 0) {
+				t.Errorf("one NATS instance did all the work (A %d, B %d): the queue group is not shared", a.calls.Load(), b.calls.Load())
+			}
+		})
+	}
 }

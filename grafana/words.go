@@ -18,17 +18,6 @@ func sortedTargets(ts []targets.Target) []targets.Target {
 	return s
 }
 
-// isShare reports whether a measure is a fraction (0–1), shown as a
-// percentage.
-func isShare(kind string) bool {
-	switch kind {
-	case targets.MeasureShareWithinWorkingDays, targets.MeasureShareWithinSeconds,
-		targets.MeasureOverdueShare, targets.MeasureAppearanceRate, targets.MeasureSpeedup:
-		return true
-	}
-	return false
-}
-
 // isWorkingDays reports whether a measure is a number of working days.
 func isWorkingDays(kind string) bool {
 	return kind == targets.MeasureAverageWorkingDays || kind == targets.MeasureP90WorkingDays
@@ -37,7 +26,7 @@ func isWorkingDays(kind string) bool {
 // measureUnit is the Grafana unit of a target's value.
 func measureUnit(kind string) string {
 	switch {
-	case isShare(kind):
+	case (targets.Measure{Kind: kind}).IsShare():
 		return unitShare
 	case isWorkingDays(kind):
 		return unitWorkingDays
@@ -62,7 +51,7 @@ func plural(v float64) string {
 // thresholdText writes a target's threshold in its measure's unit.
 func thresholdText(t targets.Target) string {
 	switch {
-	case isShare(t.Measure.Kind):
+	case t.Measure.IsShare():
 		return percent(t.Threshold)
 	case isWorkingDays(t.Measure.Kind):
 		return number(t.Threshold) + " 个工作日 working day" + plural(t.Threshold)

@@ -11,10 +11,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/bustest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
@@ -25,32 +25,8 @@ var readModelTables = []string{"case_stats", "license_stats", "lawsuit_stats"}
 // startBus runs a Postgres bus with the consumers until the test ends.
 func startBus(t *testing.T, pool *pgxpool.Pool, cs ...bus.Consumer) *bus.Bus {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	b, err := bus.New(ctx, bus.Config{Kind: bus.KindPostgres, PollInterval: 20 * time.Millisecond,
-		MaxRetries: 20, RetryInterval: 50 * time.Millisecond}, pool, quietLogger(), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		if err := b.AddConsumer(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	select {
-	case <-b.Running():
-	case err := <-done:
-		t.Fatalf("bus stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("bus not running after 20s")
-	}
-	t.Cleanup(func() {
-		_ = b.Close()
-		cancel()
-		<-done
-	})
-	return b
+	return bustest.Start(t, pool, bus.Config{Kind: bus.KindPostgres, PollInterval: 20 * time.Millisecond,
+		MaxRetries: 20, RetryInterval: 50 * time.Millisecond}, cs...)
 }
 
 // waitCaughtUp waits until every named consumer has applied the log up to

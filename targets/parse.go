@@ -143,7 +143,7 @@ func (t *Target) check(cat *events.Catalog) error {
 	if math.IsNaN(t.Threshold) || math.IsInf(t.Threshold, 0) || t.Threshold < 0 {
 		return fmt.Errorf("threshold %v: must be a number ≥ 0", t.Threshold)
 	}
-	if t.isRatio() && t.Threshold > 1 {
+	if t.Measure.IsShare() && t.Threshold > 1 {
 		return fmt.Errorf("threshold %v: a %s is between 0 and 1 (write 0.99, not 99)", t.Threshold, t.Measure.Kind)
 	}
 	if err := t.Window.check(); err != nil {
@@ -160,15 +160,6 @@ func (t *Target) check(cat *events.Catalog) error {
 		return fmt.Errorf("severity %q: must be warning or critical", t.Severity)
 	}
 	return nil
-}
-
-// isRatio reports whether the measure is a share or rate in [0, 1].
-func (t *Target) isRatio() bool {
-	switch t.Measure.Kind {
-	case MeasureShareWithinWorkingDays, MeasureShareWithinSeconds, MeasureOverdueShare, MeasureAppearanceRate:
-		return true
-	}
-	return false
 }
 
 func (s *Scope) check(cat *events.Catalog) error {

@@ -94,6 +94,16 @@ type Measure struct {
 	Seconds     float64 `yaml:"seconds" json:"seconds,omitempty"`
 }
 
+// IsShare reports whether the measure is a fraction of 1 (a share, a rate
+// or a speedup), shown as a percentage.
+func (m Measure) IsShare() bool {
+	switch m.Kind {
+	case MeasureShareWithinWorkingDays, MeasureShareWithinSeconds, MeasureOverdueShare, MeasureAppearanceRate, MeasureSpeedup:
+		return true
+	}
+	return false
+}
+
 // Window says over which days of event time a target is measured.
 type Window struct {
 	Kind string `yaml:"kind" json:"kind"`
