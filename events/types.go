@@ -6,15 +6,18 @@ import "slices"
 type eventType struct {
 	name   string
 	decode func(r *fieldReader) Event
+	// speaksFor is the data field naming the department the event speaks
+	// for, which a sender's token must be allowed.
+	speaksFor string
 }
 
 // eventTypes is the table of known event types. Adding a type is one file
 // (its struct, constant and decode function) plus one line here.
 func eventTypes() []eventType {
 	return []eventType{
-		{TypeCaseFinished, decodeCaseFinished},
-		{TypeLicenseIssued, decodeLicenseIssued},
-		{TypeLawsuitAppearance, decodeLawsuitAppearance},
+		{TypeCaseFinished, decodeCaseFinished, "department"},
+		{TypeLicenseIssued, decodeLicenseIssued, "department"},
+		{TypeLawsuitAppearance, decodeLawsuitAppearance, "agency"},
 	}
 }
 
@@ -36,4 +39,36 @@ func KnownTypes() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// DepartmentField names the data field holding the department an event of
+// type typ speaks for ("department", or "agency" for lawsuit appearances).
+func DepartmentField(typ string) (string, bool) {
+	for _, t := range eventTypes() {
+		if t.name == typ {
+			return t.speaksFor, true
+		}
+	}
+	return "", false
+}
+
+// PeekDepartment reads the department an undecoded event speaks for, so a
+// sender can be told it may not send the event before its fields are
+// checked. ok is false when the type is unknown or the field is missing or
+// not a string; validation reports those.
+func (e *Envelope) PeekDepartment() (field, code string, ok bool) {
+	field, known := DepartmentField(e.Type)
+	if !known {
+		return "", "", false
+	}
+	fields, isObject := splitObject(e.Data)
+	if !isObject {
+		return field, "", false
+	}
+	v, present := fields[field]
+	if !present {
+		return field, "", false
+	}
+	code, ok = unquote(v)
+	return field, code, ok
 }

@@ -82,16 +82,25 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 		return src, errorf(ETooLarge, fmt.Sprintf("the batch has %d events; at most %d are allowed per request: split it", len(envs), s.Limits.MaxBatchEvents))
 	}
 	s.metrics.batchSize.Observe(float64(len(envs)))
+	// Who may send what comes first: a sender learns nothing about events
+	// it may not send.
+	if forbidden := authorise(src, envs); len(forbidden) > 0 {
+		e := errorf(EForbidden, fmt.Sprintf("token of source %s may not send %d of these events; nothing was stored", src.Name, countEvents(forbidden)))
+		e.Problems = forbidden
+		return src, e
+	}
 	evs, problems := s.Validator.ValidateAll(envs)
 	if len(problems) > 0 {
 		e := errorf(EInvalid, fmt.Sprintf("%d problem(s) in %d event(s); nothing was stored", len(problems), countEvents(problems)))
 		e.Problems = problems
 		return src, e
 	}
-	if forbidden := authorise(src, envs, evs); len(forbidden) > 0 {
-		e := errorf(EForbidden, fmt.Sprintf("token of source %s may not send %d of these events; nothing was stored", src.Name, countEvents(forbidden)))
-		e.Problems = forbidden
-		return src, e
+	for i, ev := range evs {
+		// Validation decoded what PeekDepartment read; check the decoded
+		// value anyway, it is what gets stored.
+		if d := ev.Department(); !src.MaySpeakFor(d) {
+			return src, errorf(EForbidden, fmt.Sprintf("event %d: source %s may not send events for department %q", i, src.Name, d))
+		}
 	}
 	news := make([]postgres.NewEvent, len(envs))
 	for i := range envs {
@@ -141,31 +150,23 @@ func decodeError(err error) *Error {
 
 // authorise lists every event the source may not send: another source's
 // name, a type it may not send, or a department it may not speak for.
-func authorise(src *sources.Source, envs []events.Envelope, evs []events.Event) []events.Problem {
+func authorise(src *sources.Source, envs []events.Envelope) []events.Problem {
 	var ps []events.Problem
 	for i, env := range envs {
 		if env.Source != src.Name {
 			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "source",
 				Reason: fmt.Sprintf("this token belongs to source %q; events must carry \"source\": %q", src.Name, src.Name)})
 		}
-		if !src.MaySend(env.Type) {
+		if _, known := events.DepartmentField(env.Type); known && !src.MaySend(env.Type) {
 			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "type",
 				Reason: fmt.Sprintf("source %s may not send %s events", src.Name, env.Type)})
 		}
-		if d := evs[i].Department(); !src.MaySpeakFor(d) {
-			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "data." + departmentField(env.Type),
+		if field, d, ok := env.PeekDepartment(); ok && !src.MaySpeakFor(d) {
+			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "data." + field,
 				Reason: fmt.Sprintf("source %s may not send events for department %q; it may for: %s", src.Name, d, strings.Join(src.Departments, ", "))})
 		}
 	}
 	return ps
-}
-
-// departmentField names the data field that says whom an event speaks for.
-func departmentField(typ string) string {
-	if typ == events.TypeLawsuitAppearance {
-		return "agency"
-	}
-	return "department"
 }
 
 func countEvents(ps []events.Problem) int {
