@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,7 +42,10 @@ type Main struct {
 	listener net.Listener
 	busDone  chan error
 	evalDone chan struct{}
-	cancel   context.CancelFunc
+
+	closeOnce sync.Once
+	closeErr  error
+	cancel    context.CancelFunc
 }
 
 // NewMain returns a Main with the default configuration.
@@ -199,7 +203,13 @@ func (m *Main) Open(ctx context.Context) error {
 
 // Close finishes in-flight requests, stops the consumers cleanly and
 // closes the database pool.
+// It may be called more than once, and after a failed Open.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	var errs []error
@@ -208,8 +218,14 @@ func (m *Main) Close() error {
 	}
 	if m.bus != nil {
 		errs = append(errs, m.bus.Close())
+	}
+	if m.cancel != nil {
 		m.cancel()
+	}
+	if m.busDone != nil {
 		<-m.busDone
+	}
+	if m.evalDone != nil {
 		<-m.evalDone
 	}
 	if m.pool != nil {
@@ -261,9 +277,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	m.Logger = logger
 	if err := m.Open(ctx); err != nil {
-		if m.pool != nil {
-			m.Close()
-		}
+		m.Close()
 		return err
 	}
 	<-ctx.Done()
