@@ -24,6 +24,7 @@ type Config struct {
 	NATSURL         string
 	CatalogFile     string
 	CalendarDir     string
+	TimeZone        string
 	TargetsFile     string
 	TargetsInterval time.Duration
 	Consumers       string
@@ -51,6 +52,7 @@ func Default() Config {
 		MaxClockSkew:    5 * time.Minute,
 		TargetsInterval: time.Minute,
 		Consumers:       "all",
+		TimeZone:        "Asia/Shanghai",
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
 		LogFormat:       "text",
@@ -73,6 +75,7 @@ func (c *Config) settings() []setting {
 		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL (for --bus=nats)", &c.NATSURL},
 		{"catalog-file", "GOVPULSE_CATALOG_FILE", "reference catalogue file replacing the shipped one", &c.CatalogFile},
 		{"calendar-dir", "GOVPULSE_CALENDAR_DIR", "directory of holiday files (holiday-cn format) adding or replacing years", &c.CalendarDir},
+		{"time-zone", "GOVPULSE_TIME_ZONE", "IANA time zone that administrative dates are counted in", &c.TimeZone},
 		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
 		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
 		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats)", &c.Consumers},
@@ -196,6 +199,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxClockSkew < 0 || c.MaxClockSkew > 24*time.Hour {
 		bad("max-clock-skew", "must be between 0 and 24h, got %v", c.MaxClockSkew)
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		bad("time-zone", "%q is not an IANA time zone such as Asia/Shanghai", c.TimeZone)
 	}
 	if c.TargetsInterval < time.Second {
 		bad("targets-interval", "must be at least 1s, got %v", c.TargetsInterval)

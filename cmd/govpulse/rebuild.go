@@ -21,12 +21,12 @@ import (
 
 // openReadModels builds the read models on the working-day calendar: the
 // embedded holiday data plus the operator's year files in
-// GOVPULSE_CALENDAR_DIR. serve and rebuild must use the same calendar, or
-// a rebuild would differ from the live tables.
-func openReadModels(dir string, log *slog.Logger) ([]*projections.Projection, error) {
-	loc, err := time.LoadLocation(calendar.DefaultZone)
+// GOVPULSE_CALENDAR_DIR, in the configured zone. serve and rebuild must
+// use the same calendar, or a rebuild would differ from the live tables.
+func openReadModels(dir, zone string, log *slog.Logger) ([]*projections.Projection, error) {
+	loc, err := time.LoadLocation(zone)
 	if err != nil {
-		return nil, fmt.Errorf("calendar: %w", err)
+		return nil, fmt.Errorf("--time-zone (GOVPULSE_TIME_ZONE): %w", err)
 	}
 	cal, err := calendar.Load(loc, dir)
 	if err != nil {
@@ -48,7 +48,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	cfg := config.Default()
 	fs := flag.NewFlagSet("rebuild", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	if err := cfg.Register(fs, getenv, "database-url", "calendar-dir", "log-level", "log-format"); err != nil {
+	if err := cfg.Register(fs, getenv, "database-url", "calendar-dir", "time-zone", "log-level", "log-format"); err != nil {
 		return err
 	}
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -78,7 +78,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	models, err := openReadModels(cfg.CalendarDir, logger)
+	models, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, logger)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/govpulse/govpulse/bus"
-	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
@@ -99,11 +98,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	readModels, err := openReadModels(cfg.CalendarDir, m.Logger)
+	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
 		return err
 	}
-	consumers := []bus.Consumer{projections.IngestTally{}}
+	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, m.Logger)
+	if err != nil {
+		return err
+	}
+	consumers := []bus.Consumer{projections.IngestTally{Location: loc}}
 	for _, p := range readModels {
 		consumers = append(consumers, p)
 	}
@@ -121,10 +124,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	ts, err := targets.Load(cfg.TargetsFile, cat)
-	if err != nil {
-		return err
-	}
-	loc, err := time.LoadLocation(calendar.DefaultZone)
 	if err != nil {
 		return err
 	}
