@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -248,10 +249,14 @@ func (c *DomainCollector) readLawsuits(ctx context.Context) ([]prometheus.Metric
 func (c *DomainCollector) histograms(ctx context.Context, desc *prometheus.Desc, selectLabels, table, column, sumExpr string,
 	bounds []float64, nLabels int) ([]prometheus.Metric, error) {
 	groupBy := selectLabels[len("SELECT "):]
-	q := fmt.Sprintf(`WITH sums AS (SELECT %[1]s, %[4]s AS s FROM %[2]s GROUP BY %[1]s),
-		buckets AS (SELECT %[1]s, u.i, sum(u.v)::bigint AS n FROM %[2]s t, unnest(t.%[3]s) WITH ORDINALITY AS u(v, i) GROUP BY %[1]s, u.i)
-		SELECT %[1]s, sums.s, array_agg(buckets.n ORDER BY buckets.i) FROM buckets JOIN sums USING (%[1]s) GROUP BY %[1]s, sums.s`,
-		groupBy, table, column, sumExpr)
+	// Summing each bucket by index is one pass over the rows; unnest-ing
+	// the arrays was 15 times slower on a year of data.
+	buckets := make([]string, len(bounds)+1)
+	for i := range buckets {
+		buckets[i] = fmt.Sprintf("sum(%s[%d])::bigint", column, i+1)
+	}
+	q := fmt.Sprintf(`SELECT %s, %s, ARRAY[%s] FROM %s GROUP BY %s`,
+		groupBy, sumExpr, strings.Join(buckets, ", "), table, groupBy)
 	rows, err := c.Pool.Query(ctx, q)
 	if err != nil {
 		return nil, err

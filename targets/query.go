@@ -3,11 +3,13 @@ package targets
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // readAggregates returns, per department, the read models' sums for the
@@ -38,8 +40,8 @@ func readAggregates(ctx context.Context, pool *pgxpool.Pool, t *Target, from, to
 			sum(promised_cases)::bigint, sum(promised_elapsed_sum)::bigint, sum(promised_limit_sum)::bigint, sum(overdue)::bigint, sum(instant)::bigint, 0::bigint
 			FROM case_stats WHERE day BETWEEN $1::date AND $2::date` + where + ` GROUP BY department`
 		hists = []histogram{
-			histogramOf("case_stats", "department", where, "elapsed_wd_hist", func(a *Aggregate, h []int64) { a.Hist = h }),
-			histogramOf("case_stats", "department", where, "instant_seconds_hist", func(a *Aggregate, h []int64) { a.InstantHist = h }),
+			histogramOf("case_stats", "department", where, "elapsed_wd_hist", len(projections.WorkingDayBounds())+1, func(a *Aggregate, h []int64) { a.Hist = h }),
+			histogramOf("case_stats", "department", where, "instant_seconds_hist", len(projections.InstantSecondsBounds())+1, func(a *Aggregate, h []int64) { a.InstantHist = h }),
 		}
 	case events.TypeLicenseIssued:
 		filter("department", s.Departments)
@@ -50,7 +52,7 @@ func readAggregates(ctx context.Context, pool *pgxpool.Pool, t *Target, from, to
 			0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint
 			FROM license_stats WHERE day BETWEEN $1::date AND $2::date` + where + ` GROUP BY department`
 		hists = []histogram{
-			histogramOf("license_stats", "department", where, "elapsed_wd_hist", func(a *Aggregate, h []int64) { a.Hist = h }),
+			histogramOf("license_stats", "department", where, "elapsed_wd_hist", len(projections.WorkingDayBounds())+1, func(a *Aggregate, h []int64) { a.Hist = h }),
 		}
 	case events.TypeLawsuitAppearance:
 		filter("agency", s.Departments)
@@ -93,11 +95,15 @@ type histogram struct {
 }
 
 // histogramOf sums a per-bucket histogram column element-wise per
-// department.
-func histogramOf(table, dept, where, column string, set func(a *Aggregate, h []int64)) histogram {
+// department, bucket by bucket (one pass; unnest-ing was much slower).
+func histogramOf(table, dept, where, column string, buckets int, set func(a *Aggregate, h []int64)) histogram {
+	sums := make([]string, buckets)
+	for i := range sums {
+		sums[i] = fmt.Sprintf("sum(%s[%d])::bigint", column, i+1)
+	}
 	return histogram{
-		query: fmt.Sprintf(`SELECT %[2]s, u.i, sum(u.v)::bigint FROM %[1]s t, unnest(t.%[3]s) WITH ORDINALITY AS u(v, i)
-			WHERE day BETWEEN $1::date AND $2::date%[4]s GROUP BY %[2]s, u.i`, table, dept, column, where),
+		query: fmt.Sprintf(`SELECT %s, ARRAY[%s] FROM %s WHERE day BETWEEN $1::date AND $2::date%s GROUP BY %s`,
+			dept, strings.Join(sums, ", "), table, where, dept),
 		set: set,
 	}
 }
@@ -107,28 +113,16 @@ func readHist(ctx context.Context, pool *pgxpool.Pool, h histogram, args []any, 
 	if err != nil {
 		return err
 	}
-	sums := map[string][]int64{}
+	defer rows.Close()
 	for rows.Next() {
 		var dept string
-		var i, v int64
-		if err := rows.Scan(&dept, &i, &v); err != nil {
-			rows.Close()
+		var hist []int64
+		if err := rows.Scan(&dept, &hist); err != nil {
 			return err
 		}
-		hist := sums[dept]
-		for int64(len(hist)) < i {
-			hist = append(hist, 0)
-		}
-		hist[i-1] = v
-		sums[dept] = hist
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for dept, hist := range sums {
 		a := out[dept]
 		h.set(&a, hist)
 		out[dept] = a
 	}
-	return nil
+	return rows.Err()
 }
