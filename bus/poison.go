@@ -62,24 +62,41 @@ func (q *PoisonQueue) Publish(_ string, msgs ...*message.Message) error {
 // Close does nothing; the pool belongs to the caller.
 func (q *PoisonQueue) Close() error { return nil }
 
+const selectPoison = `SELECT id, consumer, message_uuid, payload, metadata, reason, created_at, replayed_at, replay_error
+	FROM poison_messages`
+
 // List returns poisoned messages, newest first; all includes replayed ones.
 func (q *PoisonQueue) List(ctx context.Context, all bool, limit int) ([]PoisonMessage, error) {
-	rows, err := q.pool.Query(ctx, `SELECT id, consumer, message_uuid, payload, metadata, reason, created_at, replayed_at, replay_error
-		FROM poison_messages WHERE $1 OR replayed_at IS NULL ORDER BY id DESC LIMIT $2`, all, limit)
+	rows, err := q.pool.Query(ctx, selectPoison+` WHERE $1 OR replayed_at IS NULL ORDER BY id DESC LIMIT $2`, all, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list poison messages: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PoisonMessage, error) {
-		var m PoisonMessage
-		var payload []byte
-		err := row.Scan(&m.ID, &m.Consumer, &m.MessageUUID, &payload, &m.Metadata, &m.Reason, &m.CreatedAt, &m.ReplayedAt, &m.ReplayError)
-		if json.Valid(payload) {
-			m.Batch = payload
-		} else {
-			m.Batch, _ = json.Marshal(string(payload))
-		}
-		return m, err
-	})
+	return pgx.CollectRows(rows, scanPoison)
+}
+
+// get returns one poisoned message.
+func (q *PoisonQueue) get(ctx context.Context, id int64) (PoisonMessage, error) {
+	rows, err := q.pool.Query(ctx, selectPoison+` WHERE id = $1`, id)
+	if err != nil {
+		return PoisonMessage{}, fmt.Errorf("read poison message %d: %w", id, err)
+	}
+	m, err := pgx.CollectExactlyOneRow(rows, scanPoison)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, ErrPoisonNotFound
+	}
+	return m, err
+}
+
+func scanPoison(row pgx.CollectableRow) (PoisonMessage, error) {
+	var m PoisonMessage
+	var payload []byte
+	err := row.Scan(&m.ID, &m.Consumer, &m.MessageUUID, &payload, &m.Metadata, &m.Reason, &m.CreatedAt, &m.ReplayedAt, &m.ReplayError)
+	if json.Valid(payload) {
+		m.Batch = payload
+	} else {
+		m.Batch, _ = json.Marshal(string(payload))
+	}
+	return m, err
 }
 
 // Replay applies a poisoned batch to its consumer again, now, through the
@@ -116,15 +133,9 @@ func (q *PoisonQueue) Replay(ctx context.Context, id int64) (PoisonMessage, erro
 	if err != nil {
 		return PoisonMessage{}, fmt.Errorf("replay poison message %d: %w", id, err)
 	}
-	var m PoisonMessage
-	ms, err := q.List(ctx, true, 1_000_000)
+	m, err := q.get(ctx, id)
 	if err != nil {
 		return m, err
-	}
-	for _, x := range ms {
-		if x.ID == id {
-			m = x
-		}
 	}
 	if replayErr != nil {
 		return m, fmt.Errorf("replay poison message %d: %w", id, replayErr)

@@ -108,7 +108,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 	}
 	res, err := s.Store.Append(r.Context(), src.Name, news)
 	if err != nil {
-		if postgres.IsUnavailable(err) || errors.Is(r.Context().Err(), nil) && isTimeout(err) {
+		if postgres.IsUnavailable(err) {
 			s.Logger.Warn("ingest: database unavailable", "source", src.Name, "err", err)
 			e := errorf(EUnavailable, "the event store is unavailable; nothing was stored, retry later")
 			e.RetryAfter = 5 * time.Second
@@ -122,10 +122,6 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 	}
 	writeJSON(w, http.StatusOK, ingestResponse{Accepted: res.Accepted, Duplicates: res.Duplicates, Events: res.Events})
 	return src, nil
-}
-
-func isTimeout(err error) bool {
-	return strings.Contains(err.Error(), "timeout")
 }
 
 func tooLarge(limit int64) *Error {
