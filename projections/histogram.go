@@ -42,38 +42,30 @@ func bucketOf(v float64, bounds []float64) int {
 // the last finite bound, as Prometheus' histogram_quantile does. ok is
 // false when the histogram is empty.
 func Quantile(q float64, counts []int64, bounds []float64) (v float64, ok bool) {
-	var n int64
-	for _, c := range counts {
-		n += c
-	}
-	if n == 0 {
-		return 0, false
-	}
-	rank := q * float64(n)
-	var cum int64
-	for i, c := range counts {
-		if c == 0 || float64(cum+c) < rank {
-			cum += c
-			continue
+	return interpolatedQuantile(q, counts, bounds, func(i int) float64 {
+		if i == 0 {
+			return bounds[0] // a bucket one value wide
 		}
-		if i >= len(bounds) {
-			return bounds[len(bounds)-1], true
-		}
-		hi := bounds[i]
-		lo := hi // a bucket one value wide
-		if i > 0 {
-			lo = bounds[i-1] + 1
-		}
-		frac := (rank - float64(cum)) / float64(c)
-		return lo + (hi-lo)*math.Max(0, frac), true
-	}
-	return bounds[len(bounds)-1], true
+		return bounds[i-1] + 1
+	})
 }
 
 // QuantileContinuous is Quantile for continuous values such as seconds:
 // linear interpolation between the bucket's bounds (from 0 for the first),
 // as Prometheus' histogram_quantile.
 func QuantileContinuous(q float64, counts []int64, bounds []float64) (v float64, ok bool) {
+	return interpolatedQuantile(q, counts, bounds, func(i int) float64 {
+		if i == 0 {
+			return 0
+		}
+		return bounds[i-1]
+	})
+}
+
+// interpolatedQuantile finds the bucket holding the q-quantile's rank and interpolates
+// linearly from lowest(i), the smallest value bucket i can hold, to its
+// upper bound.
+func interpolatedQuantile(q float64, counts []int64, bounds []float64, lowest func(i int) float64) (float64, bool) {
 	var n int64
 	for _, c := range counts {
 		n += c
@@ -91,11 +83,9 @@ func QuantileContinuous(q float64, counts []int64, bounds []float64) (v float64,
 		if i >= len(bounds) {
 			return bounds[len(bounds)-1], true
 		}
-		lo := 0.0
-		if i > 0 {
-			lo = bounds[i-1]
-		}
-		return lo + (bounds[i]-lo)*(rank-float64(cum))/float64(c), true
+		lo, hi := lowest(i), bounds[i]
+		frac := (rank - float64(cum)) / float64(c)
+		return lo + (hi-lo)*math.Max(0, frac), true
 	}
 	return bounds[len(bounds)-1], true
 }
