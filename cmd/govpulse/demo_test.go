@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -120,6 +121,7 @@ func TestDemoCommandStoresEveryEventOnce(t *testing.T) {
 		tally[tallyKey{e.Source, e.Data.EventType()}]++
 	}
 	srv.waitTally(adminToken, tally)
+	checkDemoStats(t, srv, want)
 
 	stdout.Reset()
 	if err := run(context.Background(), args, getenv, &stdout, &stderr); err != nil {
@@ -248,5 +250,53 @@ func TestDemoCommandRejectsBadSettings(t *testing.T) {
 		if err := run(context.Background(), args, none, &stdout, &stderr); err == nil {
 			t.Errorf("%v: accepted", args)
 		}
+	}
+}
+
+// checkDemoStats compares what the server's stats API says about the demo
+// data with the figures the generator computed from the same events.
+func checkDemoStats(t *testing.T, srv *testServer, evs []demo.Event) {
+	t.Helper()
+	cal, err := calendar.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := demo.Measure(cal, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.waitProjections()
+	type group struct {
+		Finished         int64    `json:"finished"`
+		AvgWorkingDays   *float64 `json:"avg_working_days"`
+		Issued           int64    `json:"issued"`
+		ContractValueCNY float64  `json:"contract_value_cny"`
+		Hearings         int64    `json:"hearings"`
+		HeadAppearances  int64    `json:"head_appearances"`
+	}
+	one := func(path string) group {
+		t.Helper()
+		var body struct {
+			Groups []group `json:"groups"`
+		}
+		decodeInto(t, srv.get(path, ""), &body)
+		if len(body.Groups) != 1 {
+			t.Fatalf("%s: %d groups, want 1", path, len(body.Groups))
+		}
+		return body.Groups[0]
+	}
+	w := one("/v1/stats/cases?channel=window")
+	if w.Finished != int64(f.WindowCases) || w.AvgWorkingDays == nil ||
+		math.Abs(*w.AvgWorkingDays-float64(f.WindowElapsed)/float64(f.WindowCases)) > 0.0001 {
+		t.Errorf("window cases: server %d, avg %v; generator %d, avg %.4f", w.Finished, w.AvgWorkingDays, f.WindowCases,
+			float64(f.WindowElapsed)/float64(f.WindowCases))
+	}
+	p := one("/v1/stats/licenses?license_type=construction_permit")
+	if p.Issued != int64(f.Permits) || math.Abs(p.ContractValueCNY-f.PermitValueCNY) > 1 {
+		t.Errorf("construction permits: server %d worth %.2f; generator %d worth %.2f", p.Issued, p.ContractValueCNY, f.Permits, f.PermitValueCNY)
+	}
+	h := one("/v1/stats/lawsuits")
+	if h.Hearings != int64(f.Hearings) || h.HeadAppearances != int64(f.HeadAppearances) {
+		t.Errorf("hearings: server %d with %d heads; generator %d with %d", h.Hearings, h.HeadAppearances, f.Hearings, f.HeadAppearances)
 	}
 }
