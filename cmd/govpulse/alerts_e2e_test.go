@@ -23,21 +23,6 @@ import (
 // most 3 working days over the last 30 days, per department, from 3 cases.
 const e2eTargetID = "e2e_window_avg_3wd"
 
-const e2eTargetsYAML = `targets:
-  - id: e2e_window_avg_3wd
-    title: 窗口业务平均3个工作日办结
-    title_en: Window cases finished in 3 working days on average
-    scope:
-      event_type: govpulse.case.finished.v1
-      channels: [window]
-    measure: {kind: average_working_days}
-    comparator: "<="
-    threshold: 3
-    window: {kind: rolling, days: 30}
-    per_department: true
-    min_samples: 3
-`
-
 // Departments of the test: one misses the target, one meets it; both have
 // a receiver of their own, and the reform office gets the city-wide result.
 const (
@@ -57,7 +42,7 @@ func TestMissedTargetAlertReachesOnlyThatDepartment(t *testing.T) {
 	alertingtest.Tool(t, "alertmanager", "prometheus-alertmanager")
 	dir := t.TempDir()
 	targetsFile := filepath.Join(dir, "targets.yaml")
-	writeTestFile(t, targetsFile, e2eTargetsYAML)
+	writeTestFile(t, targetsFile, windowAvgTargets(e2eTargetID, 3))
 
 	srv := startServer(t, withServeEnv(t, map[string]string{
 		"GOVPULSE_TARGETS_FILE":     targetsFile,

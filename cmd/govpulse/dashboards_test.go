@@ -93,7 +93,7 @@ func TestDashboardsCommandRefusesBadInput(t *testing.T) {
 func TestDashboardsFromTargetsFile(t *testing.T) {
 	dir := t.TempDir()
 	targetsFile := filepath.Join(dir, "targets.yaml")
-	writeTestFile(t, targetsFile, dashboardsTargetsYAML)
+	writeTestFile(t, targetsFile, windowAvgTargets("dashboards_window_avg_3wd", 1))
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"dashboards", "--out", dir, "--targets-file", targetsFile},
 		func(string) string { return "" }, &stdout, &stderr); err != nil {
@@ -112,30 +112,13 @@ func TestDashboardsFromTargetsFile(t *testing.T) {
 	}
 }
 
-// A target every test department can meet or miss from a handful of
-// cases, evaluated over the last 30 days.
-const dashboardsTargetsYAML = `targets:
-  - id: dashboards_window_avg_3wd
-    title: 窗口业务平均3个工作日办结
-    title_en: Window cases finished in 3 working days on average
-    scope:
-      event_type: govpulse.case.finished.v1
-      channels: [window]
-    measure: {kind: average_working_days}
-    comparator: "<="
-    threshold: 3
-    window: {kind: rolling, days: 30}
-    per_department: true
-    min_samples: 1
-`
-
 // Every metric the shipped boards query is on a real govpulse's /metrics
 // once it has seen an event of every type, a rejected request and a
 // target evaluation.
 func TestDashboardMetricsAreExported(t *testing.T) {
 	dir := t.TempDir()
 	targetsFile := filepath.Join(dir, "targets.yaml")
-	writeTestFile(t, targetsFile, dashboardsTargetsYAML)
+	writeTestFile(t, targetsFile, windowAvgTargets("dashboards_window_avg_3wd", 1))
 	srv := startServer(t, withServeEnv(t, map[string]string{
 		"GOVPULSE_TARGETS_FILE":     targetsFile,
 		"GOVPULSE_TARGETS_INTERVAL": "1s",

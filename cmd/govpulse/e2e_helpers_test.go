@@ -525,3 +525,23 @@ func labels(pairs ...string) string {
 	}
 	return b.String()
 }
+
+// windowAvgTargets is a targets file with one target a test can move with
+// a few cases: window cases averaging at most 3 working days over the last
+// 30 days, per department, from minSamples cases.
+func windowAvgTargets(id string, minSamples int) string {
+	return fmt.Sprintf(`targets:
+  - id: %s
+    title: 窗口业务平均3个工作日办结
+    title_en: Window cases finished in 3 working days on average
+    scope:
+      event_type: govpulse.case.finished.v1
+      channels: [window]
+    measure: {kind: average_working_days}
+    comparator: "<="
+    threshold: 3
+    window: {kind: rolling, days: 30}
+    per_department: true
+    min_samples: %d
+`, id, minSamples)
+}

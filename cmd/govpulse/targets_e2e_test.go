@@ -13,21 +13,6 @@ import (
 	"github.com/govpulse/govpulse/config"
 )
 
-// windowTargets is a targets file with one target the test can move: the
-// average working days of window cases over the last 30 days.
-const windowTargets = `targets:
-  - id: window_avg_3wd
-    title: 窗口平均3个工作日
-    title_en: Window cases in 3 working days on average
-    scope: {event_type: govpulse.case.finished.v1, channels: [window]}
-    measure: {kind: average_working_days}
-    comparator: "<="
-    threshold: 3
-    window: {kind: rolling, days: 30}
-    per_department: true
-    min_samples: 2
-`
-
 // recentWindowCase is a window case of department's item accepted on a working
 // day some days ago and finished wd working days later.
 func recentWindowCase(t *testing.T, cal *calendar.Calendar, id, department, item string, wd int) testEvent {
@@ -70,7 +55,7 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 		t.Fatal("promtool not found: install it with scripts/install-test-tools.sh (Debian package prometheus)")
 	}
 	file := filepath.Join(t.TempDir(), "targets.yaml")
-	if err := os.WriteFile(file, []byte(windowTargets), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(windowAvgTargets("window_avg_3wd", 2)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := startServer(t, func(c *config.Config) {
