@@ -135,6 +135,10 @@ func decodeError(err error) *Error {
 		e := errorf(EMalformed, "malformed JSON: "+se.Error())
 		offset := se.Offset
 		e.Line, e.Column, e.Offset = se.Line, se.Column, &offset
+		if se.Index >= 0 {
+			e.Message = fmt.Sprintf("malformed JSON in event %d: %s; nothing was stored", se.Index, se.Error())
+			e.Problems = []events.Problem{{Index: se.Index, Field: se.Field, Reason: se.Msg}}
+		}
 		return e
 	}
 	var ce *events.ContentTypeError

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
+)
+
+// exploitEvent is the authorisation bypass of issue 7: a case the approval
+// bureau may send (qd-xzsp) whose envelope also carries "Data" with a case
+// of a department it may not speak for (qd-gaj), after "data".
+// encoding/json, which matches names case-insensitively and keeps the last,
+// read the second.
+func exploitEvent(t *testing.T, id string) []byte {
+	t.Helper()
+	ev := caseFinished(t, approvalSource, id)
+	b := mustJSON(t, ev)
+	other := caseFinished(t, approvalSource, id)
+	other.data()["department"] = "qd-gaj"
+	other.data()["item_code"] = "residence_permit"
+	otherData := mustJSON(t, other.data())
+	return append(append(append(b[:len(b)-1:len(b)-1], `,"Data":`...), otherData...), '}')
+}
+
+// TestServeStrictReading: the hole of issue 7, tried as a hostile
+// department system would, is closed at ingest: nothing that a strict
+// JSON parser could read differently gets in.
+func TestServeStrictReading(t *testing.T) {
+	s := startServer(t)
+	valid := mustJSON(t, caseFinished(t, approvalSource, "valid-1"))
+
+	e := wantError(t, s.post(approvalToken, ctSingle, exploitEvent(t, "exploit-1")), http.StatusUnprocessableEntity, "invalid")
+	if len(e.Problems) != 1 || e.Problems[0].Field != "Data" || !strings.Contains(e.Problems[0].Reason, `did you mean "data"`) {
+		t.Errorf("exploit: problems %+v, want one on Data", e.Problems)
+	}
+
+	dupData := bytes.Replace(valid, []byte(`"data":`), []byte(`"data":{"department":"qd-gaj"},"data":`), 1)
+	dupSource := bytes.Replace(valid, []byte(`"source":`), []byte(`"source":"qd-service-hub","source":`), 1)
+	dupField := bytes.Replace(valid, []byte(`"department":"qd-xzsp"`), []byte(`"department":"qd-xzsp","department":"qd-gaj"`), 1)
+	badUTF8 := bytes.Replace(valid, []byte(`"case_id":"`), []byte("\"case_id\":\"\xff"), 1)
+	surrogate := bytes.Replace(valid, []byte(`"case_id":"`), []byte(`"case_id":"\ud800`), 1)
+	for _, tc := range []struct {
+		name  string
+		event []byte
+		field string
+		msg   string
+	}{
+		{"two data members", dupData, "data", "duplicate member name"},
+		{"two sources", dupSource, "source", "duplicate member name"},
+		{"two departments in data", dupField, "data.department", "duplicate member name"},
+		{"invalid UTF-8", badUTF8, "data.case_id", "invalid UTF-8"},
+		{"lone surrogate", surrogate, "data.case_id", "unpaired surrogate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := append(append(append([]byte("["), valid...), ','), tc.event...)
+			body = append(body, ']')
+			e := wantError(t, s.post(approvalToken, ctBatch, body), http.StatusBadRequest, "malformed")
+			if len(e.Problems) != 1 || e.Problems[0].Index != 1 || e.Problems[0].Field != tc.field || !strings.Contains(e.Problems[0].Reason, tc.msg) {
+				t.Errorf("problems = %+v, want event 1, %s: %s", e.Problems, tc.field, tc.msg)
+			}
+			if e.Line == 0 || e.Offset == nil {
+				t.Errorf("no position in %+v", e)
+			}
+		})
+	}
+	if page := s.readPage(0, 10); len(page.Events) != 0 {
+		t.Errorf("log holds %d events after refused requests", len(page.Events))
+	}
+}
+
+// TestReadModelsCountByTheStrictReading: an event an earlier version
+// stored with the bypass in it is not counted for the other department,
+// live or after a rebuild: the read models read the log as ingest does.
+func TestReadModelsCountByTheStrictReading(t *testing.T) {
+	s := startServer(t)
+	s.ingest(approvalToken, caseFinished(t, approvalSource, "valid-1"))
+	// Store the exploit as the earlier version did: validated on "data",
+	// the envelope kept as sent.
+	store := &postgres.EventStore{Pool: s.Main.pool, Outbox: s.Main.bus}
+	raw := exploitEvent(t, "exploit-1")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	env := events.Envelope{SpecVersion: "1.0", ID: "exploit-1", Source: approvalSource, Type: typeCase,
+		Time: time.Date(2024, 3, 1, 16, 30, 0, 0, time.UTC), Raw: raw}
+	if _, err := store.Append(ctx, approvalSource, []postgres.NewEvent{{Envelope: env, Department: "qd-xzsp"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitProjections()
+	byDept := func() string {
+		r := s.get("/v1/stats/cases?group_by=department", "")
+		if r.Status != http.StatusOK {
+			t.Fatalf("stats: %s", r)
+		}
+		return string(r.Body)
+	}
+	before := byDept()
+	if strings.Contains(before, "qd-gaj") || !strings.Contains(before, `"department":"qd-xzsp"},"finished":1,`) {
+		t.Errorf("live case_stats: %s, want one qd-xzsp case and nothing for qd-gaj", before)
+	}
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string { return map[string]string{"GOVPULSE_DATABASE_URL": s.DBURL}[k] }
+	if err := run(ctx, []string{"rebuild", "--quiet", "case_stats"}, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("rebuild: %v\n%s", err, stderr.String())
+	}
+	if after := byDept(); after != before {
+		t.Errorf("after rebuild: %s, want %s", after, before)
+	}
+}
