@@ -11,6 +11,9 @@ import (
 // not accept. Got is the received header as sent.
 type ContentTypeError struct {
 	Got string
+	// Binary is set for a binary-mode request (ce-* headers), whose
+	// Content-Type is the data's.
+	Binary bool
 }
 
 // Error names the received type and the accepted ones.
@@ -18,6 +21,10 @@ func (e *ContentTypeError) Error() string {
 	got := e.Got
 	if got == "" {
 		got = "(none)"
+	}
+	if e.Binary {
+		return fmt.Sprintf("unsupported content type %q for binary content mode (ce-* headers): the body is the event's data, send it as %s; "+
+			"or send the whole event in structured mode as %s without ce-* headers", got, ContentTypeJSON, ContentTypeSingle)
 	}
 	return fmt.Sprintf("unsupported content type %q; send %s (one event) or %s (a JSON array of events); %s is accepted too",
 		got, ContentTypeSingle, ContentTypeBatch, ContentTypeJSON)

@@ -66,10 +66,26 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 	if _, ok := attrs["data_base64"]; ok {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"data_base64", "binary data is not accepted; send data as a JSON object"})
 	}
+	// Extensions are rare: look for them only when some member is not a
+	// known one.
+	known := 0
+	for _, name := range contextAttributes {
+		if _, ok := attrs[name]; ok {
+			known++
+		}
+	}
+	if _, ok := attrs["data"]; ok {
+		known++
+	}
+	if _, ok := attrs["data_base64"]; ok {
+		known++
+	}
 	var extensions []string
-	for name := range attrs {
-		if name != "data" && name != "data_base64" && !slices.Contains(contextAttributes, name) {
-			extensions = append(extensions, name)
+	if len(attrs) > known {
+		for name := range attrs {
+			if name != "data" && name != "data_base64" && !slices.Contains(contextAttributes, name) {
+				extensions = append(extensions, name)
+			}
 		}
 	}
 	slices.Sort(extensions)
