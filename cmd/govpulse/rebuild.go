@@ -13,7 +13,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
@@ -24,13 +23,9 @@ import (
 // GOVPULSE_CALENDAR_DIR, in the configured zone. serve and rebuild must
 // use the same calendar, or a rebuild would differ from the live tables.
 func openReadModels(dir, zone string, log *slog.Logger) ([]*projections.Projection, error) {
-	loc, err := time.LoadLocation(zone)
+	cal, err := openCalendar(dir, zone)
 	if err != nil {
-		return nil, fmt.Errorf("--time-zone (GOVPULSE_TIME_ZONE): %w", err)
-	}
-	cal, err := calendar.Load(loc, dir)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", calendar.DirEnvVar, err)
+		return nil, err
 	}
 	return projections.ReadModels(cal, log), nil
 }

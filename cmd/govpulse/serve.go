@@ -34,6 +34,10 @@ type Main struct {
 	Logger *slog.Logger
 	// Getenv resolves token_env entries of the sources file.
 	Getenv func(string) string
+	// Now is the service's clock for validation (how late an event may
+	// be) and target evaluation (which windows are current); nil means
+	// time.Now. Tests set a fixed one.
+	Now func() time.Time
 
 	pool     *pgxpool.Pool
 	bus      *bus.Bus
@@ -106,6 +110,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
+	if err != nil {
+		return err
+	}
+	if err := reg.Register(calendarGauge(cal)); err != nil {
+		return err
+	}
 	consumers := []bus.Consumer{projections.IngestTally{Location: loc}}
 	for _, p := range readModels {
 		consumers = append(consumers, p)
@@ -127,7 +138,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger}
+	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger, Now: m.Now}
 	for _, c := range []prometheus.Collector{
 		evaluator,
 		&projections.DomainCollector{Pool: m.pool, Logger: m.Logger},
@@ -157,7 +168,7 @@ func (m *Main) Open(ctx context.Context) error {
 	api := &httpapi.Server{
 		Pool:       m.pool,
 		Store:      &postgres.EventStore{Pool: m.pool, Outbox: m.bus},
-		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew},
+		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now},
 		Catalog:    cat,
 		Sources:    srcs,
 		Bus:        m.bus,
