@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,5 +111,110 @@ func TestReadModelsCountByTheStrictReading(t *testing.T) {
 	}
 	if after := byDept(); after != before {
 		t.Errorf("after rebuild: %s, want %s", after, before)
+	}
+
+	// Did anyone use the hole? log check lists the event, and only it.
+	stdout.Reset()
+	stderr.Reset()
+	err := run(ctx, []string{"log", "check"}, getenv, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 stored event(s) would now be refused") {
+		t.Errorf("log check: err = %v, want one refused event", err)
+	}
+	out := stdout.String()
+	for _, want := range []string{"seq 2  source qd-approval-bureau  id exploit-1  type govpulse.case.finished.v1",
+		`    Data: is not a CloudEvents attribute`, `did you mean "data"?`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "valid-1") {
+		t.Errorf("log check lists the valid event:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), "2 events checked (seq 1 to 2): 1 would now be refused") {
+		t.Errorf("log check summary: %q", stderr.String())
+	}
+}
+
+// TestLogCheck: every kind of stored event the strict reading refuses is
+// listed with its reason, in text and JSON, against the sources file too;
+// a clean log passes.
+func TestLogCheck(t *testing.T) {
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string {
+		return map[string]string{"GOVPULSE_DATABASE_URL": s.DBURL, "GOVPULSE_SOURCES_FILE": s.Main.Config.SourcesFile}[k]
+	}
+	getenvWithTokens := func(k string) string {
+		if v, ok := testEnv[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+	if err := run(ctx, []string{"log", "check"}, getenvWithTokens, &stdout, &stderr); err != nil || !strings.Contains(stderr.String(), "the log is empty") {
+		t.Errorf("empty log: %v %q", err, stderr.String())
+	}
+	s.ingest(approvalToken, caseFinished(t, approvalSource, "valid-1"))
+	stderr.Reset()
+	if err := run(ctx, []string{"log", "check"}, getenvWithTokens, &stdout, &stderr); err != nil {
+		t.Errorf("clean log: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+
+	// What an earlier version let in, stored as it did.
+	store := &postgres.EventStore{Pool: s.Main.pool, Outbox: s.Main.bus}
+	valid := mustJSON(t, caseFinished(t, approvalSource, "x"))
+	stored := func(id string, raw []byte, department string) {
+		t.Helper()
+		raw = bytes.Replace(raw, []byte(`"id":"x"`), []byte(`"id":"`+id+`"`), 1)
+		env := events.Envelope{ID: id, Source: approvalSource, Type: typeCase, Time: time.Date(2024, 3, 1, 8, 30, 0, 0, time.UTC), Raw: raw}
+		if _, err := store.Append(ctx, approvalSource, []postgres.NewEvent{{Envelope: env, Department: department}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored("dup-data", bytes.Replace(valid, []byte(`"data":`), []byte(`"data":{"department":"qd-gaj"},"data":`), 1), "qd-xzsp")
+	// (Invalid UTF-8 never got in: PostgreSQL refused it, with a 500.)
+	stored("surrogate", bytes.Replace(valid, []byte(`"case_id":"`), []byte(`"case_id":"\ud800`), 1), "qd-xzsp")
+	stored("huge-ext", bytes.Replace(valid, []byte(`"data":`), []byte(`"big":1e400,"data":`), 1), "qd-xzsp")
+	stored("offset", bytes.Replace(valid, []byte(`"time":"2024-03-01T16:30:00+08:00"`), []byte(`"time":"2024-03-01T16:30:00+24:00"`), 1), "qd-xzsp")
+	stored("other-dept", valid, "qd-gaj")
+
+	stdout.Reset()
+	stderr.Reset()
+	err := run(ctx, []string{"log", "check", "--json"}, getenvWithTokens, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "5 stored event(s)") {
+		t.Fatalf("log check: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var f struct {
+			ID       string
+			Problems []struct{ Field, Reason string }
+		}
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		var reasons []string
+		for _, p := range f.Problems {
+			reasons = append(reasons, p.Field+": "+p.Reason)
+		}
+		got[f.ID] = strings.Join(reasons, "; ")
+	}
+	for id, want := range map[string]string{
+		"dup-data":   "data: duplicate member name",
+		"surrogate":  "data.case_id: unpaired surrogate",
+		"huge-ext":   "big: must be a whole number",
+		"offset":     "out of range",
+		"other-dept": `department: the log's department column says "qd-gaj", the envelope "qd-xzsp"`,
+	} {
+		if !strings.Contains(got[id], want) {
+			t.Errorf("%s: %q, want %q", id, got[id], want)
+		}
+	}
+	if !strings.Contains(got["other-dept"], `may not send events for department "qd-gaj"`) {
+		t.Errorf("other-dept: %q, want the sources file's verdict too", got["other-dept"])
+	}
+	if _, listed := got["valid-1"]; listed || len(got) != 5 {
+		t.Errorf("listed %v, want exactly the five", got)
 	}
 }
