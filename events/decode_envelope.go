@@ -27,9 +27,11 @@ var contextAttributes = []string{"specversion", "id", "source", "type", "subject
 // event's index.
 func decodeEnvelope(raw json.RawMessage) Envelope {
 	e := Envelope{Raw: raw}
+	// An event too large is still read, so that authorisation judges it
+	// by its real source and department; Validate then reports the size
+	// alone.
 	if len(raw) > MaxEventBytes {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"", fmt.Sprintf("the event is %d bytes; the limit is %d bytes per event", len(raw), MaxEventBytes)})
-		return e
 	}
 	attrs, ok := splitObject(raw)
 	if !ok {
@@ -81,7 +83,7 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 		known++
 	}
 	var extensions []string
-	if len(attrs) > known {
+	if len(attrs) > known && len(raw) <= MaxEventBytes {
 		for name := range attrs {
 			if name != "data" && name != "data_base64" && !slices.Contains(contextAttributes, name) {
 				extensions = append(extensions, name)

@@ -174,7 +174,7 @@ func TestStrictTimestamps(t *testing.T) {
 
 // TestEventSizeLimit: an event larger than MaxEventBytes is refused alone.
 func TestEventSizeLimit(t *testing.T) {
-	big := strictEvent(`"pad":"`+strings.Repeat("x", MaxEventBytes)+`",`, "")
+	big := strings.Replace(strictEvent(`"pad":"`+strings.Repeat("x", MaxEventBytes)+`",`, ""), `"id":"e-1"`, `"id":"e-2"`, 1)
 	envs, err := DecodeRequest([]byte("["+strictEvent("", "")+","+big+"]"), ContentTypeBatch)
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ const (
 	EUnavailable  = "unavailable"            // 503
 	EInternal     = "internal"               // 500
 	// Errors net/http answers before a handler runs (JSONErrorListener).
+	EExpectation      = "expectation_failed"         // 417
 	EHeaderTooLarge   = "header_too_large"           // 431
 	ENotImplemented   = "not_implemented"            // 501
 	EVersionNotServed = "http_version_not_supported" // 505
@@ -43,6 +44,7 @@ var statusOf = map[string]int{
 	EUnavailable:  http.StatusServiceUnavailable,
 	EInternal:     http.StatusInternalServerError,
 
+	EExpectation:      http.StatusExpectationFailed,
 	EHeaderTooLarge:   http.StatusRequestHeaderFieldsTooLarge,
 	ENotImplemented:   http.StatusNotImplemented,
 	EVersionNotServed: http.StatusHTTPVersionNotSupported,

@@ -12,7 +12,8 @@ import (
 // header block over MaxHeaderBytes (431), a malformed request line or
 // header (400), an unknown transfer coding (501), an unsupported HTTP
 // version (505). It writes those as canned plain-text responses straight
-// to the connection. JSONErrorListener wraps the listener so that those
+// to the connection; an Expect header other than 100-continue gets an
+// empty 417. JSONErrorListener wraps the listener so that those
 // responses carry the API's error shape, {"code": ..., "error": ...},
 // like every other answer.
 
@@ -57,9 +58,16 @@ func (c *jsonErrorConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// expectationFailed starts net/http's answer to an unknown Expect header;
+// no handler of the API answers 417.
+const expectationFailed = "HTTP/1.1 417 Expectation Failed\r\n"
+
 // rewrite turns a canned response into a JSON one.
 func (c *jsonErrorConn) rewrite(b []byte) ([]byte, bool) {
 	const prefix = "HTTP/1.1 "
+	if bytes.HasPrefix(b, []byte(expectationFailed)) && bytes.HasSuffix(b, []byte("\r\n\r\n")) {
+		return jsonResponse("417 Expectation Failed", EExpectation, "unsupported Expect header; only Expect: 100-continue is understood"), true
+	}
 	if !bytes.HasPrefix(b, []byte(prefix)) || len(b) < len(prefix)+3 {
 		return nil, false
 	}
@@ -82,13 +90,19 @@ func (c *jsonErrorConn) rewrite(b []byte) ([]byte, bool) {
 	case 505:
 		msg = "unsupported HTTP version; use HTTP/1.1: " + text
 	}
+	return jsonResponse(string(b[len(prefix):bytes.IndexByte(b, '\r')]), code, msg), true
+}
+
+// jsonResponse is a complete HTTP/1.1 answer with the JSON error shape;
+// the connection closes after it, as net/http's own answer would.
+func jsonResponse(statusLine, code, msg string) []byte {
 	body, _ := json.Marshal(Error{Code: code, Message: msg})
 	body = append(body, '\n')
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "HTTP/1.1 %s\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n",
-		b[len(prefix):bytes.IndexByte(b, '\r')], len(body))
+		statusLine, len(body))
 	out.Write(body)
-	return out.Bytes(), true
+	return out.Bytes()
 }
 
 // codeOfStatus is the error code answered with status; codes are declared
