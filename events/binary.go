@@ -84,6 +84,11 @@ func DecodeBinary(header map[string][]string, contentType string, body []byte) (
 	if _, ok := attrs["specversion"]; !ok {
 		return Envelope{}, &HeaderError{HeaderPrefix + "specversion", `is required in binary mode: send ce-specversion: 1.0 with ce-id, ce-source, ce-type and ce-time`}
 	}
+	if firstNonSpace(body) == len(body) {
+		se := syntaxErrorAt(body, 0, "the body is empty; in binary content mode the body is the event's data, a JSON object")
+		se.Index, se.Field = 0, "data"
+		return Envelope{}, se
+	}
 	if _, err := readOne(body); err != nil {
 		if se, ok := err.(*SyntaxError); ok {
 			se.Index = 0

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -28,7 +29,11 @@ const MaxEventBytes = 512 << 10
 // value shares body's memory. A failure is a *SyntaxError naming the place
 // and, when it lies inside an event, the event's index and field path.
 func readEvents(body []byte, batch bool) ([]json.RawMessage, error) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(body))
+	r := readers.Get().(*reader)
+	defer r.release()
+	r.buf = *bytes.NewBuffer(body) // read in place, no copy
+	r.dec.Reset(&r.buf)
+	dec := &r.dec
 	var raws []json.RawMessage
 	if batch {
 		tok, err := dec.ReadToken()
@@ -66,6 +71,25 @@ func readEvents(body []byte, batch bool) ([]json.RawMessage, error) {
 		return nil, syntaxErrorAt(body, end+firstNonSpace(body[end:]), "unexpected data after "+what)
 	}
 	return raws, nil
+}
+
+// reader is a decoder and its input, reused across calls: a decoder keeps
+// its stacks and name sets, which the log reading (one call per stored
+// event) would otherwise allocate for every event.
+type reader struct {
+	buf bytes.Buffer
+	dec jsontext.Decoder
+}
+
+// readers is a cache of readers, not state: every call resets the one it
+// takes.
+var readers = sync.Pool{New: func() any { return new(reader) }}
+
+// release drops the reader's hold on the input and returns it to readers.
+func (r *reader) release() {
+	r.buf = bytes.Buffer{}
+	r.dec.Reset(&r.buf)
+	readers.Put(r)
 }
 
 // strictError turns a jsontext error into a *SyntaxError at its offset,

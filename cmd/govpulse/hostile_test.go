@@ -222,6 +222,7 @@ func hostileCorpus(t *testing.T) []hostileCase {
 		{"binary", "extension header with an underscore", binary(map[string]string{"ce-trace_id": "1"}, "application/json", data), s400, "malformed"},
 		{"binary", "header value not UTF-8", binary(map[string]string{"ce-subject": "\xff\xfe"}, "application/json", data), s400, "malformed"},
 		{"binary", "escape decoding to invalid UTF-8", binary(map[string]string{"ce-subject": "%ff"}, "application/json", data), s400, "malformed"},
+		{"binary", "empty body", binary(map[string]string{}, "application/json", []byte{}), s400, "malformed"},
 		{"binary", "body not JSON", binary(map[string]string{}, "application/json", []byte("department=qd-gaj")), s400, "malformed"},
 		{"binary", "duplicate name in the body", binary(map[string]string{}, "application/json", bytes.Replace(data, []byte(`"department":"qd-xzsp"`), []byte(`"department":"qd-xzsp","department":"qd-gaj"`), 1)), s400, "malformed"},
 		{"binary", "another department", binary(map[string]string{}, "application/json", bytes.Replace(data, []byte(`"qd-xzsp"`), []byte(`"qd-gaj"`), 1)), s403, "forbidden"},
