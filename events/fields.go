@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // maxStringLen is the limit for data strings that state no other.
@@ -203,15 +201,7 @@ func checkText(s string, maxLen int) string {
 	if strings.TrimSpace(s) == "" {
 		return "must not be blank"
 	}
-	if n := utf8.RuneCountInString(s); n > maxLen {
-		return fmt.Sprintf("is %d characters long; the limit is %d", n, maxLen)
-	}
-	for _, c := range s {
-		if !unicode.IsPrint(c) {
-			return fmt.Sprintf("contains the non-printable character %U", c)
-		}
-	}
-	return ""
+	return checkAttributeText(s, maxLen)
 }
 
 // Code reads a catalogue code; what names the catalogue list for messages
