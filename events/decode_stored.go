@@ -9,7 +9,7 @@ import (
 
 // StoredEventError says that the strict reading refuses an event read back
 // from the log: it was stored by an earlier version that read JSON less
-// strictly. Read models skip such an event (and count it), and
+// strictly. Read models skip such an event (and log it), and
 // `govpulse log check` lists it; the log itself never changes.
 type StoredEventError struct {
 	Type     string
@@ -38,9 +38,12 @@ func storedLatest() time.Time { return time.Date(9999, 12, 31, 0, 0, 0, 0, time.
 
 // DecodeStored reads a stored envelope (the whole CloudEvent as the log
 // keeps it) into its typed payload with the one strict reading that ingest
-// uses: the same decoder, the same attribute and field rules, without the
-// catalogue and clock checks that were made when it arrived. typ is the
-// type the log recorded; it must be the envelope's. An event the strict
+// uses: the same JSON decoder (case-sensitive, duplicate names, invalid
+// UTF-8 and lone surrogates refused) and the type's own field decoder.
+// What it does not repeat is what cannot change what a read model counts
+// and was checked when the event arrived: the catalogue, the clock and the
+// envelope's other attributes (govpulse log check judges those). typ is
+// the type the log recorded; it must be the envelope's. An event the
 // reading refuses is a *StoredEventError.
 func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 	if _, known := lookupType(typ); !known {
@@ -67,15 +70,44 @@ func ReadStoredEnvelope(envelope json.RawMessage) (Envelope, error) {
 	return decodeEnvelope(raw), nil
 }
 
-// DecodeStoredEnvelope validates an envelope read by ReadStoredEnvelope as
-// the stored reading does and returns its payload.
+// DecodeStoredEnvelope reads the payload of an envelope read by
+// ReadStoredEnvelope, as DecodeStored does.
 func DecodeStoredEnvelope(typ string, env *Envelope) (Event, error) {
-	ev, problems := validate(0, env, reading{latest: storedLatest(), stored: true})
-	if len(problems) == 0 && env.Type != typ {
-		problems = []Problem{{ID: env.ID, Field: "type", Reason: fmt.Sprintf("the envelope says %q but the log recorded %q", env.Type, typ)}}
+	refuse := func(ps ...Problem) (Event, error) { return nil, &StoredEventError{Type: typ, Problems: ps} }
+	for _, p := range env.decodeProblems {
+		if p.field == "" || p.field == "type" || p.field == "data_base64" {
+			return refuse(Problem{ID: env.ID, Field: p.field, Reason: p.reason})
+		}
 	}
-	if len(problems) > 0 {
-		return nil, &StoredEventError{Type: typ, Problems: problems}
+	if env.Type != typ {
+		return refuse(Problem{ID: env.ID, Field: "type", Reason: fmt.Sprintf("the envelope says %q but the log recorded %q", clip(env.Type, maxAttrLen), typ)})
+	}
+	ev, ps := decodeData(typ, env.Data, reading{latest: storedLatest(), stored: true})
+	if len(ps) > 0 {
+		return refuse(toProblems(0, env.ID, ps)...)
+	}
+	return ev, nil
+}
+
+// decodeData reads a data object with the type's field decoder, as rd
+// says; it returns the payload or every problem.
+func decodeData(typ string, data json.RawMessage, rd reading) (Event, []fieldProblem) {
+	decode, known := lookupType(typ)
+	if !known {
+		return nil, []fieldProblem{{"type", fmt.Sprintf("unknown type %q", clip(typ, maxAttrLen))}}
+	}
+	fields, isObject := splitObject(data)
+	switch {
+	case len(data) == 0:
+		return nil, []fieldProblem{{"data", "is required: a JSON object with the event's fields"}}
+	case !isObject:
+		return nil, []fieldProblem{{"data", "must be a JSON object, got " + jsonKind(data)}}
+	}
+	r := &fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored}
+	ev := decode(r)
+	r.finish()
+	if len(r.problems) > 0 {
+		return nil, r.problems
 	}
 	return ev, nil
 }
@@ -83,23 +115,16 @@ func DecodeStoredEnvelope(typ string, env *Envelope) (Event, error) {
 // DecodeData reads the data object of an event of type typ with the
 // stored reading, as DecodeStored does for a whole envelope.
 func DecodeData(typ string, data json.RawMessage) (Event, error) {
-	decode, known := lookupType(typ)
-	if !known {
+	if _, known := lookupType(typ); !known {
 		return nil, fmt.Errorf("decode %s data: unknown event type", typ)
 	}
 	raw, err := readOne(data)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s data: %w", typ, err)
 	}
-	fields, ok := splitObject(raw)
-	if !ok {
-		return nil, fmt.Errorf("decode %s data: must be a JSON object, got %s", typ, jsonKind(raw))
-	}
-	r := &fieldReader{eventType: typ, fields: fields, latest: storedLatest(), stored: true}
-	ev := decode(r)
-	r.finish()
-	if len(r.problems) > 0 {
-		return nil, &StoredEventError{Type: typ, Problems: toProblems(0, "", r.problems)}
+	ev, ps := decodeData(typ, raw, reading{latest: storedLatest(), stored: true})
+	if len(ps) > 0 {
+		return nil, &StoredEventError{Type: typ, Problems: toProblems(0, "", ps)}
 	}
 	return ev, nil
 }

@@ -98,7 +98,7 @@ func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
 			add("source", reason)
 		}
 	}
-	decode, known := lookupType(e.Type)
+	_, known := lookupType(e.Type)
 	switch {
 	case bad("type"):
 	case e.Type == "":
@@ -139,17 +139,15 @@ func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
 	}
 
 	var ev Event
-	fields, isObject := splitObject(e.Data)
 	switch {
 	case len(e.Data) == 0:
 		add("data", "is required: a JSON object with the event's fields")
-	case jsonKind(e.Data) != "object" || !isObject:
+	case jsonKind(e.Data) != "object":
 		add("data", "must be a JSON object, got "+jsonKind(e.Data))
 	case known:
-		r := &fieldReader{eventType: e.Type, fields: fields, catalog: rd.catalog, latest: latest, stored: rd.stored}
-		ev = decode(r)
-		r.finish()
-		fps = append(fps, r.problems...)
+		var ps []fieldProblem
+		ev, ps = decodeData(e.Type, e.Data, rd)
+		fps = append(fps, ps...)
 	}
 	if len(fps) > 0 {
 		return nil, toProblems(i, e.ID, fps)

@@ -111,8 +111,9 @@ func (p *Projection) foldEvents(evs []events.Recorded) (fold, error) {
 }
 
 // add folds one event into f. An event that an earlier, laxer version
-// stored and the strict reading refuses is not counted, live and in a
-// rebuild alike; it is logged, and govpulse log check lists it.
+// stored and whose JSON or data the strict reading refuses is not
+// counted, live and in a rebuild alike; it is logged, and govpulse log
+// check lists it.
 func (p *Projection) add(f fold, e events.Recorded) error {
 	err := f.add(e)
 	var refused *events.StoredEventError

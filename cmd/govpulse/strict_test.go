@@ -75,23 +75,30 @@ func TestServeStrictReading(t *testing.T) {
 	}
 }
 
-// TestReadModelsCountByTheStrictReading: an event an earlier version
-// stored with the bypass in it is not counted for the other department,
-// live or after a rebuild: the read models read the log as ingest does.
+// TestReadModelsCountByTheStrictReading: events an earlier version stored
+// with the bypass in them are counted as validation read them, live and
+// after a rebuild: the exploit's case for its own department (what
+// authorisation allowed), never for the other one, and an event whose JSON
+// is ambiguous (two data members) not at all. log check lists both.
 func TestReadModelsCountByTheStrictReading(t *testing.T) {
 	s := startServer(t)
 	s.ingest(approvalToken, caseFinished(t, approvalSource, "valid-1"))
-	// Store the exploit as the earlier version did: validated on "data",
-	// the envelope kept as sent.
+	// Store them as the earlier version did: validated on "data" (the
+	// last one, for its scanners), the envelope kept as sent.
 	store := &postgres.EventStore{Pool: s.Main.pool, Outbox: s.Main.bus}
-	raw := exploitEvent(t, "exploit-1")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	env := events.Envelope{SpecVersion: "1.0", ID: "exploit-1", Source: approvalSource, Type: typeCase,
-		Time: time.Date(2024, 3, 1, 16, 30, 0, 0, time.UTC), Raw: raw}
-	if _, err := store.Append(ctx, approvalSource, []postgres.NewEvent{{Envelope: env, Department: "qd-xzsp"}}); err != nil {
-		t.Fatal(err)
+	stored := func(id string, raw []byte) {
+		t.Helper()
+		env := events.Envelope{SpecVersion: "1.0", ID: id, Source: approvalSource, Type: typeCase,
+			Time: time.Date(2024, 3, 1, 16, 30, 0, 0, time.UTC), Raw: raw}
+		if _, err := store.Append(ctx, approvalSource, []postgres.NewEvent{{Envelope: env, Department: "qd-xzsp"}}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	stored("exploit-1", exploitEvent(t, "exploit-1"))
+	valid := mustJSON(t, caseFinished(t, approvalSource, "dup-data-1"))
+	stored("dup-data-1", bytes.Replace(valid, []byte(`"data":`), []byte(`"data":{"department":"qd-gaj"},"data":`), 1))
 	s.waitProjections()
 	byDept := func() string {
 		r := s.get("/v1/stats/cases?group_by=department", "")
@@ -101,8 +108,8 @@ func TestReadModelsCountByTheStrictReading(t *testing.T) {
 		return string(r.Body)
 	}
 	before := byDept()
-	if strings.Contains(before, "qd-gaj") || !strings.Contains(before, `"department":"qd-xzsp"},"finished":1,`) {
-		t.Errorf("live case_stats: %s, want one qd-xzsp case and nothing for qd-gaj", before)
+	if strings.Contains(before, "qd-gaj") || !strings.Contains(before, `"department":"qd-xzsp"},"finished":2,`) {
+		t.Errorf("live case_stats: %s, want two qd-xzsp cases and nothing for qd-gaj", before)
 	}
 	var stdout, stderr bytes.Buffer
 	getenv := func(k string) string { return map[string]string{"GOVPULSE_DATABASE_URL": s.DBURL}[k] }
@@ -113,16 +120,17 @@ func TestReadModelsCountByTheStrictReading(t *testing.T) {
 		t.Errorf("after rebuild: %s, want %s", after, before)
 	}
 
-	// Did anyone use the hole? log check lists the event, and only it.
+	// Did anyone use the hole? log check lists both events, and only them.
 	stdout.Reset()
 	stderr.Reset()
 	err := run(ctx, []string{"log", "check"}, getenv, &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "1 stored event(s) would now be refused") {
-		t.Errorf("log check: err = %v, want one refused event", err)
+	if err == nil || !strings.Contains(err.Error(), "2 stored event(s) would now be refused") {
+		t.Errorf("log check: err = %v, want two refused events", err)
 	}
 	out := stdout.String()
 	for _, want := range []string{"seq 2  source qd-approval-bureau  id exploit-1  type govpulse.case.finished.v1",
-		`    Data: is not a CloudEvents attribute`, `did you mean "data"?`} {
+		`    Data: is not a CloudEvents attribute`, `did you mean "data"?`,
+		"seq 3  source qd-approval-bureau  id dup-data-1", "    data: duplicate member name"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log check output lacks %q:\n%s", want, out)
 		}
@@ -130,7 +138,7 @@ func TestReadModelsCountByTheStrictReading(t *testing.T) {
 	if strings.Contains(out, "valid-1") {
 		t.Errorf("log check lists the valid event:\n%s", out)
 	}
-	if !strings.Contains(stderr.String(), "2 events checked (seq 1 to 2): 1 would now be refused") {
+	if !strings.Contains(stderr.String(), "3 events checked (seq 1 to 3): 2 would now be refused") {
 		t.Errorf("log check summary: %q", stderr.String())
 	}
 }
