@@ -103,7 +103,8 @@ func decodeData(typ string, data json.RawMessage, rd reading) (Event, []fieldPro
 	case !isObject:
 		return nil, []fieldProblem{{"data", "must be a JSON object, got " + jsonKind(data)}}
 	}
-	r := &fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored}
+	r := &fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
+		asked: make([]string, 0, len(fields)+4)}
 	ev := decode(r)
 	r.finish()
 	if len(r.problems) > 0 {
