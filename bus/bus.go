@@ -94,9 +94,11 @@ type Bus struct {
 	router    *message.Router
 	nc        *nats.Conn
 	consumers map[string]*consumerHandler
-	Poison    *PoisonQueue
-	closers   []func() error
-	started   atomic.Bool
+	// consumerMiddleware wraps every consumer's handler.
+	consumerMiddleware []message.HandlerMiddleware
+	Poison             *PoisonQueue
+	closers            []func() error
+	started            atomic.Bool
 }
 
 // New builds a bus on pool. It does not start it; add consumers, then Run.
@@ -130,8 +132,11 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	b.router.AddMiddleware(
-		middleware.CorrelationID,
+	b.router.AddMiddleware(middleware.CorrelationID)
+	// Retries and the poison queue are for consumers only (AddConsumer): a
+	// batch the forwarder cannot publish while NATS is down must wait in
+	// the outbox, not be given up on.
+	b.consumerMiddleware = []message.HandlerMiddleware{
 		poison,
 		middleware.Retry{
 			MaxRetries:      cfg.MaxRetries,
@@ -141,7 +146,7 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 			Logger:          b.wlog,
 		}.Middleware,
 		middleware.Recoverer,
-	)
+	}
 	// Make sure the outbox table exists before ingest stages into it
 	// inside its transactions (where watermill may not create tables).
 	if err := initTopic(ctx, pool, b.outboxTopic(), b.wlog); err != nil {
@@ -183,9 +188,12 @@ func (b *Bus) setUpNATS() error {
 	if err != nil {
 		return err
 	}
+	// No retry limit and no poison queue: a message that cannot be
+	// published is nacked and tried again until NATS takes it.
 	_, err = forwarder.NewForwarder(sub, pub, b.wlog, forwarder.Config{
 		ForwarderTopic: topicOutbox,
 		Router:         b.router,
+		Middlewares:    []message.HandlerMiddleware{middleware.Recoverer},
 	})
 	if err != nil {
 		return fmt.Errorf("bus: forwarder: %w", err)

@@ -1,0 +1,77 @@
+//go:build faults
+
+package faults
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/govpulse/govpulse/internal/pgtest"
+)
+
+// TestFaultBrokerDown stops NATS (SIGKILL) in the middle of a load with
+// GOVPULSE_BUS=nats and keeps it down for a while. Ingest keeps answering
+// 200 meanwhile (the outbox in PostgreSQL holds the batches); when NATS is
+// back the consumers catch up, and nothing is lost or counted twice, and
+// no batch was given up on (the poison queue is empty).
+func TestFaultBrokerDown(t *testing.T) {
+	const events = 60_000
+	// Longer than a handler's retries last (6 attempts, each waiting 10s for
+	// NATS to answer, with backoff): a batch the forwarder could not
+	// publish used to go to the poison queue then.
+	const down = 75 * time.Second
+	seed := testSeed(t)
+	evs := generate(t, seed, events)
+	want := expectFigures(evs)
+	node := startNATS(t)
+	dbURL := pgtest.NewDatabase(t)
+	d := newDeployment(t, dbURL)
+	d.env["GOVPULSE_BUS"] = "nats"
+	d.env["GOVPULSE_NATS_URL"] = node.URL()
+	g := d.startInstance("govpulse", nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	var once sync.Once
+	outage := make(chan struct{})
+	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 100 * time.Millisecond,
+		URLs: func() []string { return []string{g.URL} },
+		OnAck: func(acked int64) {
+			if acked >= events/4 {
+				once.Do(func() { close(outage) })
+			}
+		},
+	}
+	var duringOutage int64
+	outageDone := make(chan struct{})
+	go func() {
+		defer close(outageDone)
+		select {
+		case <-outage:
+		case <-ctx.Done():
+			return
+		}
+		node.Kill()
+		before := l.acked.Load()
+		t.Logf("NATS killed after %d events", before)
+		sleep(ctx, down)
+		duringOutage = l.acked.Load() - before
+		node.Start()
+		t.Logf("NATS started again after %s; %d events were accepted meanwhile", down, duringOutage)
+	}()
+	start := time.Now()
+	rep := l.run(ctx, t, evs)
+	<-outageDone
+	t.Logf("load of %d events took %s", events, time.Since(start).Round(time.Millisecond))
+	verifyLoad(t, evs, rep)
+	if duringOutage == 0 {
+		t.Errorf("no event was accepted while NATS was down: ingest should not need the broker")
+	}
+	verifyLog(t, dbURL, evs, rep)
+	a := newAPI(t, g.URL)
+	waitFigures(t, dbURL, a, want, 2*time.Minute)
+	verifySettled(t, d, a, want)
+	verifyMetrics(t, evs, a)
+}
