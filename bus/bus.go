@@ -48,8 +48,12 @@ const (
 type Config struct {
 	// Kind is KindPostgres (default) or KindNATS.
 	Kind string
-	// NATSURL is the NATS server for KindNATS.
+	// NATSURL is the NATS server for KindNATS, or a comma list of a
+	// cluster's servers.
 	NATSURL string
+	// NATSReplicas is how many JetStream servers keep the batch stream
+	// (and the consumer groups). Default 1; 3 on a three-node cluster.
+	NATSReplicas int
 	// PollInterval is how often the Postgres subscriber looks for new
 	// batches when idle. Default 100ms.
 	PollInterval time.Duration
@@ -76,6 +80,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RetryInterval == 0 {
 		c.RetryInterval = 200 * time.Millisecond
+	}
+	if c.NATSReplicas == 0 {
+		c.NATSReplicas = 1
 	}
 	if c.AckWait == 0 {
 		c.AckWait = 60 * time.Second
@@ -180,6 +187,9 @@ func (b *Bus) setUpNATS() error {
 	}
 	b.nc = nc
 	b.closers = append(b.closers, func() error { nc.Close(); return nil })
+	if err := b.ensureStream(); err != nil {
+		return err
+	}
 	pub, err := b.natsPublisher()
 	if err != nil {
 		return err

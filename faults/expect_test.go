@@ -235,3 +235,17 @@ func diffCounts(what string, want, got map[string]int64, max int) []string {
 	}
 	return diff(what, w, g, max)
 }
+
+// splitN splits s at "|" into n parts.
+func splitN(s string, n int) []string {
+	parts := strings.SplitN(s, "|", n)
+	for len(parts) < n {
+		parts = append(parts, "")
+	}
+	return parts
+}
+
+// sortChanges sorts xs by id.
+func sortChanges[T any](xs []T, id func(T) int64) {
+	slices.SortFunc(xs, func(a, b T) int { return int(id(a) - id(b)) })
+}

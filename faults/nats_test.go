@@ -104,3 +104,38 @@ func clusterURLs(nodes []*natsNode) string {
 	}
 	return strings.Join(urls, ",")
 }
+
+// streamLeader names the node leading the stream's replicas, and how many
+// replicas the stream has, as the cluster reports them.
+func streamLeader(t testing.TB, nodes []*natsNode, stream string) (*natsNode, int) {
+	t.Helper()
+	var leader *natsNode
+	var replicas int
+	waitFor(t, "stream "+stream+" has a leader", 30*time.Second, func() error {
+		nc, err := nats.Connect(clusterURLs(nodes), nats.Timeout(2*time.Second))
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		js, err := nc.JetStream(nats.MaxWait(2 * time.Second))
+		if err != nil {
+			return err
+		}
+		info, err := js.StreamInfo(stream)
+		if err != nil {
+			return err
+		}
+		replicas = info.Config.Replicas
+		if info.Cluster == nil {
+			return fmt.Errorf("no cluster information")
+		}
+		for _, n := range nodes {
+			if n.Name == info.Cluster.Leader {
+				leader = n
+				return nil
+			}
+		}
+		return fmt.Errorf("leader %q is none of the nodes", info.Cluster.Leader)
+	})
+	return leader, replicas
+}
