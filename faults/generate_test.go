@@ -109,8 +109,6 @@ func generate(t testing.TB, seed uint64, n int) []genEvent {
 		e.ID = fmt.Sprintf("f%x-%07d", seed&0xffff, i)
 		monday := marchMondays[r.IntN(len(marchMondays))]
 		k := r.IntN(5)
-		var data any
-		var at time.Time
 		switch x := r.IntN(10); {
 		case x < 7:
 			it := items[r.IntN(len(items))]
@@ -131,46 +129,66 @@ func generate(t testing.TB, seed uint64, n int) []genEvent {
 				c.Finished = monday.AddDate(0, 0, k).Add(16*time.Hour + 30*time.Minute)
 				c.Elapsed = k
 			}
-			e.Type, e.Case, at = typeCase, c, c.Finished
-			data = map[string]any{
-				"case_id": "C-" + e.ID, "item_code": c.Item, "department": c.Department, "district": c.District,
-				"channel": c.Channel, "mode": c.Mode, "accepted_at": rfc3339(c.Accepted), "finished_at": rfc3339(c.Finished),
-				"promised_working_days": c.Promised, "result": c.Result, "assisted": c.Assisted,
-			}
+			e.Case = c
 		case x < 9:
 			l := &licenseFacts{Type: pick(licTypes), Holder: pick(holders), Department: pick(departments),
 				District: pick(districts), Applied: monday.Add(9*time.Hour + 30*time.Minute),
 				Issued: monday.AddDate(0, 0, k).Add(10 * time.Hour), Elapsed: k, Steps: 1 + r.IntN(8),
 				Electronic: r.IntN(3) > 0}
-			d := map[string]any{
-				"license_id": "L-" + e.ID, "license_type": l.Type, "holder_type": l.Holder, "department": l.Department,
-				"district": l.District, "applied_at": rfc3339(l.Applied), "issued_at": rfc3339(l.Issued),
-				"steps": l.Steps, "electronic": l.Electronic,
-			}
 			if r.IntN(4) == 0 {
 				l.ContractCNY = 1 + r.Int64N(50_000_000)
-				d["contract_value_cny"] = l.ContractCNY
 			}
-			e.Type, e.Lic, at, data = typeLicense, l, l.Issued, d
+			e.Lic = l
 		default:
-			s := &lawsuitFacts{Agency: pick(agencies), Court: pick(courts), Role: roles[r.IntN(len(roles))],
+			e.Suit = &lawsuitFacts{Agency: pick(agencies), Court: pick(courts), Role: roles[r.IntN(len(roles))],
 				At: monday.AddDate(0, 0, k).Add(14 * time.Hour)}
-			e.Type, e.Suit, at = typeLawsuit, s, s.At
-			data = map[string]any{
-				"case_number": "(2025)鲁02行初" + e.ID + "号", "agency": s.Agency, "court": s.Court,
-				"hearing_at": rfc3339(s.At), "head_appeared": s.Role != "staff", "appeared_role": s.Role,
-			}
 		}
-		raw, err := json.Marshal(map[string]any{
-			"specversion": "1.0", "id": e.ID, "source": sourceName(e.Source), "type": e.Type,
-			"time": rfc3339(at), "datacontenttype": "application/json", "data": data,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.Raw = raw
+		e.encode(t)
 	}
 	return out
+}
+
+// encode sets the event's type and JSON from its facts.
+func (e *genEvent) encode(t testing.TB) {
+	t.Helper()
+	var data map[string]any
+	var at time.Time
+	switch {
+	case e.Case != nil:
+		c := e.Case
+		e.Type, at = typeCase, c.Finished
+		data = map[string]any{
+			"case_id": "C-" + e.ID, "item_code": c.Item, "department": c.Department, "district": c.District,
+			"channel": c.Channel, "mode": c.Mode, "accepted_at": rfc3339(c.Accepted), "finished_at": rfc3339(c.Finished),
+			"promised_working_days": c.Promised, "result": c.Result, "assisted": c.Assisted,
+		}
+	case e.Lic != nil:
+		l := e.Lic
+		e.Type, at = typeLicense, l.Issued
+		data = map[string]any{
+			"license_id": "L-" + e.ID, "license_type": l.Type, "holder_type": l.Holder, "department": l.Department,
+			"district": l.District, "applied_at": rfc3339(l.Applied), "issued_at": rfc3339(l.Issued),
+			"steps": l.Steps, "electronic": l.Electronic,
+		}
+		if l.ContractCNY > 0 {
+			data["contract_value_cny"] = l.ContractCNY
+		}
+	case e.Suit != nil:
+		s := e.Suit
+		e.Type, at = typeLawsuit, s.At
+		data = map[string]any{
+			"case_number": "(2025)鲁02行初" + e.ID + "号", "agency": s.Agency, "court": s.Court,
+			"hearing_at": rfc3339(s.At), "head_appeared": s.Role != "staff", "appeared_role": s.Role,
+		}
+	}
+	raw, err := json.Marshal(map[string]any{
+		"specversion": "1.0", "id": e.ID, "source": sourceName(e.Source), "type": e.Type,
+		"time": rfc3339(at), "datacontenttype": "application/json", "data": data,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Raw = raw
 }
 
 func rfc3339(t time.Time) string { return t.In(shanghai).Format(time.RFC3339) }

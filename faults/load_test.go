@@ -335,3 +335,37 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	}
 }
+
+// ingestEach sends each source's events of evs to url as one request per
+// source, in source order, and requires each to be answered 200 with every
+// event accepted.
+func ingestEach(t testing.TB, url string, evs []genEvent) {
+	t.Helper()
+	perSource := make([][]*genEvent, sourceCount)
+	for i := range evs {
+		perSource[evs[i].Source] = append(perSource[evs[i].Source], &evs[i])
+	}
+	l := &load{client: &http.Client{Timeout: time.Minute}}
+	for s, group := range perSource {
+		if len(group) == 0 {
+			continue
+		}
+		var body bytes.Buffer
+		body.WriteByte('[')
+		for i, e := range group {
+			if i > 0 {
+				body.WriteByte(',')
+			}
+			body.Write(e.Raw)
+		}
+		body.WriteByte(']')
+		status, resp, _, err := l.post(context.Background(), url, s, body.Bytes())
+		if err != nil {
+			t.Fatalf("ingest %d events of %s: %v", len(group), sourceName(s), err)
+		}
+		var a ingestAnswer
+		if status != http.StatusOK || json.Unmarshal(resp, &a) != nil || a.Accepted != len(group) {
+			t.Fatalf("ingest %d events of %s: HTTP %d: %.300s", len(group), sourceName(s), status, resp)
+		}
+	}
+}

@@ -27,6 +27,9 @@ type column struct {
 	kind columnKind
 	// buckets is a histogram's length.
 	buckets int
+	// codes names the catalogue list a key column's values come from
+	// (list* in codes.go); empty for dates and fixed enums.
+	codes string
 }
 
 // tableSpec describes a read-model table: its key columns, then its sums.

@@ -102,7 +102,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, m.Logger)
+	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, m.Logger)
 	if err != nil {
 		return err
 	}
