@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 	}
 	// Make sure the outbox table exists before ingest stages into it
 	// inside its transactions (where watermill may not create tables).
-	if err := initTopic(ctx, pool, b.outboxTopic(), b.wlog); err != nil {
+	if err := postgres.WithSchemaLock(ctx, pool, func() error { return initTopic(ctx, pool, b.outboxTopic(), b.wlog) }); err != nil {
 		return nil, err
 	}
 	if cfg.Kind == KindNATS {
