@@ -4,11 +4,8 @@ package faults
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // TestFaultBrokerDown stops NATS (SIGKILL) in the middle of a load with
@@ -26,44 +23,26 @@ func TestFaultBrokerDown(t *testing.T) {
 	evs := generate(t, seed, events)
 	want := expectFigures(evs)
 	node := startNATS(t)
-	dbURL := pgtest.NewDatabase(t)
-	d := newDeployment(t, dbURL)
-	d.env["GOVPULSE_BUS"] = "nats"
-	d.env["GOVPULSE_NATS_URL"] = node.URL()
+	d, dbURL := natsDeployment(t, node.URL())
 	g := d.startInstance("govpulse", nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	var once sync.Once
-	outage := make(chan struct{})
 	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 100 * time.Millisecond,
 		URLs: func() []string { return []string{g.URL} },
-		OnAck: func(acked int64) {
-			if acked >= events/4 {
-				once.Do(func() { close(outage) })
-			}
-		},
 	}
-	var duringOutage int64
-	outageDone := make(chan struct{})
-	go func() {
-		defer close(outageDone)
-		select {
-		case <-outage:
-		case <-ctx.Done():
-			return
-		}
-		node.Kill()
-		before := l.acked.Load()
-		t.Logf("NATS killed after %d events", before)
-		sleep(ctx, down)
-		duringOutage = l.acked.Load() - before
-		node.Start()
-		t.Logf("NATS started again after %s; %d events were accepted meanwhile", down, duringOutage)
-	}()
+	outage := l.ackedAtLeast(events / 4)
 	start := time.Now()
-	rep := l.run(ctx, t, evs)
-	<-outageDone
+	running := l.background(ctx, t, evs)
+	running.until(ctx, t, outage, "a quarter of the events were stored")
+	node.Kill()
+	before := l.acked.Load()
+	t.Logf("NATS killed after %d events", before)
+	sleep(ctx, down)
+	duringOutage := l.acked.Load() - before
+	node.Start()
+	t.Logf("NATS started again after %s; %d events were accepted meanwhile", down, duringOutage)
+	rep := running.wait()
 	t.Logf("load of %d events took %s", events, time.Since(start).Round(time.Millisecond))
 	verifyLoad(t, evs, rep)
 	if duringOutage == 0 {

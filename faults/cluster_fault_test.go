@@ -4,11 +4,8 @@ package faults
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // TestFaultJetStreamCluster runs two govpulse instances on a three-node
@@ -24,10 +21,7 @@ func TestFaultJetStreamCluster(t *testing.T) {
 	evs := generate(t, seed, events)
 	want := expectFigures(evs)
 	nodes := startNATSCluster(t, 3)
-	dbURL := pgtest.NewDatabase(t)
-	d := newDeployment(t, dbURL)
-	d.env["GOVPULSE_BUS"] = "nats"
-	d.env["GOVPULSE_NATS_URL"] = clusterURLs(nodes)
+	d, dbURL := natsDeployment(t, clusterURLs(nodes))
 	d.env["GOVPULSE_NATS_REPLICAS"] = "3"
 	gs := []*instance{d.startInstance("govpulse-a", nil), d.startInstance("govpulse-b", nil)}
 	leader, replicas := streamLeader(t, nodes, "govpulse_batches")
@@ -37,30 +31,16 @@ func TestFaultJetStreamCluster(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	var once sync.Once
-	kill := make(chan struct{})
 	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 50 * time.Millisecond,
 		URLs: func() []string { return []string{gs[0].URL, gs[1].URL} },
-		OnAck: func(acked int64) {
-			if acked >= events/3 {
-				once.Do(func() { close(kill) })
-			}
-		},
 	}
-	killed := make(chan struct{})
-	go func() {
-		defer close(killed)
-		select {
-		case <-kill:
-		case <-ctx.Done():
-			return
-		}
-		leader.Kill()
-		t.Logf("killed %s, the stream's leader, after %d events", leader.Name, l.acked.Load())
-	}()
+	kill := l.ackedAtLeast(events / 3)
 	start := time.Now()
-	rep := l.run(ctx, t, evs)
-	<-killed
+	running := l.background(ctx, t, evs)
+	running.until(ctx, t, kill, "a third of the events were stored")
+	leader.Kill()
+	t.Logf("killed %s, the stream's leader, after %d events", leader.Name, l.acked.Load())
+	rep := running.wait()
 	t.Logf("load of %d events took %s", events, time.Since(start).Round(time.Millisecond))
 	var rest []*natsNode
 	for _, n := range nodes {

@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -33,58 +31,39 @@ func TestFaultDatabase(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	var once sync.Once
-	outage := make(chan struct{})
 	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed,
 		URLs: func() []string { return []string{g.URL} },
-		OnAck: func(acked int64) {
-			if acked >= events/3 {
-				once.Do(func() { close(outage) })
-			}
-		},
 	}
-	type readiness struct {
-		notReady atomic.Int64 // 503 answers with "ready": false
-		other    atomic.Int64 // anything else while the database was down
-	}
-	var ready readiness
-	outageDone := make(chan struct{})
-	go func() {
-		defer close(outageDone)
-		select {
-		case <-outage:
-		case <-ctx.Done():
-			return
-		}
-		pg.Crash()
-		t.Logf("PostgreSQL stopped (immediate shutdown) after %d events", l.acked.Load())
-		end := time.Now().Add(down)
-		for time.Now().Before(end) {
-			status, body, _, err := httpGet(ctx, client, g.URL+"/readyz", "")
-			var r struct {
-				Ready *bool `json:"ready"`
-			}
-			if err == nil && status == http.StatusServiceUnavailable && json.Unmarshal(body, &r) == nil && r.Ready != nil && !*r.Ready {
-				ready.notReady.Add(1)
-			} else {
-				ready.other.Add(1)
-				t.Logf("/readyz while the database is down: %d %s %v", status, body, err)
-			}
-			sleep(ctx, 200*time.Millisecond)
-		}
-		pg.Start()
-		t.Logf("PostgreSQL started again after %s", down)
-	}()
+	outage := l.ackedAtLeast(events / 3)
+	// /readyz while the database is down: 503 with "ready": false, or not.
+	var notReady, other int
 	start := time.Now()
-	rep := l.run(ctx, t, evs)
-	<-outageDone
+	running := l.background(ctx, t, evs)
+	running.until(ctx, t, outage, "a third of the events were stored")
+	pg.Crash()
+	t.Logf("PostgreSQL stopped (immediate shutdown) after %d events", l.acked.Load())
+	for end := time.Now().Add(down); time.Now().Before(end); sleep(ctx, 200*time.Millisecond) {
+		status, body, _, err := httpGet(ctx, client, g.URL+"/readyz", "")
+		var r struct {
+			Ready *bool `json:"ready"`
+		}
+		if err == nil && status == http.StatusServiceUnavailable && json.Unmarshal(body, &r) == nil && r.Ready != nil && !*r.Ready {
+			notReady++
+		} else {
+			other++
+			t.Logf("/readyz while the database is down: %d %s %v", status, body, err)
+		}
+	}
+	pg.Start()
+	t.Logf("PostgreSQL started again after %s", down)
+	rep := running.wait()
 	t.Logf("load of %d events took %s", events, time.Since(start).Round(time.Millisecond))
 	verifyLoad(t, evs, rep)
 	if rep.Statuses[http.StatusServiceUnavailable] == 0 {
 		t.Errorf("no ingest request was answered 503 while the database was down")
 	}
-	if n := ready.notReady.Load(); n == 0 || ready.other.Load() > 0 {
-		t.Errorf("/readyz while the database was down: %d times 503 not ready, %d times something else", n, ready.other.Load())
+	if notReady == 0 || other > 0 {
+		t.Errorf("/readyz while the database was down: %d times 503 not ready, %d times something else", notReady, other)
 	}
 	for k := range rep.Statuses {
 		if k != http.StatusOK && k != http.StatusServiceUnavailable {

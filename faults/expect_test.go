@@ -40,21 +40,6 @@ type figures struct {
 	Targets                   map[string]string // target|department → value/samples
 }
 
-// count sums a measure over rows.
-func (f figures) events() (cases, licenses, hearings int64) {
-	for _, rows := range []struct {
-		m   map[string]string
-		out *int64
-	}{{f.Cases, &cases}, {f.Licenses, &licenses}, {f.Lawsuits, &hearings}} {
-		for _, v := range rows.m {
-			var n int64
-			fmt.Sscan(strings.SplitN(v, "|", 2)[0], &n)
-			*rows.out += n
-		}
-	}
-	return
-}
-
 type caseSums struct {
 	finished, approved, rejected, withdrawn, assisted, overdue       int64
 	elapsed, promised, promisedCases, promisedElapsed, promisedLimit int64

@@ -369,3 +369,52 @@ func ingestEach(t testing.TB, url string, evs []genEvent) {
 		}
 	}
 }
+
+// runningLoad is a load running in the background while the test goroutine
+// breaks things (which may fail the test, so it must not run elsewhere).
+type runningLoad struct {
+	done chan struct{}
+	rep  loadReport
+}
+
+// background starts l on evs in a goroutine.
+func (l *load) background(ctx context.Context, t testing.TB, evs []genEvent) *runningLoad {
+	r := &runningLoad{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.rep = l.run(ctx, t, evs)
+	}()
+	return r
+}
+
+// wait returns the load's report once it has ended.
+func (r *runningLoad) wait() loadReport {
+	<-r.done
+	return r.rep
+}
+
+// until waits for the moment ch is closed; it fails the test if the load
+// ends or ctx ends first.
+func (r *runningLoad) until(ctx context.Context, t testing.TB, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-r.done:
+		t.Fatalf("the load ended before %s: %v", what, r.rep.Problems)
+	case <-ctx.Done():
+		t.Fatalf("waiting for %s: %v", what, ctx.Err())
+	}
+}
+
+// ackedAtLeast returns a channel closed once n new events were answered
+// 200: the moment a test breaks something. It sets l.OnAck.
+func (l *load) ackedAtLeast(n int64) <-chan struct{} {
+	ch := make(chan struct{})
+	var once sync.Once
+	l.OnAck = func(acked int64) {
+		if acked >= n {
+			once.Do(func() { close(ch) })
+		}
+	}
+	return ch
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // natsNode is a nats-server process with JetStream that the test owns, on
@@ -82,17 +84,10 @@ func (n *natsNode) WaitJetStream() {
 			n.t.Fatalf("nats-server %s exited at start", n.Name)
 		default:
 		}
-		nc, err := nats.Connect(n.URL(), nats.Timeout(2*time.Second), nats.NoReconnect())
-		if err != nil {
+		return withJetStream(n.URL(), func(js nats.JetStreamContext) error {
+			_, err := js.AccountInfo()
 			return err
-		}
-		defer nc.Close()
-		js, err := nc.JetStream(nats.MaxWait(2 * time.Second))
-		if err != nil {
-			return err
-		}
-		_, err = js.AccountInfo()
-		return err
+		})
 	})
 }
 
@@ -112,30 +107,49 @@ func streamLeader(t testing.TB, nodes []*natsNode, stream string) (*natsNode, in
 	var leader *natsNode
 	var replicas int
 	waitFor(t, "stream "+stream+" has a leader", 30*time.Second, func() error {
-		nc, err := nats.Connect(clusterURLs(nodes), nats.Timeout(2*time.Second))
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
-		js, err := nc.JetStream(nats.MaxWait(2 * time.Second))
-		if err != nil {
-			return err
-		}
-		info, err := js.StreamInfo(stream)
-		if err != nil {
-			return err
-		}
-		replicas = info.Config.Replicas
-		if info.Cluster == nil {
-			return fmt.Errorf("no cluster information")
-		}
-		for _, n := range nodes {
-			if n.Name == info.Cluster.Leader {
-				leader = n
-				return nil
+		return withJetStream(clusterURLs(nodes), func(js nats.JetStreamContext) error {
+			info, err := js.StreamInfo(stream)
+			if err != nil {
+				return err
 			}
-		}
-		return fmt.Errorf("leader %q is none of the nodes", info.Cluster.Leader)
+			replicas = info.Config.Replicas
+			if info.Cluster == nil {
+				return fmt.Errorf("no cluster information")
+			}
+			for _, n := range nodes {
+				if n.Name == info.Cluster.Leader {
+					leader = n
+					return nil
+				}
+			}
+			return fmt.Errorf("leader %q is none of the nodes", info.Cluster.Leader)
+		})
 	})
 	return leader, replicas
+}
+
+// natsDeployment is a deployment on a fresh database of the test server
+// with GOVPULSE_BUS=nats on the servers urls.
+func natsDeployment(t testing.TB, urls string) (*deployment, string) {
+	t.Helper()
+	dbURL := pgtest.NewDatabase(t)
+	d := newDeployment(t, dbURL)
+	d.env["GOVPULSE_BUS"] = "nats"
+	d.env["GOVPULSE_NATS_URL"] = urls
+	return d, dbURL
+}
+
+// withJetStream connects to the servers urls (a comma list), once, with
+// short timeouts, and runs fn on their JetStream.
+func withJetStream(urls string, fn func(nats.JetStreamContext) error) error {
+	nc, err := nats.Connect(urls, nats.Timeout(2*time.Second), nats.NoReconnect())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := nc.JetStream(nats.MaxWait(2 * time.Second))
+	if err != nil {
+		return err
+	}
+	return fn(js)
 }

@@ -32,20 +32,6 @@ var readModelQueries = map[string]string{
 		FROM lawsuit_stats`,
 }
 
-// sqlDB is a connection to a deployment's database for reading what
-// govpulse wrote.
-func connect(t testing.TB, url string) *pgx.Conn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", url, err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
-}
-
 func queryRows(t testing.TB, url, query string) map[string]string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

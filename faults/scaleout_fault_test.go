@@ -5,12 +5,9 @@ package faults
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // TestFaultScaleOut runs three govpulse instances on one PostgreSQL and
@@ -27,10 +24,7 @@ func TestFaultScaleOut(t *testing.T) {
 	evs := generate(t, seed, events)
 	want := expectFigures(evs)
 	node := startNATS(t)
-	dbURL := pgtest.NewDatabase(t)
-	d := newDeployment(t, dbURL)
-	d.env["GOVPULSE_BUS"] = "nats"
-	d.env["GOVPULSE_NATS_URL"] = node.URL()
+	d, dbURL := natsDeployment(t, node.URL())
 	var gs []*instance
 	for i := range 3 {
 		gs = append(gs, d.startInstance(fmt.Sprintf("govpulse-%c", 'a'+i), nil))
@@ -45,30 +39,15 @@ func TestFaultScaleOut(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	var once sync.Once
-	kill := make(chan struct{})
-	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 50 * time.Millisecond, URLs: urls,
-		OnAck: func(acked int64) {
-			if acked >= events/2 {
-				once.Do(func() { close(kill) })
-			}
-		},
-	}
-	killed := make(chan struct{})
-	go func() {
-		defer close(killed)
-		select {
-		case <-kill:
-		case <-ctx.Done():
-			return
-		}
-		dead.Store(true)
-		gs[2].Kill()
-		t.Logf("killed %s after %d events", gs[2].name, l.acked.Load())
-	}()
+	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 50 * time.Millisecond, URLs: urls}
+	kill := l.ackedAtLeast(events / 2)
 	start := time.Now()
-	rep := l.run(ctx, t, evs)
-	<-killed
+	running := l.background(ctx, t, evs)
+	running.until(ctx, t, kill, "half the events were stored")
+	dead.Store(true)
+	gs[2].Kill()
+	t.Logf("killed %s after %d events", gs[2].name, l.acked.Load())
+	rep := running.wait()
 	t.Logf("load of %d events through 3 instances, one killed half-way, took %s", events, time.Since(start).Round(time.Millisecond))
 	verifyLoad(t, evs, rep)
 	verifyLog(t, dbURL, evs, rep)

@@ -207,20 +207,25 @@ func verifyMetrics(t testing.TB, evs []genEvent, apis ...*api) {
 	if len(apis) < 2 {
 		return
 	}
-	first := apis[0].metrics(domainMetricPrefixes...)
-	for _, a := range apis[1:] {
-		got := a.metrics(domainMetricPrefixes...)
-		if !maps.Equal(got, first) {
-			n := 0
+	// Target gauges come from each instance's own periodic evaluation (a
+	// started instance has them after its first): wait until all agree.
+	var first map[string]float64
+	waitFor(t, "every instance serving the same domain metrics", 30*time.Second, func() error {
+		first = apis[0].metrics(domainMetricPrefixes...)
+		for _, a := range apis[1:] {
+			got := a.metrics(domainMetricPrefixes...)
+			if maps.Equal(got, first) {
+				continue
+			}
 			for _, k := range slices.Sorted(maps.Keys(first)) {
-				if got[k] != first[k] && n < 5 {
-					t.Errorf("%s serves %s %v, %s serves %v", apis[0].url, k, first[k], a.url, got[k])
-					n++
+				if v, ok := got[k]; !ok || v != first[k] {
+					return fmt.Errorf("%s serves %s %v, %s serves %v (present %t); %d and %d samples", apis[0].url, k, first[k], a.url, v, ok, len(first), len(got))
 				}
 			}
-			t.Errorf("%s and %s serve different domain metrics (%d and %d samples)", apis[0].url, a.url, len(first), len(got))
+			return fmt.Errorf("%s serves %d samples, %s %d", apis[0].url, len(first), a.url, len(got))
 		}
-	}
+		return nil
+	})
 	t.Logf("%d instances serve the same %d domain samples", len(apis), len(first))
 }
 
