@@ -8,7 +8,7 @@ GO ?= go
 BIN := bin/govpulse
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run demo test test-deps vet bench compose-check clean
+.PHONY: build run demo test test-faults test-deps vet bench compose-check clean
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/govpulse
@@ -45,6 +45,14 @@ test-deps:
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+## test-faults: the long fault and scale-out tests (faults/, build tag
+## "faults"): govpulse killed with SIGKILL under 200,000 events, PostgreSQL
+## and NATS restarted mid-load, a JetStream cluster losing a node, three
+## instances with one killed. A few minutes; the quick fault tests run in
+## `make test`.
+test-faults: test-deps
+	$(GO) test -tags faults -run '^TestFault' -count=1 -timeout 20m -v ./faults/
 
 ## bench: the ingest benchmark (medians of 5 runs)
 bench: build

@@ -22,6 +22,7 @@ type Config struct {
 	AdminToken      string
 	Bus             string
 	NATSURL         string
+	NATSReplicas    int
 	CatalogFile     string
 	CalendarDir     string
 	TimeZone        string
@@ -45,6 +46,7 @@ func Default() Config {
 		HTTPAddr:        "127.0.0.1:8080",
 		Bus:             "postgres",
 		NATSURL:         "nats://127.0.0.1:4222",
+		NATSReplicas:    1,
 		MaxBodyBytes:    10 << 20,
 		MaxBatchEvents:  5000,
 		RatePerSource:   100,
@@ -72,7 +74,8 @@ func (c *Config) settings() []setting {
 		{"sources-file", "GOVPULSE_SOURCES_FILE", "YAML file of sending systems and their tokens", &c.SourcesFile},
 		{"admin-token", "GOVPULSE_ADMIN_TOKEN", "token for admin endpoints (empty disables them)", &c.AdminToken},
 		{"bus", "GOVPULSE_BUS", "message bus: postgres or nats", &c.Bus},
-		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL (for --bus=nats)", &c.NATSURL},
+		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL, or a comma list of a cluster's servers (for --bus=nats)", &c.NATSURL},
+		{"nats-replicas", "GOVPULSE_NATS_REPLICAS", "JetStream replicas of the batch stream: 1, or 3 (or 5) on a cluster so it survives a lost node", &c.NATSReplicas},
 		{"catalog-file", "GOVPULSE_CATALOG_FILE", "reference catalogue file replacing the shipped one", &c.CatalogFile},
 		{"calendar-dir", "GOVPULSE_CALENDAR_DIR", "directory of holiday files (holiday-cn format) adding or replacing years", &c.CalendarDir},
 		{"time-zone", "GOVPULSE_TIME_ZONE", "IANA time zone that administrative dates are counted in", &c.TimeZone},
@@ -176,8 +179,14 @@ func (c *Config) Validate() error {
 	switch c.Bus {
 	case "postgres":
 	case "nats":
-		if u, err := url.Parse(c.NATSURL); err != nil || u.Scheme != "nats" && u.Scheme != "tls" {
-			bad("nats-url", "must be a nats:// URL, got %q", c.NATSURL)
+		for _, s := range strings.Split(c.NATSURL, ",") {
+			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Scheme != "nats" && u.Scheme != "tls" {
+				bad("nats-url", "must be a nats:// URL or a comma list of them, got %q", c.NATSURL)
+				break
+			}
+		}
+		if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+			bad("nats-replicas", "must be between 1 and 5, got %d", c.NATSReplicas)
 		}
 	default:
 		bad("bus", "must be postgres or nats, got %q", c.Bus)

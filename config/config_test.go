@@ -87,4 +87,17 @@ func TestValidateNamesEverySetting(t *testing.T) {
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--nats-url (GOVPULSE_NATS_URL)") {
 		t.Errorf("bad NATS URL: %v", err)
 	}
+	// A cluster's servers as a comma list, and a replicated stream.
+	c.NATSURL, c.NATSReplicas = "nats://10.0.0.1:4222, nats://10.0.0.2:4222,nats://10.0.0.3:4222", 3
+	if err := c.Validate(); err != nil {
+		t.Errorf("NATS cluster list: %v", err)
+	}
+	c.NATSURL = "nats://10.0.0.1:4222,http://10.0.0.2:4222"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--nats-url (GOVPULSE_NATS_URL)") {
+		t.Errorf("list with a bad URL: %v", err)
+	}
+	c.NATSURL, c.NATSReplicas = "nats://10.0.0.1:4222", 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--nats-replicas (GOVPULSE_NATS_REPLICAS): must be between 1 and 5, got 0") {
+		t.Errorf("0 replicas: %v", err)
+	}
 }

@@ -132,6 +132,9 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	rep.Batches, rep.LogEvents, rep.Events = len(bs), total, n
 	p.warnUnknown(f, "rebuild up to", 0, lastSeq(ranges))
 	rows := f.rows()
+	if err := p.checkCodes(rows); err != nil {
+		return rep, fmt.Errorf("rebuild: %w", err)
+	}
 	rep.Rows = len(rows)
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+newTable); err != nil {
@@ -226,7 +229,11 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 		rep.Events += int64(len(evs))
 		rep.LogEvents += r.Last - r.First + 1
 	}
-	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, f.rows()) })
+	rows := f.rows()
+	if err := p.checkCodes(rows); err != nil {
+		return 0, err
+	}
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, rows) })
 	if err != nil {
 		return 0, err
 	}

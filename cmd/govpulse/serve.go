@@ -94,7 +94,7 @@ func (m *Main) Open(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL}, m.pool, m.Logger, reg)
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.pool, m.Logger, reg)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, m.Logger)
+	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, m.Logger)
 	if err != nil {
 		return err
 	}
