@@ -106,6 +106,9 @@ func Boards(d Definitions) ([]Board, error) {
 		if d.Uid == nil || *d.Uid != b.uid {
 			return nil, fmt.Errorf("dashboard %s: built with uid %v", b.uid, d.Uid)
 		}
+		if err := checkLayout(d); err != nil {
+			return nil, fmt.Errorf("dashboard %s: %w", b.uid, err)
+		}
 		numberPanels(&d)
 		boards = append(boards, Board{File: b.uid + ".json", Folder: b.folder, Dashboard: d})
 	}
@@ -126,6 +129,21 @@ func withDefaults(o alerting.Options) alerting.Options {
 		o.EvaluationStaleAfter = d.EvaluationStaleAfter
 	}
 	return o
+}
+
+// checkLayout refuses a panel that sticks out of Grafana's 24 columns:
+// the SDK's builder lays panels out left to right but does not wrap one
+// that does not fit.
+func checkLayout(d dashboard.Dashboard) error {
+	for _, p := range d.Panels {
+		if p.Panel == nil || p.Panel.GridPos == nil {
+			continue
+		}
+		if g := p.Panel.GridPos; g.X+g.W > 24 {
+			return fmt.Errorf("panel %q at column %d is %d wide: it sticks out of the 24 columns; change the spans of its line", *p.Panel.Title, g.X, g.W)
+		}
+	}
+	return nil
 }
 
 // numberPanels gives every panel and row an id in board order, so links

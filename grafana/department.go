@@ -89,6 +89,7 @@ WHERE %s
 GROUP BY 1
 ORDER BY 1`, g.zone.month("day"), share("overdue", "finished"), view("case_stats"), caseFilter))))
 	b.WithPanel(timeseriesPanel("办理时长 Working days p50 / p90 (live)", "Median and 90th percentile of working days of the department's cases reaching the read model (arrival time).", unitWorkingDays).
+		Span(24).
 		WithTarget(query("A", "histogram_quantile(0.5, sum by (le) ("+readModel("rate", "govpulse_case_elapsed_workingdays_bucket", selDepartmentElapsed, rateWindow)+"))", "p50")).
 		WithTarget(query("B", "histogram_quantile(0.9, sum by (le) ("+readModel("rate", "govpulse_case_elapsed_workingdays_bucket", selDepartmentElapsed, rateWindow)+"))", "p90")))
 	b.WithPanel(g.itemsTable(caseFilter))

@@ -51,7 +51,7 @@ ORDER BY 1`, g.zone.month("day"), share("elapsed_wd_sum", "finished - elapsed_un
 func (g *generator) departmentsTable(filter string) cog.Builder[dashboard.Panel] {
 	overdueSteps, desc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
 		"Each department's cases finished in the time range (by finishing date): overdue share, average working days, speed-up against the promised limits (1 − Σ elapsed / Σ promised) and instant approvals. Click a department for its board.")
-	p := sqlTable("各部门（按事件日期）Departments by event date", desc).
+	p := sqlTable("各部门（按事件日期） Departments by event date", desc).
 		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
 SELECT department,
   sum(finished) AS finished,

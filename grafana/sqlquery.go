@@ -1,9 +1,10 @@
 package grafana
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
@@ -109,20 +110,50 @@ func (q SQLQuery) Validate() error {
 	return errs
 }
 
-// UnmarshalJSONStrict decodes a query and refuses unknown fields, fields
+// UnmarshalJSONStrict decodes a query and refuses unknown fields (names
+// match exactly, unlike encoding/json's case-insensitive matching), fields
 // of the wrong type and a query Validate refuses.
 func (q *SQLQuery) UnmarshalJSONStrict(raw []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return cog.MakeBuildErrors("SQLQuery", err)
+	}
+	var errs cog.BuildErrors
 	var v SQLQuery
-	if err := dec.Decode(&v); err != nil {
-		return cog.MakeBuildErrors("SQLQuery", err)
+	for name, value := range fields {
+		var dst any
+		switch name {
+		case "refId":
+			dst = &v.RefId
+		case "datasource":
+			dst = &v.Datasource
+		case "hide":
+			dst = &v.Hide
+		case "rawSql":
+			dst = &v.RawSql
+		case "format":
+			dst = &v.Format
+		case "editorMode":
+			dst = &v.EditorMode
+		case "rawQuery":
+			dst = &v.RawQuery
+		default:
+			errs = append(errs, &cog.BuildError{Path: name, Message: "unknown field"})
+			continue
+		}
+		if err := json.Unmarshal(value, dst); err != nil {
+			errs = append(errs, &cog.BuildError{Path: name, Message: err.Error()})
+		}
 	}
-	if err := v.Validate(); err != nil {
-		return cog.MakeBuildErrors("SQLQuery", err)
+	if len(errs) == 0 {
+		if err := v.Validate(); err != nil {
+			return cog.MakeBuildErrors("SQLQuery", err)
+		}
+		*q = v
+		return nil
 	}
-	*q = v
-	return nil
+	slices.SortFunc(errs, func(a, b *cog.BuildError) int { return strings.Compare(a.Path, b.Path) })
+	return cog.MakeBuildErrors("SQLQuery", errs)
 }
 
 // SQLQueryVariant is the dataquery variant configuration that lets the

@@ -55,7 +55,9 @@ func TestSQLQueryStrictDecoding(t *testing.T) {
 		t.Errorf("decoded %+v", q)
 	}
 	for _, tc := range []struct{ json, want string }{
-		{`{"refId":"A","rawSql":"SELECT 1","format":"table","editorMode":"code","rawQuery":true,"expr":"up"}`, `unknown field "expr"`},
+		{`{"refId":"A","rawSql":"SELECT 1","format":"table","editorMode":"code","rawQuery":true,"expr":"up"}`, `SQLQuery.expr: unknown field`},
+		// encoding/json would take rawSQL for rawSql.
+		{`{"refId":"A","rawSQL":"SELECT 1","format":"table","editorMode":"code","rawQuery":true}`, `SQLQuery.rawSQL: unknown field`},
 		{`{"refId":"A","rawSql":"SELECT 1","format":"table","editorMode":"builder","rawQuery":true}`, "editorMode"},
 		{`{"refId":"A","format":"table","editorMode":"code","rawQuery":true}`, "rawSql: required"},
 		{`{"refId":"A","rawSql":"SELECT 1","format":"table","editorMode":"code","rawQuery":"yes"}`, "rawQuery"},

@@ -52,6 +52,7 @@ func (g *generator) targetStatusRows(b *dashboard.DashboardBuilder) {
 	b.WithPanel(g.statusTimeline(dept, "target || ' · ' || department",
 		"Each result's status over the time range, from the changes recorded in target_status_history: one lane per target and department (all = city-wide)."))
 	b.WithPanel(sqlSeries("状态变化 Status changes", "How many results changed status in each interval, by the status they changed to: a burst of misses after an upload shows here.", unitCount).
+		Span(24).
 		DrawStyle(common.GraphDrawStyleBars).
 		FillOpacity(70).
 		Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal)).
