@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/govpulse/govpulse/alerting"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/grafana"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/grafana/grafana-foundation-sdk/go/alerting"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -170,4 +171,36 @@ func isNoError(err error) bool {
 		return len(be) == 0
 	}
 	return err == nil
+}
+
+// StrictRule reads a Grafana-managed alert rule (the provisioning API's
+// form) with the SDK's strict unmarshalling, its queries' models as the
+// types of their data sources (Prometheus, server-side expressions).
+func StrictRule(data []byte) (alerting.Rule, error) {
+	registerVariants()
+	var r alerting.Rule
+	if err := r.UnmarshalJSONStrict(data); !isNoError(err) {
+		return r, err
+	}
+	var raw struct {
+		Data []struct {
+			Model json.RawMessage `json:"model"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return r, err
+	}
+	for i, d := range raw.Data {
+		q, err := cog.StrictUnmarshalDataquery(d.Model, "")
+		if !isNoError(err) {
+			return r, fmt.Errorf("data[%d].model: %w", i, err)
+		}
+		if q == nil {
+			if q, err = cog.UnmarshalDataquery(d.Model, ""); err != nil {
+				return r, fmt.Errorf("data[%d].model: %w", i, err)
+			}
+		}
+		r.Data[i].Model = q
+	}
+	return r, nil
 }
