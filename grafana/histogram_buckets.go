@@ -42,14 +42,15 @@ func instantSecondsBucketLabels() []string {
 }
 
 // histogramSQL sums a per-bucket histogram column over the rows filter
-// keeps, one row per bucket in bucket order: label, then count.
+// keeps, one row per bucket in bucket order: label, then count (NULL in
+// every bucket when no row matches, so an empty selection shows empty).
 func histogramSQL(col, table, filter string, labels []string) string {
 	quoted := make([]string, len(labels))
 	for i, l := range labels {
 		quoted[i] = "'" + strings.ReplaceAll(l, "'", "''") + "'"
 	}
 	return fmt.Sprintf(`
-SELECT b.label AS bucket, coalesce(sum(s.%s[b.i]), 0) AS count
+SELECT b.label AS bucket, sum(s.%s[b.i]) AS count
 FROM unnest(ARRAY[%s]) WITH ORDINALITY AS b(label, i)
 LEFT JOIN %s s ON %s
 GROUP BY b.i, b.label

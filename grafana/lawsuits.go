@@ -80,7 +80,10 @@ ORDER BY 1`, g.zone.month("day"), share("head_appearances", "hearings"), view("l
 		PieType(piechart.PieChartTypeDonut).
 		DisplayLabels([]piechart.PieChartLabels{piechart.PieChartLabelsName, piechart.PieChartLabelsPercent}).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"sum"}).Values(false)).
-		WithTarget(sqlQuery("A", SQLFormatTable, sumOver(`sum(role_head) AS "正职 head", sum(role_deputy_head) AS "副职 deputy head", sum(role_staff) AS "工作人员 staff"`))))
+		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
+SELECT sum(role_head) AS "正职 head", sum(role_deputy_head) AS "副职 deputy head", sum(role_staff) AS "工作人员 staff"
+FROM %s
+WHERE %s`, view("lawsuit_stats"), filter))))
 	b.WithPanel(g.lawsuitTable("court", "法院 Court", "各法院 Courts", "Hearings in the time range per court and who appeared for the agencies there.", filter, rateSteps).Span(12))
 	b.WithPanel(gaugePanel("出庭应诉率（实时） Appearance rate (live)", "Appearance rate per agency over the hearings that reached govpulse in the time range (arrival time, Prometheus).", unitShare).
 		Min(0).Max(1).Decimals(0).
