@@ -22,6 +22,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/govpulse/govpulse/alerting"
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/targets"
 )
 
@@ -48,6 +49,9 @@ type Definitions struct {
 	// TimeZone is the IANA zone the read models count days in
 	// (GOVPULSE_TIME_ZONE); empty means Asia/Shanghai.
 	TimeZone string
+	// Catalog, when set, names the codes tables show (departments,
+	// districts, items, licence types, agencies, courts).
+	Catalog *events.Catalog
 }
 
 // generator builds the boards from checked definitions.
@@ -55,6 +59,7 @@ type generator struct {
 	targets  []targets.Target // sorted by id
 	alerting alerting.Options
 	zone     zone
+	names    names
 }
 
 func newGenerator(d Definitions) (*generator, error) {
@@ -73,7 +78,7 @@ func newGenerator(d Definitions) (*generator, error) {
 			return nil, fmt.Errorf("target %q: defined twice", t.ID)
 		}
 	}
-	return &generator{targets: sorted, alerting: withDefaults(d.Alerting), zone: zone(d.TimeZone)}, nil
+	return &generator{targets: sorted, alerting: withDefaults(d.Alerting), zone: zone(d.TimeZone), names: newNames(d.Catalog, sorted)}, nil
 }
 
 // Boards builds every govpulse dashboard, in a fixed order: the reform

@@ -36,7 +36,11 @@ func shippedTargets(t *testing.T) []targets.Target {
 }
 
 func definitions(ts []targets.Target) grafana.Definitions {
-	return grafana.Definitions{Targets: ts, Alerting: alerting.DefaultOptions(), TimeZone: "Asia/Shanghai"}
+	cat, err := catalog.Default()
+	if err != nil {
+		panic(err) // the shipped catalogue loads (shippedTargets checks it first)
+	}
+	return grafana.Definitions{Targets: ts, Alerting: alerting.DefaultOptions(), TimeZone: "Asia/Shanghai", Catalog: cat}
 }
 
 func boards(t *testing.T, ts []targets.Target) map[string][]byte {

@@ -158,7 +158,7 @@ LIMIT 50`, share("elapsed_wd_sum", "finished - elapsed_unknown"), share("promise
 			share("overdue", "finished"), view("case_stats"), caseFilter))).
 		Filterable(true).
 		Decimals(2)
-	p.WithOverride(column("item", "事项 Item", "", nil, false))
+	p.WithOverride(column("item", "事项 Item", "", g.names[codeItem], false))
 	p.WithOverride(column("finished", "办结 Finished", unitCount, nil, false))
 	p.WithOverride(column("avg_working_days", "平均工作日 Avg working days", unitWorkingDays, nil, false))
 	p.WithOverride(column("avg_promised", "平均承诺 Avg promised", unitWorkingDays, nil, false))

@@ -112,7 +112,11 @@ WHERE %s
 GROUP BY %s
 ORDER BY appearance_rate, hearings DESC`, key, share("head_appearances", "hearings"), view("lawsuit_stats"), filter, key))).
 		Decimals(2)
-	p.WithOverride(column(key, header, "", nil, false))
+	kind := codeAgency
+	if key == "court" {
+		kind = codeCourt
+	}
+	p.WithOverride(column(key, header, "", g.names[kind], false))
 	p.WithOverride(column("hearings", "开庭 Hearings", unitCount, nil, false))
 	p.WithOverride(column("head_appearances", "负责人出庭 Head appeared", unitCount, nil, false))
 	p.WithOverride(coloredColumn("appearance_rate", "出庭应诉率 Rate", unitShare, rateSteps))

@@ -126,7 +126,7 @@ GROUP BY license_type
 ORDER BY issued DESC`, share("within_1wd", "issued - elapsed_unknown"), share("elapsed_wd_sum", "issued - elapsed_unknown"),
 			share("steps_sum", "issued"), share("electronic", "issued"), view("license_stats"), filter))).
 		Decimals(2)
-	p.WithOverride(column("license_type", "证照类型 Licence type", "", nil, false))
+	p.WithOverride(column("license_type", "证照类型 Licence type", "", g.names[codeLicenseType], false))
 	p.WithOverride(column("issued", "发放 Issued", unitCount, nil, false))
 	p.WithOverride(coloredColumn("within_1wd", fmt.Sprintf("%d个工作日内 Within %d working day", licenceIssuedWithin, licenceIssuedWithin), unitShare, withinSteps))
 	p.WithOverride(column("avg_working_days", "平均工作日 Avg working days", unitWorkingDays, nil, false))

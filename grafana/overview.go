@@ -53,7 +53,7 @@ func (g *generator) overview() (dashboard.Dashboard, error) {
 	for _, p := range targetCountStats(selOverviewTargets) {
 		b.WithPanel(p)
 	}
-	b.WithPanel(targetStatusTable())
+	b.WithPanel(g.targetStatusTable())
 
 	b.WithRow(dashboard.NewRowBuilder("办件 Cases"))
 	finishedRange := "sum(" + readModel("increase", "govpulse_cases_finished_total", selCases, rangeWindow) + ")"
@@ -80,7 +80,7 @@ func (g *generator) overview() (dashboard.Dashboard, error) {
 	b.WithPanel(timeseriesPanel("办理时长 Elapsed working days p50 / p90", "Working days from acceptance to finish of the cases reaching the read model, median and 90th percentile.", unitWorkingDays).
 		WithTarget(query("A", "histogram_quantile(0.5, sum by (le) ("+readModel("rate", "govpulse_case_elapsed_workingdays_bucket", selElapsed, rateWindow)+"))", "p50")).
 		WithTarget(query("B", "histogram_quantile(0.9, sum by (le) ("+readModel("rate", "govpulse_case_elapsed_workingdays_bucket", selElapsed, rateWindow)+"))", "p90")))
-	b.WithPanel(elapsedTable())
+	b.WithPanel(g.elapsedTable())
 
 	b.WithRow(dashboard.NewRowBuilder("秒批 Instant approval"))
 	b.WithPanel(timeseriesPanel("秒批决定时长 Instant-approval decision seconds", "Seconds from acceptance to decision of instant-approval (秒批) cases: median, 90th and 99th percentile.", unitSeconds).
@@ -165,7 +165,7 @@ func targetCountStats(sel string) []cog.Builder[dashboard.Panel] {
 
 // targetStatusTable lists every target result: status, value, threshold,
 // samples and whether it is at risk, one row per target and department.
-func targetStatusTable() cog.Builder[dashboard.Panel] {
+func (g *generator) targetStatusTable() cog.Builder[dashboard.Panel] {
 	p := tablePanel("攻坚目标状态 Target status", "Every target's latest evaluation per department (\"all\" is city-wide). A result with too few samples has no status. The values are shares (0–1), working days or counts, as the target measures.").
 		WithTarget(tableQuery("A", targetSeries("govpulse_target_met", selOverviewTargets))).
 		WithTarget(tableQuery("B", targetSeries("govpulse_target_value", selOverviewTargets))).
@@ -178,8 +178,8 @@ func targetStatusTable() cog.Builder[dashboard.Panel] {
 		SortBy([]cog.Builder[common.TableSortByFieldState]{common.NewTableSortByFieldStateBuilder().DisplayName("状态 Status")}).
 		Filterable(true).
 		Decimals(3)
-	p.WithOverride(column("target", "目标 Target", "", nil, false))
-	p.WithOverride(column("department", "部门 Department", "", nil, false))
+	p.WithOverride(column("target", "目标 Target", "", g.names[codeTarget], false))
+	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
 	p.WithOverride(column("Value #A", "状态 Status", "", metMappings, true))
 	p.WithOverride(column("Value #E", "风险 Risk", "", atRiskMappings, true))
 	p.WithOverride(column("Value #B", "当前值 Value", "", nil, false))
@@ -190,7 +190,7 @@ func targetStatusTable() cog.Builder[dashboard.Panel] {
 
 // elapsedTable gives each department's median, 90th percentile and mean
 // working days over the time range.
-func elapsedTable() cog.Builder[dashboard.Panel] {
+func (g *generator) elapsedTable() cog.Builder[dashboard.Panel] {
 	bucket := "sum by (le, department) (" + readModel("increase", "govpulse_case_elapsed_workingdays_bucket", selElapsed, rangeWindow) + ")"
 	p := tablePanel("各部门办理时长 Working days by department", "Working days from acceptance to finish of the cases finished over the time range, per department: median and 90th percentile from the histogram, mean from its sum and count.").
 		WithTarget(tableQuery("A", fmt.Sprintf("histogram_quantile(0.5, %s)", bucket))).
@@ -201,7 +201,7 @@ func elapsedTable() cog.Builder[dashboard.Panel] {
 		Transformations(mergeTables(map[string]int{"department": 0, "Value #A": 1, "Value #B": 2, "Value #C": 3, "Value #D": 4})).
 		Filterable(true).
 		Decimals(1)
-	p.WithOverride(column("department", "部门 Department", "", nil, false))
+	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
 	p.WithOverride(column("Value #A", "中位 p50", unitWorkingDays, nil, false))
 	p.WithOverride(column("Value #B", "90%分位 p90", unitWorkingDays, nil, false))
 	p.WithOverride(column("Value #C", "平均 Mean", unitWorkingDays, nil, false))

@@ -65,7 +65,7 @@ GROUP BY department
 ORDER BY finished DESC`, share("overdue", "finished"), share("elapsed_wd_sum", "finished - elapsed_unknown"),
 			share("promised_elapsed_sum", "promised_limit_sum"), view("case_stats"), filter))).
 		Decimals(2)
-	p.WithOverride(linkedColumn("department", "部门 Department", drillDown("部门看板 Department board", UIDDepartment, "department")))
+	p.WithOverride(linkedColumn("department", "部门 Department", g.names[codeDepartment], drillDown("部门看板 Department board", UIDDepartment, "department")))
 	p.WithOverride(column("finished", "办结 Finished", unitCount, nil, false))
 	p.WithOverride(coloredColumn("overdue_share", "超期率 Overdue share", unitShare, overdueSteps))
 	p.WithOverride(column("avg_working_days", "平均工作日 Avg working days", unitWorkingDays, nil, false))
@@ -88,8 +88,8 @@ ORDER BY changed_at DESC, id DESC
 LIMIT 200`, view("target_status_history"), and("$__timeFilter(changed_at)", cond)))).
 		Decimals(3)
 	p.WithOverride(column("time", "时间 Changed at", "dateTimeAsIso", nil, false))
-	p.WithOverride(column("target", "目标 Target", "", nil, false))
-	p.WithOverride(column("department", "部门 Department", "", nil, false))
+	p.WithOverride(column("target", "目标 Target", "", g.names[codeTarget], false))
+	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
 	p.WithOverride(column("previous_status", "原状态 From", "", statusTextMappings, true))
 	p.WithOverride(column("status", "新状态 To", "", statusTextMappings, true))
 	p.WithOverride(column("value", "当前值 Value", "", nil, false))
@@ -131,8 +131,8 @@ func sqlTable(title, description string) *tableBuilder {
 }
 
 // linkedColumn is a column whose cells link to another board.
-func linkedColumn(name, header string, links []map[string]any) (dashboard.MatcherConfig, []dashboard.DynamicConfigValue) {
-	m, props := column(name, header, "", nil, false)
+func linkedColumn(name, header string, maps []dashboard.ValueMapping, links []map[string]any) (dashboard.MatcherConfig, []dashboard.DynamicConfigValue) {
+	m, props := column(name, header, "", maps, false)
 	return m, append(props, dashboard.DynamicConfigValue{Id: "links", Value: links})
 }
 

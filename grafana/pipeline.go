@@ -7,7 +7,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
-	"github.com/govpulse/govpulse/alerting"
 )
 
 // UIDPipeline is the operations board of govpulse itself.
@@ -42,7 +41,7 @@ func (g *generator) pipeline() (dashboard.Dashboard, error) {
 	b.WithPanel(timeseriesPanel("每请求事件数 Events per request", "Events per decoded ingest request: median and 90th percentile.", unitCount).
 		WithTarget(query("A", quantile("0.5", "govpulse_ingest_batch_events_bucket", ""), "p50")).
 		WithTarget(query("B", quantile("0.9", "govpulse_ingest_batch_events_bucket", ""), "p90")))
-	b.WithPanel(silenceTable(o))
+	b.WithPanel(g.silenceTable())
 
 	b.WithRow(dashboard.NewRowBuilder("HTTP"))
 	b.WithPanel(timeseriesPanel("请求 HTTP requests", "HTTP requests answered per second, by route and status code.", "reqps").
@@ -93,7 +92,8 @@ func quantile(q, bucket, by string) string {
 // silenceTable lists how long ago each department's newest event was
 // stored and how many it sent in all, longest silence first; orange past
 // the ingest-stalled alert's limit.
-func silenceTable(o alerting.Options) cog.Builder[dashboard.Panel] {
+func (g *generator) silenceTable() cog.Builder[dashboard.Panel] {
+	o := g.alerting
 	p := tablePanel("距上次事件 Time since last event", fmt.Sprintf("How long ago each department's newest event was stored, and its events since the log began. GovpulseIngestStalled fires after %s (a weekend is about 64h).", o.StallAfter)).
 		WithTarget(tableQuery("A", "time() - max by (department) (govpulse_ingest_last_event_timestamp_seconds)")).
 		WithTarget(tableQuery("B", "max by (department) (govpulse_ingest_department_events_total)")).
@@ -101,7 +101,7 @@ func silenceTable(o alerting.Options) cog.Builder[dashboard.Panel] {
 		SortBy([]cog.Builder[common.TableSortByFieldState]{common.NewTableSortByFieldStateBuilder().DisplayName("距上次事件 Since last event").Desc(true)}).
 		Thresholds(steps(colorGreen, step{o.StallAfter.Seconds(), colorOrange})).
 		Span(24)
-	p.WithOverride(column("department", "部门 Department", "", nil, false))
+	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
 	p.WithOverride(column("Value #A", "距上次事件 Since last event", unitSeconds, nil, true))
 	p.WithOverride(column("Value #B", "事件总数 Events", unitCount, nil, false))
 	return p

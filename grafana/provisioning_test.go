@@ -1,6 +1,8 @@
 package grafana_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -166,5 +168,42 @@ func TestBoardMarksFollowTheTargets(t *testing.T) {
 	}
 	if o := string(bs["govpulse-overview.json"]); !strings.Contains(o, `le=\"30\"`) {
 		t.Error(`the overview does not count instant approvals within 30 s (le="30")`)
+	}
+}
+
+// Tables show catalogue codes and target ids by name; the cells keep the
+// codes, so a department's link still carries its code.
+func TestTablesNameTheCodes(t *testing.T) {
+	b := decode(t, boards(t, shippedTargets(t))["govpulse-overview.json"])
+	found := 0
+	for _, p := range b.Panels {
+		if p.Title != "各部门（按事件日期） Departments by event date" && p.Title != "目标状态变化 Target status changes" {
+			continue
+		}
+		for _, o := range p.FieldConfig.Overrides {
+			for _, prop := range o.Properties {
+				if prop.ID != "mappings" {
+					continue
+				}
+				var compact bytes.Buffer
+				if err := json.Compact(&compact, prop.Value); err != nil {
+					t.Fatal(err)
+				}
+				s := compact.String()
+				switch o.Matcher.Options {
+				case "department":
+					if strings.Contains(s, `"qd-xzsp":{"text":"青岛市行政审批服务局"`) && strings.Contains(s, `"all":{"text":"全市 city-wide"`) {
+						found++
+					}
+				case "target":
+					if strings.Contains(s, `"enterprise_setup_1wd":{"text":"企业开办1个工作日内办结"`) {
+						found++
+					}
+				}
+			}
+		}
+	}
+	if found != 3 {
+		t.Errorf("found %d of the 3 name mappings (departments in two tables, targets in one)", found)
 	}
 }

@@ -79,8 +79,8 @@ WHERE %s
 ORDER BY %s, target, department`, view("target_status"), cond, statusCodeSQL("status")))).
 		Filterable(true).
 		Decimals(3)
-	p.WithOverride(column("target", "目标 Target", "", nil, false))
-	p.WithOverride(column("department", "部门 Department", "", nil, false))
+	p.WithOverride(column("target", "目标 Target", "", g.names[codeTarget], false))
+	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
 	p.WithOverride(column("status", "状态 Status", "", statusTextMappings, true))
 	p.WithOverride(column("value", "当前值 Value", "", nil, false))
 	p.WithOverride(column("threshold", "阈值 Threshold", "", nil, false))

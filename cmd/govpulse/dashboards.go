@@ -79,7 +79,7 @@ func runDashboards(_ context.Context, args []string, getenv func(string) string,
 	}
 	// Everything is rendered before anything is written, so a failure
 	// leaves DIR as it was.
-	files, err := grafana.Files(grafana.Definitions{Targets: ts, Alerting: alerting.DefaultOptions(), TimeZone: cfg.TimeZone}, p)
+	files, err := grafana.Files(grafana.Definitions{Targets: ts, Alerting: alerting.DefaultOptions(), TimeZone: cfg.TimeZone, Catalog: cat}, p)
 	if err != nil {
 		return fmt.Errorf("dashboards: %w", err)
 	}
