@@ -1,7 +1,6 @@
 package grafana
 
 import (
-
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
