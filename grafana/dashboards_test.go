@@ -386,7 +386,8 @@ func TestBoardsRefuseDuplicateTargets(t *testing.T) {
 	}
 }
 
-// Every expression of every board parses: promtool loads each as a
+// Every expression of every board, and of every Grafana-managed alert
+// rule, parses with Prometheus' own parser: promtool loads each as a
 // recording rule.
 func TestExpressionsParseWithPromtool(t *testing.T) {
 	var all []grafanatest.Expr
@@ -404,7 +405,11 @@ func TestExpressionsParseWithPromtool(t *testing.T) {
 			}
 		}
 	}
-	if len(all) < 40 {
+	// And the queries of the Grafana-managed alert rules.
+	for _, r := range provisionedRules(t, files(t, shippedTargets(t))[grafana.AlertingFile]) {
+		all = append(all, grafanatest.Expr{Where: "alert rule " + *r.Uid, PromQL: partsOf(t, r).promql})
+	}
+	if len(all) < 60 {
 		t.Fatalf("only %d distinct expressions", len(all))
 	}
 	grafanatest.CheckPromQL(t, all)

@@ -81,7 +81,7 @@ scrape_configs:
 			func(k string) string { return env[k] }, &stdout, &stderr); err != nil {
 			t.Fatalf("demo %v: %v\n%s\n%s", half, err, &stdout, &stderr)
 		}
-		srv.waitProjections()
+		waitApplied(t, srv, 3*time.Minute)
 		var cases float64
 		if err := db.QueryRow(context.Background(), `SELECT sum(finished)::float8 FROM boards.case_stats`).Scan(&cases); err != nil || cases == 0 {
 			t.Fatalf("boards.case_stats as %s: %v cases (%v)", postgres.BoardsRole, cases, err)
@@ -555,14 +555,37 @@ func (p *promAPI) get(path string, v any) error {
 	return json.NewDecoder(resp.Body).Decode(v)
 }
 
-// waitFor polls cond for up to a minute.
+// waitFor polls cond for up to three minutes (a busy machine applies a
+// demo half slowly).
 func (p *promAPI) waitFor(what string, cond func() bool) {
 	p.t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(3 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("waited a minute for %s", what)
+			p.t.Fatalf("waited three minutes for %s", what)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// waitApplied waits until every consumer has applied the whole log.
+func waitApplied(t *testing.T, srv *testServer, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		r := srv.get("/v1/projections", "")
+		var p projectionsReply
+		decodeInto(t, r, &p)
+		behind := len(p.Projections) == 0
+		for _, x := range p.Projections {
+			behind = behind || x.LagEvents > 0
+		}
+		if !behind {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("consumers not caught up after %s: %s", within, r.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
