@@ -3,7 +3,6 @@ package grafana
 import (
 	"fmt"
 
-	"github.com/grafana/grafana-foundation-sdk/go/barchart"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -55,39 +54,20 @@ func (g *generator) department() (dashboard.Dashboard, error) {
 	b.WithRow(dashboard.NewRowBuilder("办件 Cases"))
 	b.WithPanel(sqlSeries("每日办结 Cases finished per day", "Cases the department finished each day, by finishing date (event time), per channel.", unitCount).
 		DisplayName("${__field.labels.channel}").
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time, channel, sum(finished) AS finished
-FROM %s
-WHERE %s
-GROUP BY 1, 2
-ORDER BY 1`, g.zone.day("day"), view("case_stats"), caseFilter))))
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.day("day"), "case_stats", caseFilter, "channel", "sum(finished) AS finished"))))
 	b.WithPanel(timeseriesPanel("办结速率 Cases reaching govpulse", "Rate at which the department's finished cases reach the read model (arrival time, live), per channel: a flat line while others rise means its uploads stopped.", unitPerSecond).
 		WithTarget(query("A", "sum by (channel) ("+readModel("rate", "govpulse_cases_finished_total", selDepartmentCases, rateWindow)+")", "{{channel}}")))
 
 	b.WithRow(dashboard.NewRowBuilder("办理时长 Working days"))
-	b.WithPanel(barchart.NewPanelBuilder().
-		Title("办理时长分布 Working days distribution").
-		Description("How many of the department's cases finished in the time range took each number of working days from acceptance to finish (the read model's histogram; the accepting day is not counted).").
-		Datasource(pgDatasource()).
-		Height(8).
-		Span(12).
-		Unit(unitCount).
-		XField("bucket").
-		ShowValue(common.VisibilityModeAuto).
-		Orientation(common.VizOrientationVertical).
-		WithTarget(sqlQuery("A", SQLFormatTable, histogramSQL("elapsed_wd_hist", view("case_stats"), caseFilter, workingDayBucketLabels()))))
+	b.WithPanel(histogramPanel("办理时长分布 Working days distribution",
+		"How many of the department's cases finished in the time range took each number of working days from acceptance to finish (the read model's histogram; the accepting day is not counted).",
+		histogramSQL("elapsed_wd_hist", view("case_stats"), caseFilter, workingDayBucketLabels())))
 	overdueSteps, overdueDesc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
 		"Share of the department's cases finished each month (by finishing date) after their promised limit.")
-	b.WithPanel(sqlSeries("按月超期率 Overdue share by month", overdueDesc, unitShare).
-		Thresholds(thresholds(overdueSteps)).
-		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
+	b.WithPanel(targetLine(sqlSeries("按月超期率 Overdue share by month", overdueDesc, unitShare), overdueSteps).
 		Decimals(2).
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time, %s AS "超期率 overdue share"
-FROM %s
-WHERE %s
-GROUP BY 1
-ORDER BY 1`, g.zone.month("day"), share("overdue", "finished"), view("case_stats"), caseFilter))))
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "case_stats", caseFilter, "",
+			share("overdue", "finished")+` AS "超期率 overdue share"`))))
 	b.WithPanel(timeseriesPanel("办理时长 Working days p50 / p90 (live)", "Median and 90th percentile of working days of the department's cases reaching the read model (arrival time).", unitWorkingDays).
 		Span(24).
 		WithTarget(query("A", "histogram_quantile(0.5, sum by (le) ("+readModel("rate", "govpulse_case_elapsed_workingdays_bucket", selDepartmentElapsed, rateWindow)+"))", "p50")).
@@ -106,15 +86,8 @@ ORDER BY 1`, g.zone.month("day"), share("overdue", "finished"), view("case_stats
 // cases, overdue share, average working days and speed-up by event date,
 // instant approvals, and how long ago its last event arrived.
 func (g *generator) departmentStats(caseFilter string) []cog.Builder[dashboard.Panel] {
-	sumOver := func(expr string) string {
-		return fmt.Sprintf("SELECT %s AS value\nFROM %s\nWHERE %s", expr, view("case_stats"), caseFilter)
-	}
-	stat := func(title, desc, unit, sql string) *statBuilder {
-		return statPanel(title, desc, unit).
-			Datasource(pgDatasource()).
-			Span(4).
-			ColorMode(common.BigValueColorModeNone).
-			WithTarget(sqlQuery("A", SQLFormatTable, sumOver(sql)))
+	stat := func(title, desc, unit, expr string) *statBuilder {
+		return sqlStat(title, desc, unit, overRange("case_stats", caseFilter, expr)).Span(4)
 	}
 	overdueSteps, overdueDesc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
 		"Share of the department's cases finished in the time range (by finishing date) after their promised limit.")

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/grafana/grafana-foundation-sdk/go/barchart"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+
 	"github.com/govpulse/govpulse/projections"
 )
 
@@ -55,4 +58,20 @@ FROM unnest(ARRAY[%s]) WITH ORDINALITY AS b(label, i)
 LEFT JOIN %s s ON %s
 GROUP BY b.i, b.label
 ORDER BY b.i`, col, strings.Join(quoted, ", "), table, filter)
+}
+
+// histogramPanel draws the rows of a histogramSQL query as bars, one per
+// bucket in bucket order.
+func histogramPanel(title, description, sql string) *barchart.PanelBuilder {
+	return barchart.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		Datasource(pgDatasource()).
+		Height(8).
+		Span(12).
+		Unit(unitCount).
+		XField("bucket").
+		ShowValue(common.VisibilityModeAuto).
+		Orientation(common.VizOrientationVertical).
+		WithTarget(sqlQuery("A", SQLFormatTable, sql))
 }

@@ -33,15 +33,8 @@ func (g *generator) lawsuits() (dashboard.Dashboard, error) {
 		Readonly().
 		WithVariable(multi(sqlVariable("agency", "被诉机关 Agency", fmt.Sprintf(`SELECT DISTINCT agency FROM %s ORDER BY 1`, view("lawsuit_stats"))))).
 		WithVariable(multi(sqlVariable("court", "法院 Court", fmt.Sprintf(`SELECT DISTINCT court FROM %s ORDER BY 1`, view("lawsuit_stats")))))
-	sumOver := func(expr string) string {
-		return fmt.Sprintf("SELECT %s AS value\nFROM %s\nWHERE %s", expr, view("lawsuit_stats"), filter)
-	}
-	stat := func(title, desc, unit, sql string) *statBuilder {
-		return statPanel(title, desc, unit).
-			Datasource(pgDatasource()).
-			ColorMode(common.BigValueColorModeNone).
-			WithTarget(sqlQuery("A", SQLFormatTable, sql))
-	}
+	sumOver := func(expr string) string { return overRange("lawsuit_stats", filter, expr) }
+	stat := sqlStat
 
 	b.WithPanel(stat("开庭 Hearings", "Administrative lawsuit hearings in the time range, by hearing date (event time).", unitCount, sumOver("sum(hearings)")))
 	b.WithPanel(stat("负责人出庭应诉率 Head appearance rate", rateDesc, unitShare, sumOver(share("head_appearances", "hearings"))).
@@ -51,24 +44,12 @@ func (g *generator) lawsuits() (dashboard.Dashboard, error) {
 		ColorMode(common.BigValueColorModeValue).Thresholds(steps(colorGreen, step{1, colorRed})))
 
 	b.WithPanel(barSeries("按月开庭 Hearings by month", "Hearings each month by hearing date, and at how many of them the head or a deputy head appeared.", unitCount).
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time,
-  sum(hearings) AS "开庭 hearings",
-  sum(head_appearances) AS "负责人出庭 head appeared"
-FROM %s
-WHERE %s
-GROUP BY 1
-ORDER BY 1`, g.zone.month("day"), view("lawsuit_stats"), filter))))
-	b.WithPanel(sqlSeries("按月出庭应诉率 Appearance rate by month", rateDesc+" Each month; the dashed line is the target.", unitShare).
-		Thresholds(thresholds(rateSteps)).
-		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "lawsuit_stats", filter, "",
+			`sum(hearings) AS "开庭 hearings"`, `sum(head_appearances) AS "负责人出庭 head appeared"`))))
+	b.WithPanel(targetLine(sqlSeries("按月出庭应诉率 Appearance rate by month", rateDesc+" Each month; the dashed line is the target.", unitShare), rateSteps).
 		Decimals(1).
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time, %s AS "出庭应诉率 appearance rate"
-FROM %s
-WHERE %s
-GROUP BY 1
-ORDER BY 1`, g.zone.month("day"), share("head_appearances", "hearings"), view("lawsuit_stats"), filter))))
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "lawsuit_stats", filter, "",
+			share("head_appearances", "hearings")+` AS "出庭应诉率 appearance rate"`))))
 	b.WithPanel(g.lawsuitTable("agency", "被诉机关 Agency", "各机关 Agencies", "Each sued agency's hearings in the time range and who appeared for it.", filter, rateSteps))
 	b.WithPanel(piechart.NewPanelBuilder().
 		Title("出庭人员 Who appeared").

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/grafana/grafana-foundation-sdk/go/barchart"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -49,15 +48,8 @@ ORDER BY 1`, view("license_stats"), view("case_stats")))))
 
 	withinSteps, withinDesc := g.marked(licenceTarget(targets.MeasureShareWithinWorkingDays, "business_license"),
 		"Share of the licences issued in the time range (by issuing date) that were issued within 1 working day of the application.")
-	sumOver := func(expr string) string {
-		return fmt.Sprintf("SELECT %s AS value\nFROM %s\nWHERE %s", expr, view("license_stats"), lic)
-	}
-	stat := func(title, desc, unit, sql string) *statBuilder {
-		return statPanel(title, desc, unit).
-			Datasource(pgDatasource()).
-			ColorMode(common.BigValueColorModeNone).
-			WithTarget(sqlQuery("A", SQLFormatTable, sql))
-	}
+	sumOver := func(expr string) string { return overRange("license_stats", lic, expr) }
+	stat := sqlStat
 
 	b.WithRow(dashboard.NewRowBuilder("证照 Licences"))
 	b.WithPanel(stat("发放 Issued", "Licences and permits of the chosen types issued in the time range, by issuing date (event time).", unitCount, sumOver("sum(issued)")))
@@ -68,33 +60,17 @@ ORDER BY 1`, view("license_stats"), view("case_stats")))))
 		sumOver("sum(contract_value_fen)::float8 / 1e10")).Decimals(1))
 	b.WithPanel(sqlSeries("按月发放 Issued by month", "Licences issued each month, by issuing date, per licence type.", unitCount).
 		DisplayName("${__field.labels.license_type}").
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time, license_type, sum(issued) AS issued
-FROM %s
-WHERE %s
-GROUP BY 1, 2
-ORDER BY 1`, g.zone.month("day"), view("license_stats"), lic))))
-	b.WithPanel(sqlSeries("按月1个工作日内占比 Within 1 working day by month", withinDesc+" Per licence type, each month; the dashed line is the target.", unitShare).
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "license_stats", lic, "license_type", "sum(issued) AS issued"))))
+	b.WithPanel(targetLine(sqlSeries("按月1个工作日内占比 Within 1 working day by month", withinDesc+" Per licence type, each month; the dashed line is the target.", unitShare), withinSteps).
 		DisplayName("${__field.labels.license_type}").
-		Thresholds(thresholds(withinSteps)).
-		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
 		Decimals(1).
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time, license_type, %s AS within_1wd
-FROM %s
-WHERE %s
-GROUP BY 1, 2
-ORDER BY 1`, g.zone.month("day"), share("within_1wd", "issued - elapsed_unknown"), view("license_stats"), lic))))
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "license_stats", lic, "license_type",
+			share("within_1wd", "issued - elapsed_unknown")+" AS within_1wd"))))
 	b.WithPanel(g.licenceTypesTable(lic, withinSteps))
 	b.WithPanel(sqlSeries("按月平均环节 Steps by month", "Average number of steps (环节) an applicant went through per licence, each month, per licence type.", unitCount).
 		DisplayName("${__field.labels.license_type}").
 		Decimals(1).
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time, license_type, %s AS steps
-FROM %s
-WHERE %s
-GROUP BY 1, 2
-ORDER BY 1`, g.zone.month("day"), share("steps_sum", "issued"), view("license_stats"), lic))))
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "license_stats", lic, "license_type", share("steps_sum", "issued")+" AS steps"))))
 	b.WithPanel(timeseriesPanel("证照发放速率 Licences reaching govpulse", "Rate at which issued licences reach the read model (arrival time, live), per licence type.", unitPerSecond).
 		WithTarget(query("A", "sum by (license_type) ("+readModel("rate", "govpulse_licenses_issued_total", `license_type=~"$license_type",department=~"$department"`, rateWindow)+")", "{{license_type}}")))
 
@@ -150,40 +126,19 @@ func (g *generator) instantPanels(filter string) ([]cog.Builder[dashboard.Panel]
 		return nil, err
 	}
 	withinSteps, withinDesc := g.marked(pred, fmt.Sprintf("Share of the instant-approval cases finished in the time range decided within %s seconds of acceptance (the read model's seconds histogram).", number(seconds)))
-	sumOver := func(expr string) string {
-		return fmt.Sprintf("SELECT %s AS value\nFROM %s\nWHERE %s", expr, view("case_stats"), filter)
-	}
-	stat := func(title, desc, unit, sql string) *statBuilder {
-		return statPanel(title, desc, unit).
-			Datasource(pgDatasource()).
-			Span(8).
-			ColorMode(common.BigValueColorModeNone).
-			WithTarget(sqlQuery("A", SQLFormatTable, sql))
-	}
+	sumOver := func(expr string) string { return overRange("case_stats", filter, expr) }
+	stat := func(title, desc, unit, sql string) *statBuilder { return sqlStat(title, desc, unit, sql).Span(8) }
 	return []cog.Builder[dashboard.Panel]{
 		stat("秒批件数 Instant approvals", "Instant-approval (秒批) cases finished in the time range, by finishing date.", unitCount, sumOver("sum(instant)")),
 		stat(fmt.Sprintf("%s秒内决定 Decided within %s s", number(seconds), number(seconds)), withinDesc, unitShare, sumOver(fmt.Sprintf("sum(%s)::float8 / nullif(sum(instant), 0)", within))).
 			Decimals(2).ColorMode(common.BigValueColorModeValue).Thresholds(thresholds(withinSteps)),
 		stat("平均决定时长 Mean decision time", "Mean seconds from acceptance to decision of the instant-approval cases finished in the time range.", unitSeconds,
 			sumOver("sum(instant_ms_sum)::float8 / 1000 / nullif(sum(instant), 0)")).Decimals(1),
-		barchart.NewPanelBuilder().
-			Title("决定时长分布 Decision seconds distribution").
-			Description("How many instant-approval cases finished in the time range were decided within each band of seconds after acceptance.").
-			Datasource(pgDatasource()).
-			Height(8).
-			Span(12).
-			Unit(unitCount).
-			XField("bucket").
-			ShowValue(common.VisibilityModeAuto).
-			Orientation(common.VizOrientationVertical).
-			WithTarget(sqlQuery("A", SQLFormatTable, histogramSQL("instant_seconds_hist", view("case_stats"), filter, instantSecondsBucketLabels()))),
+		histogramPanel("决定时长分布 Decision seconds distribution",
+			"How many instant-approval cases finished in the time range were decided within each band of seconds after acceptance.",
+			histogramSQL("instant_seconds_hist", view("case_stats"), filter, instantSecondsBucketLabels())),
 		barSeries("按月秒批 Instant approvals by month", "Instant-approval cases finished each month, by finishing date.", unitCount).
-			WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time, sum(instant) AS "秒批 instant"
-FROM %s
-WHERE %s
-GROUP BY 1
-ORDER BY 1`, g.zone.month("day"), view("case_stats"), filter))),
+			WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "case_stats", filter, "", `sum(instant) AS "秒批 instant"`))),
 		timeseriesPanel("决定时长 Decision seconds p50 / p90 / p99 (live)", "Seconds from acceptance to decision of the instant-approval cases reaching the read model (arrival time): median, 90th and 99th percentile.", unitSeconds).
 			Span(24).
 			WithTarget(query("A", instantQuantile("0.5", rateWindow), "p50")).

@@ -125,13 +125,8 @@ func (g *generator) overview() (dashboard.Dashboard, error) {
 // value, including ones the variable's own query has not seen (an
 // agency without cases).
 func variable(name, label, q string) *dashboard.QueryVariableBuilder {
-	return dashboard.NewQueryVariableBuilder(name).
-		Label(label).
-		Datasource(datasource()).
-		Query(dashboard.StringOrMap{String: cog.ToPtr(q)}).
-		Definition(q).
+	return queryVariable(datasource(), name, label, q).
 		Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
-		Sort(dashboard.VariableSortAlphabeticalAsc).
 		Multi(true).
 		IncludeAll(true).
 		AllValue(".*").

@@ -24,24 +24,13 @@ func (g *generator) overviewByEventDate(b *dashboard.DashboardBuilder) {
 	filter := g.overviewCaseFilter()
 	b.WithRow(dashboard.NewRowBuilder("按事件日期 By event date (PostgreSQL)"))
 	b.WithPanel(barSeries("按月办结 Cases finished by month", "Cases finished per month, by the date they were finished (event time, from the read model case_stats), and how many of them after their promised limit.", unitCount).
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time,
-  sum(finished) AS "办结 finished",
-  sum(overdue) AS "超期 overdue"
-FROM %s
-WHERE %s
-GROUP BY 1
-ORDER BY 1`, g.zone.month("day"), view("case_stats"), filter))))
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "case_stats", filter, "",
+			`sum(finished) AS "办结 finished"`, `sum(overdue) AS "超期 overdue"`))))
 	b.WithPanel(sqlSeries("按月办理时长 Working days by month", "Average working days from acceptance to finish of the cases finished each month (by finishing date), beside the average promised limit of the cases that had one.", unitWorkingDays).
 		Decimals(1).
-		WithTarget(sqlQuery("A", SQLFormatTimeSeries, fmt.Sprintf(`
-SELECT %s AS time,
-  %s AS "平均办理 average",
-  %s AS "平均承诺 promised"
-FROM %s
-WHERE %s
-GROUP BY 1
-ORDER BY 1`, g.zone.month("day"), share("elapsed_wd_sum", "finished - elapsed_unknown"), share("promised_limit_sum", "promised_cases"), view("case_stats"), filter))))
+		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "case_stats", filter, "",
+			share("elapsed_wd_sum", "finished - elapsed_unknown")+` AS "平均办理 average"`,
+			share("promised_limit_sum", "promised_cases")+` AS "平均承诺 promised"`))))
 	b.WithPanel(g.departmentsTable(filter))
 	b.WithPanel(g.statusChangesTable(matchesVarOrCityWide("department", "department")))
 }

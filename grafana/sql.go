@@ -78,13 +78,18 @@ func share(num, den string) string {
 // sqlVariable is a query variable whose options are the rows of an SQL
 // query on the PostgreSQL data source.
 func sqlVariable(name, label, sql string) *dashboard.QueryVariableBuilder {
-	sql = strings.TrimSpace(sql)
+	return queryVariable(pgDatasource(), name, label, strings.TrimSpace(sql)).
+		Refresh(dashboard.VariableRefreshOnDashboardLoad)
+}
+
+// queryVariable is a variable whose options are what query q returns
+// from the data source ds, sorted.
+func queryVariable(ds common.DataSourceRef, name, label, q string) *dashboard.QueryVariableBuilder {
 	return dashboard.NewQueryVariableBuilder(name).
 		Label(label).
-		Datasource(pgDatasource()).
-		Query(dashboard.StringOrMap{String: cog.ToPtr(sql)}).
-		Definition(sql).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).
+		Datasource(ds).
+		Query(dashboard.StringOrMap{String: cog.ToPtr(q)}).
+		Definition(q).
 		Sort(dashboard.VariableSortAlphabeticalAsc)
 }
 
@@ -99,4 +104,38 @@ func multi(v *dashboard.QueryVariableBuilder) *dashboard.QueryVariableBuilder {
 			Text:     dashboard.StringOrArrayOfString{ArrayOfString: []string{"All"}},
 			Value:    dashboard.StringOrArrayOfString{ArrayOfString: []string{"$__all"}},
 		})
+}
+
+// perPeriod is the SQL of an event-time series: each of exprs
+// ("expression AS name") over the rows of table that filter keeps, per
+// period (zone.day or zone.month of the day column) and, when by is set,
+// per value of the column by (a label of the series).
+func perPeriod(period, table, filter, by string, exprs ...string) string {
+	sel, group := period+" AS time", "1"
+	if by != "" {
+		sel, group = sel+", "+by, "1, 2"
+	}
+	return fmt.Sprintf("SELECT %s,\n  %s\nFROM %s\nWHERE %s\nGROUP BY %s\nORDER BY 1",
+		sel, strings.Join(exprs, ",\n  "), view(table), filter, group)
+}
+
+// overRange is the SQL of a stat: expr over the rows of table that filter
+// keeps, as the one column value.
+func overRange(table, filter, expr string) string {
+	return fmt.Sprintf("SELECT %s AS value\nFROM %s\nWHERE %s", expr, view(table), filter)
+}
+
+// sqlStat is a stat panel of one SQL value.
+func sqlStat(title, description, unit, sql string) *statBuilder {
+	return statPanel(title, description, unit).
+		Datasource(pgDatasource()).
+		ColorMode(common.BigValueColorModeNone).
+		WithTarget(sqlQuery("A", SQLFormatTable, sql))
+}
+
+// targetLine draws th on a time series as a dashed line: where a value
+// crosses it, it changes from meeting the target to missing it.
+func targetLine(p *timeseriesBuilder, th dashboard.ThresholdsConfig) *timeseriesBuilder {
+	return p.Thresholds(thresholds(th)).
+		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))
 }

@@ -73,11 +73,9 @@ func targetSelector(metric string, t targets.Target) string {
 // targetValuePanel draws the target's value per department over time and
 // the definition's threshold as a dashed line, the side that misses in red.
 func targetValuePanel(t targets.Target) cog.Builder[dashboard.Panel] {
-	return timeseriesPanel("当前值 Value vs threshold",
+	return targetLine(timeseriesPanel("当前值 Value vs threshold",
 		fmt.Sprintf("govpulse_target_value of %q per department (all = city-wide) over the target's window so far; the dashed line is the threshold: %s %s.", t.ID, t.Comparator, thresholdText(t)),
-		measureUnit(t.Measure.Kind)).
-		Thresholds(thresholds(missSteps(t))).
-		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
+		measureUnit(t.Measure.Kind)), missSteps(t)).
 		// The axis fits the values but always shows the threshold.
 		AxisSoftMin(t.Threshold).
 		AxisSoftMax(t.Threshold).
