@@ -28,6 +28,9 @@ type Config struct {
 	TimeZone        string
 	TargetsFile     string
 	TargetsInterval time.Duration
+	// TargetsAsOf, when set (YYYY-MM-DD), evaluates the targets as of that
+	// date instead of today: for a demo of a past year's data.
+	TargetsAsOf     string
 	Consumers       string
 	MaxBodyBytes    int64
 	MaxBatchEvents  int
@@ -81,6 +84,7 @@ func (c *Config) settings() []setting {
 		{"time-zone", "GOVPULSE_TIME_ZONE", "IANA time zone that administrative dates are counted in", &c.TimeZone},
 		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
 		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
+		{"targets-as-of", "GOVPULSE_TARGETS_AS_OF", "evaluate the targets as of this date (YYYY-MM-DD) instead of today, e.g. for a past year's demo data", &c.TargetsAsOf},
 		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats)", &c.Consumers},
 		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
 		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
@@ -215,6 +219,9 @@ func (c *Config) Validate() error {
 	if c.TargetsInterval < time.Second {
 		bad("targets-interval", "must be at least 1s, got %v", c.TargetsInterval)
 	}
+	if _, err := c.TargetsAsOfDate(); err != nil {
+		bad("targets-as-of", "%v", err)
+	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "must be above 0, got %v", c.ShutdownTimeout)
 	}
@@ -227,6 +234,23 @@ func (c *Config) Validate() error {
 		bad("log-format", "must be text or json, got %q", c.LogFormat)
 	}
 	return errors.Join(errs...)
+}
+
+// TargetsAsOfDate is TargetsAsOf at noon in the configured time zone, or
+// the zero time when it is not set.
+func (c *Config) TargetsAsOfDate() (time.Time, error) {
+	if c.TargetsAsOf == "" {
+		return time.Time{}, nil
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		loc = time.UTC // reported for time-zone
+	}
+	d, err := time.ParseInLocation(time.DateOnly, c.TargetsAsOf, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("must be a date YYYY-MM-DD, got %q", c.TargetsAsOf)
+	}
+	return d.Add(12 * time.Hour), nil
 }
 
 // redact hides a password in a database URL.

@@ -81,9 +81,11 @@ type RebuildReport struct {
 //     exclusively, which waits for the live Apply in flight (Apply holds
 //     it shared from its start to its commit) and keeps the next one
 //     waiting; replays into the new table the batches applied since step
-//     1; drops the live table and renames the new one (and its indexes) to
-//     the live names; and commits. Readers read the old table until the
-//     commit and the new one after it. An Apply that waited for the lock
+//     1; points the boards' view of the table at the new one
+//     (repointBoardView); drops the live table and renames the new one
+//     (and its indexes) to the live names; and commits. Readers, the
+//     boards' views included, read the old table until the commit and the
+//     new one after it. An Apply that waited for the lock
 //     resolves the table name only after the commit, so it writes to the
 //     new table, and its batch was not yet recorded when step 2 read
 //     consumer_batches.
@@ -271,6 +273,9 @@ func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string)
 	}
 	fresh, err := read(newTable)
 	if err != nil {
+		return err
+	}
+	if err := repointBoardView(ctx, tx, p.name, newTable); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `DROP TABLE `+p.name); err != nil {

@@ -128,6 +128,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger}
+	if asOf, _ := cfg.TargetsAsOfDate(); !asOf.IsZero() { // checked by Validate
+		evaluator.Now = func() time.Time { return asOf }
+	}
 	for _, c := range []prometheus.Collector{
 		evaluator,
 		&projections.DomainCollector{Pool: m.pool, Logger: m.Logger},
