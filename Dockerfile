@@ -5,8 +5,8 @@
 #
 # The final image holds only the static binary, the example sources file and
 # the reference catalogue; it runs as distroless' "nonroot" user (uid 65532).
-# It has no shell, so the image declares no HEALTHCHECK: probe /healthz and
-# /readyz on port 8080 from outside (docker compose, Kubernetes, a balancer).
+# It has no shell (nor curl): its HEALTHCHECK is the binary itself, "govpulse
+# healthcheck", which asks /readyz on GOVPULSE_HTTP_ADDR.
 
 ARG GO_VERSION=1.26
 
@@ -38,5 +38,7 @@ ENV GOVPULSE_HTTP_ADDR=0.0.0.0:8080 \
     GOVPULSE_SOURCES_FILE=/app/examples/sources.yaml
 USER nonroot:nonroot
 EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
+    CMD ["/usr/local/bin/govpulse", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/govpulse"]
 CMD ["serve"]

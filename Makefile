@@ -8,22 +8,29 @@ GO ?= go
 BIN := bin/govpulse
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run demo test test-deps vet bench fuzz compose-check clean
+.PHONY: build run demo dashboards test test-faults test-deps vet bench fuzz compose-check clean
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/govpulse
 
-## run: govpulse serve with the demo settings of examples/demo.env
+## run: govpulse serve with the demo settings of examples/demo.env.
+## PostgreSQL: GOVPULSE_DATABASE_URL if set, else the local server, which
+## scripts/ensure-postgres.sh starts, or installs with apt-get (see README).
 run: build
-	scripts/ensure-services.sh
-	set -a && . examples/demo.env && set +a && exec $(BIN) serve
+	db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
+	set -a && . examples/demo.env && set +a; \
+	export GOVPULSE_DATABASE_URL="$$db_url"; \
+	exec $(BIN) serve
 
 ## demo: govpulse serve with examples/demo.env, loaded with a year of demo
 ## events that reproduce the seed report's figures; Ctrl-C stops it.
 ## DEMO_FLAGS passes flags to govpulse demo, e.g. DEMO_FLAGS="--scale 0.2".
+## PostgreSQL as for run: GOVPULSE_DATABASE_URL, or the local server,
+## started or installed with apt-get when missing.
 demo: build
-	scripts/ensure-services.sh
+	db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
 	set -a && . examples/demo.env && set +a; \
+	export GOVPULSE_DATABASE_URL="$$db_url"; \
 	$(BIN) serve & pid=$$!; \
 	trap 'kill -INT $$pid 2>/dev/null; wait $$pid' INT TERM; \
 	for _ in $$(seq 1 60); do \
@@ -60,11 +67,27 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -parallel 2 ./$$pkg; \
 	done
 
+## test-faults: the long fault and scale-out tests (faults/, build tag
+## "faults"): govpulse killed with SIGKILL under 200,000 events, PostgreSQL
+## and NATS restarted mid-load, a JetStream cluster losing a node, three
+## instances with one killed. A few minutes; the quick fault tests run in
+## `make test`.
+test-faults: test-deps
+	$(GO) test -tags faults -run '^TestFault' -count=1 -timeout 20m -v ./faults/
+
 ## bench: the ingest benchmark (medians of 5 runs)
 bench: build
 	scripts/ensure-services.sh
 	$(BIN) bench --database-url "$${GOVPULSE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
 
+## dashboards: regenerate the Grafana boards, data sources and alert rules
+## the compose stack provisions (deploy/grafana), and the Prometheus rules
+## and Alertmanager routes (deploy/prometheus, deploy/alertmanager)
+dashboards: build
+	$(BIN) dashboards --out deploy/grafana
+	$(BIN) rules --out deploy --receivers-file deploy/alertmanager/receivers.yaml --external-url http://localhost:8080
+
+## compose-check: validate docker-compose.yml and the files under deploy/
 compose-check:
 	scripts/check-compose.sh
 

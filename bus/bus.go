@@ -48,8 +48,12 @@ const (
 type Config struct {
 	// Kind is KindPostgres (default) or KindNATS.
 	Kind string
-	// NATSURL is the NATS server for KindNATS.
+	// NATSURL is the NATS server for KindNATS, or a comma list of a
+	// cluster's servers.
 	NATSURL string
+	// NATSReplicas is how many JetStream servers keep the batch stream
+	// (and the consumer groups). Default 1; 3 on a three-node cluster.
+	NATSReplicas int
 	// PollInterval is how often the Postgres subscriber looks for new
 	// batches when idle. Default 100ms.
 	PollInterval time.Duration
@@ -77,6 +81,9 @@ func (c *Config) setDefaults() {
 	if c.RetryInterval == 0 {
 		c.RetryInterval = 200 * time.Millisecond
 	}
+	if c.NATSReplicas == 0 {
+		c.NATSReplicas = 1
+	}
 	if c.AckWait == 0 {
 		c.AckWait = 60 * time.Second
 	}
@@ -94,9 +101,11 @@ type Bus struct {
 	router    *message.Router
 	nc        *nats.Conn
 	consumers map[string]*consumerHandler
-	Poison    *PoisonQueue
-	closers   []func() error
-	started   atomic.Bool
+	// consumerMiddleware wraps every consumer's handler.
+	consumerMiddleware []message.HandlerMiddleware
+	Poison             *PoisonQueue
+	closers            []func() error
+	started            atomic.Bool
 }
 
 // New builds a bus on pool. It does not start it; add consumers, then Run.
@@ -130,8 +139,11 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	b.router.AddMiddleware(
-		middleware.CorrelationID,
+	b.router.AddMiddleware(middleware.CorrelationID)
+	// Retries and the poison queue are for consumers only (AddConsumer): a
+	// batch the forwarder cannot publish while NATS is down must wait in
+	// the outbox, not be given up on.
+	b.consumerMiddleware = []message.HandlerMiddleware{
 		poison,
 		middleware.Retry{
 			MaxRetries:      cfg.MaxRetries,
@@ -141,10 +153,10 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 			Logger:          b.wlog,
 		}.Middleware,
 		middleware.Recoverer,
-	)
+	}
 	// Make sure the outbox table exists before ingest stages into it
 	// inside its transactions (where watermill may not create tables).
-	if err := initTopic(ctx, pool, b.outboxTopic(), b.wlog); err != nil {
+	if err := postgres.WithSchemaLock(ctx, pool, func() error { return initTopic(ctx, pool, b.outboxTopic(), b.wlog) }); err != nil {
 		return nil, err
 	}
 	if cfg.Kind == KindNATS {
@@ -175,6 +187,9 @@ func (b *Bus) setUpNATS() error {
 	}
 	b.nc = nc
 	b.closers = append(b.closers, func() error { nc.Close(); return nil })
+	if err := b.ensureStream(); err != nil {
+		return err
+	}
 	pub, err := b.natsPublisher()
 	if err != nil {
 		return err
@@ -183,9 +198,12 @@ func (b *Bus) setUpNATS() error {
 	if err != nil {
 		return err
 	}
+	// No retry limit and no poison queue: a message that cannot be
+	// published is nacked and tried again until NATS takes it.
 	_, err = forwarder.NewForwarder(sub, pub, b.wlog, forwarder.Config{
 		ForwarderTopic: topicOutbox,
 		Router:         b.router,
+		Middlewares:    []message.HandlerMiddleware{middleware.Recoverer},
 	})
 	if err != nil {
 		return fmt.Errorf("bus: forwarder: %w", err)

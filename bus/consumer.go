@@ -52,7 +52,7 @@ func (b *Bus) AddConsumer(c Consumer) error {
 	}
 	h := &consumerHandler{bus: b, consumer: c}
 	b.consumers[name] = h
-	b.router.AddConsumerHandler(name, TopicBatches, sub, h.handle)
+	b.router.AddConsumerHandler(name, TopicBatches, sub, h.handle).AddMiddleware(b.consumerMiddleware...)
 	return nil
 }
 

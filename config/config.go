@@ -22,11 +22,15 @@ type Config struct {
 	AdminToken      string
 	Bus             string
 	NATSURL         string
+	NATSReplicas    int
 	CatalogFile     string
 	CalendarDir     string
 	TimeZone        string
 	TargetsFile     string
 	TargetsInterval time.Duration
+	// TargetsAsOf, when set (YYYY-MM-DD), evaluates the targets as of that
+	// date instead of today: for a demo of a past year's data.
+	TargetsAsOf     string
 	Consumers       string
 	MaxBodyBytes    int64
 	MaxBatchEvents  int
@@ -45,6 +49,7 @@ func Default() Config {
 		HTTPAddr:        "127.0.0.1:8080",
 		Bus:             "postgres",
 		NATSURL:         "nats://127.0.0.1:4222",
+		NATSReplicas:    1,
 		MaxBodyBytes:    10 << 20,
 		MaxBatchEvents:  5000,
 		RatePerSource:   100,
@@ -72,12 +77,14 @@ func (c *Config) settings() []setting {
 		{"sources-file", "GOVPULSE_SOURCES_FILE", "YAML file of sending systems and their tokens", &c.SourcesFile},
 		{"admin-token", "GOVPULSE_ADMIN_TOKEN", "token for admin endpoints (empty disables them)", &c.AdminToken},
 		{"bus", "GOVPULSE_BUS", "message bus: postgres or nats", &c.Bus},
-		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL (for --bus=nats)", &c.NATSURL},
+		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL, or a comma list of a cluster's servers (for --bus=nats)", &c.NATSURL},
+		{"nats-replicas", "GOVPULSE_NATS_REPLICAS", "JetStream replicas of the batch stream: 1, or 3 (or 5) on a cluster so it survives a lost node", &c.NATSReplicas},
 		{"catalog-file", "GOVPULSE_CATALOG_FILE", "reference catalogue file replacing the shipped one", &c.CatalogFile},
 		{"calendar-dir", "GOVPULSE_CALENDAR_DIR", "directory of holiday files (holiday-cn format) adding or replacing years", &c.CalendarDir},
 		{"time-zone", "GOVPULSE_TIME_ZONE", "IANA time zone that administrative dates are counted in", &c.TimeZone},
 		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
 		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
+		{"targets-as-of", "GOVPULSE_TARGETS_AS_OF", "evaluate the targets as of this date (YYYY-MM-DD) instead of today, e.g. for a past year's demo data", &c.TargetsAsOf},
 		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats)", &c.Consumers},
 		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
 		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
@@ -176,8 +183,14 @@ func (c *Config) Validate() error {
 	switch c.Bus {
 	case "postgres":
 	case "nats":
-		if u, err := url.Parse(c.NATSURL); err != nil || u.Scheme != "nats" && u.Scheme != "tls" {
-			bad("nats-url", "must be a nats:// URL, got %q", c.NATSURL)
+		for _, s := range strings.Split(c.NATSURL, ",") {
+			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Scheme != "nats" && u.Scheme != "tls" {
+				bad("nats-url", "must be a nats:// URL or a comma list of them, got %q", c.NATSURL)
+				break
+			}
+		}
+		if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+			bad("nats-replicas", "must be between 1 and 5, got %d", c.NATSReplicas)
 		}
 	default:
 		bad("bus", "must be postgres or nats, got %q", c.Bus)
@@ -206,6 +219,9 @@ func (c *Config) Validate() error {
 	if c.TargetsInterval < time.Second {
 		bad("targets-interval", "must be at least 1s, got %v", c.TargetsInterval)
 	}
+	if _, err := c.TargetsAsOfDate(); err != nil {
+		bad("targets-as-of", "%v", err)
+	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "must be above 0, got %v", c.ShutdownTimeout)
 	}
@@ -218,6 +234,23 @@ func (c *Config) Validate() error {
 		bad("log-format", "must be text or json, got %q", c.LogFormat)
 	}
 	return errors.Join(errs...)
+}
+
+// TargetsAsOfDate is TargetsAsOf at noon in the configured time zone, or
+// the zero time when it is not set.
+func (c *Config) TargetsAsOfDate() (time.Time, error) {
+	if c.TargetsAsOf == "" {
+		return time.Time{}, nil
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		loc = time.UTC // reported for time-zone
+	}
+	d, err := time.ParseInLocation(time.DateOnly, c.TargetsAsOf, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("must be a date YYYY-MM-DD, got %q", c.TargetsAsOf)
+	}
+	return d.Add(12 * time.Hour), nil
 }
 
 // redact hides a password in a database URL.

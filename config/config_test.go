@@ -68,6 +68,7 @@ func TestValidateNamesEverySetting(t *testing.T) {
 	c.LogLevel = "loud"
 	c.LogFormat = "xml"
 	c.TargetsInterval = time.Millisecond
+	c.TargetsAsOf = "31.12.2025"
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad configuration")
@@ -77,14 +78,33 @@ func TestValidateNamesEverySetting(t *testing.T) {
 		"--http-addr (GOVPULSE_HTTP_ADDR)", "--bus (GOVPULSE_BUS): must be postgres or nats, got \"kafka\"",
 		"--admin-token (GOVPULSE_ADMIN_TOKEN)", "--max-body-bytes", "--max-batch-events", "--rate-per-source", "--rate-burst",
 		"--log-level", "--log-format", "--targets-interval",
+		`--targets-as-of (GOVPULSE_TARGETS_AS_OF): must be a date YYYY-MM-DD, got "31.12.2025"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
 	c = Default()
+	c.TargetsAsOf = "2025-12-31"
+	if at, err := c.TargetsAsOfDate(); err != nil || at.Format(time.RFC3339) != "2025-12-31T12:00:00+08:00" {
+		t.Errorf("TargetsAsOfDate = %v, %v; want noon of 2025-12-31 in Asia/Shanghai", at, err)
+	}
+	c = Default()
 	c.Bus, c.NATSURL = "nats", "http://x"
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--nats-url (GOVPULSE_NATS_URL)") {
 		t.Errorf("bad NATS URL: %v", err)
+	}
+	// A cluster's servers as a comma list, and a replicated stream.
+	c.NATSURL, c.NATSReplicas = "nats://10.0.0.1:4222, nats://10.0.0.2:4222,nats://10.0.0.3:4222", 3
+	if err := c.Validate(); err != nil {
+		t.Errorf("NATS cluster list: %v", err)
+	}
+	c.NATSURL = "nats://10.0.0.1:4222,http://10.0.0.2:4222"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--nats-url (GOVPULSE_NATS_URL)") {
+		t.Errorf("list with a bad URL: %v", err)
+	}
+	c.NATSURL, c.NATSReplicas = "nats://10.0.0.1:4222", 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--nats-replicas (GOVPULSE_NATS_REPLICAS): must be between 1 and 5, got 0") {
+		t.Errorf("0 replicas: %v", err)
 	}
 }

@@ -1,7 +1,13 @@
-// Package grafana builds govpulse's Grafana dashboards in Go with the
-// grafana-foundation-sdk, from the target definitions and the metric names
-// govpulse exports. "govpulse dashboards" writes them as JSON files for
-// Grafana's file provisioning (deploy/grafana/dashboards).
+// Package grafana builds govpulse's Grafana dashboards and Grafana-managed
+// alert rules in Go with the grafana-foundation-sdk, from the target
+// definitions, the metric names govpulse exports and the read models'
+// views, and the provisioning files that load them (data sources,
+// dashboard providers, alert rules). "govpulse dashboards" writes them
+// (deploy/grafana).
+//
+// Live panels query Prometheus; event-time panels query PostgreSQL (the
+// views of schema boards, as the read-only role govpulse_boards) through
+// SQLQuery, a dataquery type the SDK lacks.
 //
 // No dashboard JSON is written by hand: change the builders here and run
 // the command again. The same input gives the same bytes.
@@ -11,52 +17,107 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/govpulse/govpulse/alerting"
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/targets"
 )
 
-// Board is one dashboard and the name of the file it is provisioned from.
+// Board is one dashboard, the folder it is provisioned into and the name
+// of its file.
 type Board struct {
 	// File is the file name, the dashboard's uid with ".json".
 	File      string
+	Folder    Folder
 	Dashboard dashboard.Dashboard
 }
 
-// Boards builds every govpulse dashboard, in a fixed order: the overview,
-// the targets and the pipeline. ts are the target definitions; o are the
-// options the alerting rules are written with, whose limits the boards
-// mark (zero fields take the defaults).
-func Boards(ts []targets.Target, o alerting.Options) ([]Board, error) {
-	if err := o.Check(); err != nil {
+// Path is the board's file under the dashboards directory: its folder's
+// directory and its file name.
+func (b Board) Path() string { return b.Folder.Dir + "/" + b.File }
+
+// Definitions are what the boards are generated from.
+type Definitions struct {
+	// Targets are the target definitions; their thresholds mark the boards.
+	Targets []targets.Target
+	// Alerting are the options the alerting rules are written with, whose
+	// limits the boards mark (zero fields take the defaults).
+	Alerting alerting.Options
+	// TimeZone is the IANA zone the read models count days in
+	// (GOVPULSE_TIME_ZONE); empty means Asia/Shanghai.
+	TimeZone string
+	// Catalog, when set, names the codes tables show (departments,
+	// districts, items, licence types, agencies, courts).
+	Catalog *events.Catalog
+}
+
+// generator builds the boards from checked definitions.
+type generator struct {
+	targets  []targets.Target // sorted by id
+	alerting alerting.Options
+	zone     zone
+	names    names
+}
+
+func newGenerator(d Definitions) (*generator, error) {
+	if err := d.Alerting.Check(); err != nil {
 		return nil, err
 	}
-	o = withDefaults(o)
-	sorted := sortedTargets(ts)
+	if d.TimeZone == "" {
+		d.TimeZone = "Asia/Shanghai"
+	}
+	if _, err := time.LoadLocation(d.TimeZone); err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", d.TimeZone, err)
+	}
+	sorted := sortedTargets(d.Targets)
 	for i, t := range sorted {
 		if i > 0 && sorted[i-1].ID == t.ID {
 			return nil, fmt.Errorf("target %q: defined twice", t.ID)
 		}
 	}
+	return &generator{targets: sorted, alerting: withDefaults(d.Alerting), zone: zone(d.TimeZone), names: newNames(d.Catalog, sorted)}, nil
+}
+
+// Boards builds every govpulse dashboard, in a fixed order: the reform
+// office's overview, targets, licences and lawsuits boards, the
+// department board, and the operators' pipeline board. Every board links
+// to every other.
+func Boards(d Definitions) ([]Board, error) {
+	g, err := newGenerator(d)
+	if err != nil {
+		return nil, err
+	}
 	builds := []struct {
-		name  string
-		build func() (dashboard.Dashboard, error)
+		uid    string
+		folder Folder
+		build  func() (dashboard.Dashboard, error)
 	}{
-		{UIDOverview, func() (dashboard.Dashboard, error) { return Overview(ts) }},
-		{UIDTargets, func() (dashboard.Dashboard, error) { return Targets(ts, o) }},
-		{UIDPipeline, func() (dashboard.Dashboard, error) { return Pipeline(o) }},
+		{UIDOverview, folderReformOffice, g.overview},
+		{UIDTargets, folderReformOffice, g.targetsBoard},
+		{UIDLicences, folderReformOffice, g.licences},
+		{UIDLawsuits, folderReformOffice, g.lawsuits},
+		{UIDDepartment, folderDepartments, g.department},
+		{UIDPipeline, folderOperations, g.pipeline},
 	}
 	boards := make([]Board, 0, len(builds))
 	for _, b := range builds {
 		d, err := b.build()
 		if err != nil {
-			return nil, fmt.Errorf("dashboard %s: %w", b.name, err)
+			return nil, fmt.Errorf("dashboard %s: %w", b.uid, err)
+		}
+		if d.Uid == nil || *d.Uid != b.uid {
+			return nil, fmt.Errorf("dashboard %s: built with uid %v", b.uid, d.Uid)
+		}
+		if err := checkLayout(d); err != nil {
+			return nil, fmt.Errorf("dashboard %s: %w", b.uid, err)
 		}
 		numberPanels(&d)
-		boards = append(boards, Board{File: b.name + ".json", Dashboard: d})
+		boards = append(boards, Board{File: b.uid + ".json", Folder: b.folder, Dashboard: d})
 	}
+	linkBoards(boards)
 	return boards, nil
 }
 
@@ -73,6 +134,21 @@ func withDefaults(o alerting.Options) alerting.Options {
 		o.EvaluationStaleAfter = d.EvaluationStaleAfter
 	}
 	return o
+}
+
+// checkLayout refuses a panel that sticks out of Grafana's 24 columns:
+// the SDK's builder lays panels out left to right but does not wrap one
+// that does not fit.
+func checkLayout(d dashboard.Dashboard) error {
+	for _, p := range d.Panels {
+		if p.Panel == nil || p.Panel.GridPos == nil {
+			continue
+		}
+		if g := p.Panel.GridPos; g.X+g.W > 24 {
+			return fmt.Errorf("panel %q at column %d is %d wide: it sticks out of the 24 columns; change the spans of its line", *p.Panel.Title, g.X, g.W)
+		}
+	}
+	return nil
 }
 
 // numberPanels gives every panel and row an id in board order, so links

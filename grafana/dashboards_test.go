@@ -3,6 +3,7 @@ package grafana_test
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,9 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
-	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/govpulse/govpulse/alerting"
 	"github.com/govpulse/govpulse/catalog"
@@ -37,9 +35,17 @@ func shippedTargets(t *testing.T) []targets.Target {
 	return ts
 }
 
+func definitions(ts []targets.Target) grafana.Definitions {
+	cat, err := catalog.Default()
+	if err != nil {
+		panic(err) // the shipped catalogue loads (shippedTargets checks it first)
+	}
+	return grafana.Definitions{Targets: ts, Alerting: alerting.DefaultOptions(), TimeZone: "Asia/Shanghai", Catalog: cat}
+}
+
 func boards(t *testing.T, ts []targets.Target) map[string][]byte {
 	t.Helper()
-	bs, err := grafana.Boards(ts, alerting.DefaultOptions())
+	bs, err := grafana.Boards(definitions(ts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,25 +138,22 @@ func count(b board, typ string) int {
 	return n
 }
 
-// Each board builds, with its uid, title, variables and panels.
+// Each board builds, with its uid, title, variables and panels; every
+// query names a data source the provisioning file provides.
 func TestBoardsBuild(t *testing.T) {
 	ts := shippedTargets(t)
 	got := boards(t, ts)
 	for _, tc := range []struct {
 		file, uid, title string
-		panels, rows     int
+		rows             int
 		variables        []string
 	}{
-		// 5 rows; 4 target counts and the status table; 4 case stats, 4
-		// case time series and a table; 1 time series and 2 stats of
-		// instant approvals; a time series and a gauge of licences; a gauge
-		// and a time series of lawsuits.
-		{"govpulse-overview.json", "govpulse-overview", "govpulse 总览", 26, 5, []string{"department", "district", "channel"}},
-		// 4 stats, then a row, a text, a time series and a stat per target.
-		{"govpulse-targets.json", "govpulse-targets", "govpulse 攻坚目标", 4 + 4*len(ts), len(ts), []string{"department"}},
-		// 3 rows; 4 time series and a table of ingest; 2 time series of
-		// HTTP; 4 stats and 4 time series of projections and the bus.
-		{"govpulse-pipeline.json", "govpulse-pipeline", "govpulse 运行", 18, 3, nil},
+		{"govpulse-overview.json", "govpulse-overview", "govpulse 总览", 6, []string{"department", "district", "channel"}},
+		{"govpulse-targets.json", "govpulse-targets", "govpulse 攻坚目标", 1 + len(ts), []string{"department"}},
+		{"govpulse-licences.json", "govpulse-licences", "govpulse 证照与秒批", 2, []string{"license_type", "department"}},
+		{"govpulse-lawsuits.json", "govpulse-lawsuits", "govpulse 行政诉讼", 0, []string{"agency", "court"}},
+		{"govpulse-department.json", "govpulse-department", "govpulse 部门", 4, []string{"department", "district", "channel"}},
+		{"govpulse-pipeline.json", "govpulse-pipeline", "govpulse 运行", 3, nil},
 	} {
 		data, ok := got[tc.file]
 		if !ok {
@@ -167,8 +170,8 @@ func TestBoardsBuild(t *testing.T) {
 		if b.Editable {
 			t.Errorf("%s: editable; generated boards are read-only", tc.file)
 		}
-		if len(b.Panels) != tc.panels || count(b, "row") != tc.rows {
-			t.Errorf("%s: %d panels (%d rows), want %d (%d rows)", tc.file, len(b.Panels), count(b, "row"), tc.panels, tc.rows)
+		if count(b, "row") != tc.rows {
+			t.Errorf("%s: %d rows, want %d", tc.file, count(b, "row"), tc.rows)
 		}
 		var vars []string
 		for _, v := range b.Templating.List {
@@ -184,20 +187,47 @@ func TestBoardsBuild(t *testing.T) {
 			if p.Title == "" {
 				t.Errorf("%s: panel %d has no title", tc.file, p.ID)
 			}
+			if p.Type != "row" && !chineseAndEnglish.MatchString(p.Title) {
+				t.Errorf("%s: panel title %q is not Chinese then English", tc.file, p.Title)
+			}
+			if p.Type != "row" && p.Type != "text" && !hasEnglishSentence(p.Description) {
+				t.Errorf("%s: panel %q has no English description: %q", tc.file, p.Title, p.Description)
+			}
 			if p.GridPos.W == 0 || p.GridPos.H == 0 || p.GridPos.X+p.GridPos.W > 24 {
 				t.Errorf("%s: panel %q at %+v does not fit the grid", tc.file, p.Title, p.GridPos)
-			}
-			if len(p.Targets) > 0 && (p.Datasource == nil || p.Datasource.UID != grafana.DatasourceUID || p.Datasource.Type != "prometheus") {
-				t.Errorf("%s: panel %q datasource %+v, want prometheus uid %q", tc.file, p.Title, p.Datasource, grafana.DatasourceUID)
 			}
 			if p.Type != "row" && p.Type != "text" && len(p.Targets) == 0 {
 				t.Errorf("%s: %s panel %q has no query", tc.file, p.Type, p.Title)
 			}
+			for _, q := range p.Targets {
+				ds := p.Datasource
+				if ds == nil || !knownDatasource(*ds) {
+					t.Errorf("%s: panel %q query %s: data source %+v is neither prometheus/%s nor %s/%s", tc.file, p.Title, q.RefID, ds,
+						grafana.DatasourceUID, grafana.PostgresDatasourceType, grafana.PostgresDatasourceUID)
+				}
+			}
 		}
 	}
-	if len(got) != 3 {
-		t.Errorf("%d boards, want 3", len(got))
+	if len(got) != 6 {
+		t.Errorf("%d boards, want 6", len(got))
 	}
+}
+
+// chineseAndEnglish is a title in Chinese (figures allowed), then, after
+// a space, English.
+var chineseAndEnglish = regexp.MustCompile(`^[0-9%]*\p{Han}[^A-Za-z]*\s[A-Za-z0-9]`)
+
+// hasEnglishSentence reports whether s has a run of three English words.
+func hasEnglishSentence(s string) bool {
+	return regexp.MustCompile(`[A-Za-z]+ [a-z]+ [a-z]+`).MatchString(s)
+}
+
+func knownDatasource(ds struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}) bool {
+	return ds.Type == "prometheus" && ds.UID == grafana.DatasourceUID ||
+		ds.Type == grafana.PostgresDatasourceType && ds.UID == grafana.PostgresDatasourceUID
 }
 
 // The overview's department variable lists the departments that finished
@@ -209,7 +239,7 @@ func TestOverviewTargetStatusTable(t *testing.T) {
 	}
 	var table *panel
 	for i, p := range b.Panels {
-		if p.Type == "table" && strings.Contains(p.Title, "Target status") {
+		if p.Type == "table" && strings.Contains(p.Title, "Target status") && p.Datasource.Type == "prometheus" {
 			table = &b.Panels[i]
 		}
 	}
@@ -257,6 +287,10 @@ func TestOverviewTargetStatusTable(t *testing.T) {
 func TestTargetRowsFollowDefinitions(t *testing.T) {
 	ts := shippedTargets(t)
 	b := decode(t, boards(t, ts)["govpulse-targets.json"])
+	// The rows of targets follow the row of status and history from PostgreSQL.
+	b.Panels = slices.DeleteFunc(b.Panels, func(p panel) bool {
+		return p.Datasource != nil && p.Datasource.Type == grafana.PostgresDatasourceType || strings.Contains(p.Title, "(PostgreSQL)")
+	})
 	byID := map[string]targets.Target{}
 	for _, tg := range ts {
 		byID[tg.ID] = tg
@@ -290,9 +324,19 @@ func TestTargetRowsFollowDefinitions(t *testing.T) {
 		if value.Type != "timeseries" || status.Type != "stat" {
 			t.Fatalf("%s: panels %s, %s; want timeseries, stat", tg.ID, value.Type, status.Type)
 		}
+		// Green where the value meets the target: from the threshold for
+		// >= and <, from just above it for > and <=.
 		steps := value.FieldConfig.Defaults.Thresholds.Steps
-		if len(steps) != 2 || steps[1].Value == nil || *steps[1].Value != tg.Threshold {
-			t.Errorf("%s: value thresholds %+v, want a step at %v", tg.ID, steps, tg.Threshold)
+		at := tg.Threshold
+		if tg.Comparator == ">" || tg.Comparator == "<=" {
+			at = math.Nextafter(at, math.Inf(1))
+		}
+		wantColors := [2]string{"red", "green"}
+		if strings.HasPrefix(tg.Comparator, "<") {
+			wantColors = [2]string{"green", "red"}
+		}
+		if len(steps) != 2 || steps[1].Value == nil || *steps[1].Value != at || steps[0].Color != wantColors[0] || steps[1].Color != wantColors[1] {
+			t.Errorf("%s (%s %v): value thresholds %+v, want %s then %s from %v", tg.ID, tg.Comparator, tg.Threshold, steps, wantColors[0], wantColors[1], at)
 		}
 		if got := value.Targets[0].Expr; !strings.Contains(got, `govpulse_target_value{target="`+tg.ID+`"`) ||
 			strings.Contains(got, `department="all"`) == tg.PerDepartment {
@@ -337,12 +381,13 @@ func TestBoardsAreDeterministic(t *testing.T) {
 
 func TestBoardsRefuseDuplicateTargets(t *testing.T) {
 	ts := shippedTargets(t)
-	if _, err := grafana.Boards(append(ts, ts[0]), alerting.DefaultOptions()); err == nil || !strings.Contains(err.Error(), ts[0].ID) {
+	if _, err := grafana.Boards(definitions(append(ts, ts[0]))); err == nil || !strings.Contains(err.Error(), ts[0].ID) {
 		t.Errorf("duplicate target: err = %v, want one naming %q", err, ts[0].ID)
 	}
 }
 
-// Every expression of every board parses: promtool loads each as a
+// Every expression of every board, and of every Grafana-managed alert
+// rule, parses with Prometheus' own parser: promtool loads each as a
 // recording rule.
 func TestExpressionsParseWithPromtool(t *testing.T) {
 	var all []grafanatest.Expr
@@ -360,7 +405,11 @@ func TestExpressionsParseWithPromtool(t *testing.T) {
 			}
 		}
 	}
-	if len(all) < 40 {
+	// And the queries of the Grafana-managed alert rules.
+	for _, r := range provisionedRules(t, files(t, shippedTargets(t))[grafana.AlertingFile]) {
+		all = append(all, grafanatest.Expr{Where: "alert rule " + *r.Uid, PromQL: partsOf(t, r).promql})
+	}
+	if len(all) < 60 {
 		t.Fatalf("only %d distinct expressions", len(all))
 	}
 	grafanatest.CheckPromQL(t, all)
@@ -456,13 +505,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// Each file reads back into the SDK's dashboard model and gives the same
-// JSON again: no field is unknown to the model, none mistyped. (The
-// SDK's UnmarshalJSONStrict drops every panel in v0.0.22, so the check is
-// the round trip.)
-func TestBoardsReadBackIntoTheSDKModel(t *testing.T) {
-	plugins.RegisterDefaultPlugins()
-	bs, err := grafana.Boards(shippedTargets(t), alerting.DefaultOptions())
+// Each board reads back strictly into the SDK's dashboard model (no
+// field unknown to it, none of the wrong type or missing; PostgreSQL
+// queries as grafana.SQLQuery, itself strict) and gives the same JSON
+// again.
+func TestBoardsUnmarshalStrictlyWithTheSDKTypes(t *testing.T) {
+	bs, err := grafana.Boards(definitions(shippedTargets(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,10 +519,24 @@ func TestBoardsReadBackIntoTheSDKModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back dashboard.Dashboard
-		if err := json.Unmarshal(data, &back); err != nil {
+		back, err := grafanatest.StrictDashboard(data)
+		if err != nil {
 			t.Errorf("%s: %v", b.File, err)
 			continue
+		}
+		var sql int
+		for _, p := range back.Panels {
+			if p.Panel == nil {
+				continue
+			}
+			for _, q := range p.Panel.Targets {
+				if _, ok := q.(grafana.SQLQuery); ok {
+					sql++
+				}
+			}
+		}
+		if b.Folder.Dir != "operations" && sql == 0 {
+			t.Errorf("%s: no query read back as grafana.SQLQuery", b.File)
 		}
 		again, err := grafana.Board{File: b.File, Dashboard: back}.JSON()
 		if err != nil {
@@ -491,6 +553,27 @@ func TestBoardsReadBackIntoTheSDKModel(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s changes when read back into the SDK model and written again", b.File)
+		}
+	}
+}
+
+// The strict reading refuses what Grafana's model does not have, so the
+// test above means something.
+func TestStrictDashboardRefusesUnknownFields(t *testing.T) {
+	data := boards(t, shippedTargets(t))["govpulse-department.json"]
+	for _, tc := range []struct{ from, to, want string }{
+		{`"rawQuery": true`, `"rawQuery": true, "rawSQL": "SELECT 1"`, `rawSQL: unknown field`},
+		{`"reduceOptions": {`, `"reduceOption": {}, "reduceOptions": {`, "reduceOption"},
+		{`"expr": "`, `"exp": "up", "expr": "`, "exp"},
+		{`"gridPos": {`, `"gridpos": {}, "gridPos": {`, "gridpos"},
+		{`"editorMode": "code"`, `"editorMode": "builder"`, "editorMode"},
+	} {
+		broken := bytes.Replace(data, []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(broken, data) {
+			t.Fatalf("%q is not in the board", tc.from)
+		}
+		if _, err := grafanatest.StrictDashboard(broken); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s → %s: err = %v, want one naming %q", tc.from, tc.to, err, tc.want)
 		}
 	}
 }

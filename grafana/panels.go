@@ -42,6 +42,7 @@ const (
 	unitPerSecond   = "cps"
 	unitCount       = "short"
 	unitWorkingDays = "suffix: 工作日"
+	unitYi          = "suffix: 亿元" // 100 million CNY, as Chinese reports count money
 )
 
 func datasource() common.DataSourceRef {
@@ -145,14 +146,30 @@ func tablePanel(title, description string) *table.PanelBuilder {
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{}))
 }
 
+// The panel builders the boards use most, by shorter names.
+type (
+	timeseriesBuilder = timeseries.PanelBuilder
+	tableBuilder      = table.PanelBuilder
+	statBuilder       = stat.PanelBuilder
+)
+
 // steps is a thresholds configuration: base colour below the first
 // value, then each colour from its value up.
 func steps(base string, more ...step) *dashboard.ThresholdsConfigBuilder {
+	return thresholds(stepsConfig(base, more...))
+}
+
+func stepsConfig(base string, more ...step) dashboard.ThresholdsConfig {
 	s := []dashboard.Threshold{{Color: base}}
 	for _, m := range more {
 		s = append(s, dashboard.Threshold{Value: cog.ToPtr(m.value), Color: m.color})
 	}
-	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(s)
+	return dashboard.ThresholdsConfig{Mode: dashboard.ThresholdsModeAbsolute, Steps: s}
+}
+
+// thresholds is a panel's builder of a thresholds configuration.
+func thresholds(c dashboard.ThresholdsConfig) *dashboard.ThresholdsConfigBuilder {
+	return dashboard.NewThresholdsConfigBuilder().Mode(c.Mode).Steps(c.Steps)
 }
 
 type step struct {

@@ -34,7 +34,10 @@ func EnsureDatabase(ctx context.Context, url string) (bool, error) {
 	defer admin.Close(ctx)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "42P04" { // created meanwhile
+		// Created meanwhile by another instance starting at the same
+		// time: 42P04 if it was there first, 23505 (on
+		// pg_database_datname_index) if both inserted at once.
+		if errors.As(err, &pe) && (pe.Code == "42P04" || pe.Code == "23505") {
 			return false, nil
 		}
 		return false, fmt.Errorf("create database %q: %w", name, err)

@@ -51,6 +51,23 @@ func Migrations() ([]Migration, error) {
 	return ms, nil
 }
 
+// WithSchemaLock runs fn holding the advisory lock that migrations take,
+// so that schema changes made outside the migrations (the bus's tables,
+// which Watermill creates) never race another instance starting at the
+// same time: concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL.
+func WithSchemaLock(ctx context.Context, pool *pgxpool.Pool, fn func() error) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("schema lock: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("schema lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck
+	return fn()
+}
+
 // Migrate applies every embedded migration not yet applied, each in its own
 // transaction, and returns how many it applied.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (int, error) {

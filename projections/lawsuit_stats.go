@@ -18,8 +18,8 @@ func NewLawsuitStats(cal *calendar.Calendar, log *slog.Logger) *Projection {
 		types: []string{events.TypeLawsuitAppearance},
 		spec: tableSpec{columns: []column{
 			{name: "day", kind: keyDate},
-			{name: "agency", kind: keyText},
-			{name: "court", kind: keyText},
+			{name: "agency", kind: keyText, codes: listAgencies},
+			{name: "court", kind: keyText, codes: listCourts},
 			{name: "hearings", kind: sumInt},
 			{name: "head_appearances", kind: sumInt},
 			{name: "role_head", kind: sumInt},

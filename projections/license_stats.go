@@ -23,9 +23,9 @@ func NewLicenseStats(cal *calendar.Calendar, log *slog.Logger) *Projection {
 		types: []string{events.TypeLicenseIssued},
 		spec: tableSpec{columns: []column{
 			{name: "day", kind: keyDate},
-			{name: "license_type", kind: keyText},
-			{name: "department", kind: keyText},
-			{name: "district", kind: keyText},
+			{name: "license_type", kind: keyText, codes: listLicenseTypes},
+			{name: "department", kind: keyText, codes: listDepartments},
+			{name: "district", kind: keyText, codes: listDistricts},
 			{name: "holder_type", kind: keyText},
 			{name: "issued", kind: sumInt},
 			{name: "elapsed_unknown", kind: sumInt},

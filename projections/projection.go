@@ -25,6 +25,12 @@ import (
 // the table, so that a rebuild holding the lock exclusively sees every
 // applied batch and no Apply runs while it swaps the tables (see Rebuild).
 type Projection struct {
+	// Catalog, when set, is the reference catalogue whose codes the read
+	// model may hold: a batch with an event whose code it lacks is refused
+	// with an *UnknownCodeError (and so goes to the poison queue), and a
+	// rebuild of a log with such an event fails.
+	Catalog *events.Catalog
+
 	name    string
 	types   []string
 	spec    tableSpec
@@ -93,7 +99,14 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 			p.warnUnknown(f, "batch", evs[0].Seq, evs[len(evs)-1].Seq)
 		}
 	}
-	return p.spec.upsert(ctx, tx, p.name, f.rows())
+	rows := f.rows()
+	if err := p.checkCodes(rows); err != nil {
+		if uc, ok := err.(*UnknownCodeError); ok {
+			p.findUnknownCode(evs, uc)
+		}
+		return err
+	}
+	return p.spec.upsert(ctx, tx, p.name, rows)
 }
 
 // foldEvents folds the events of the projection's types.

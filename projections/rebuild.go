@@ -81,9 +81,11 @@ type RebuildReport struct {
 //     exclusively, which waits for the live Apply in flight (Apply holds
 //     it shared from its start to its commit) and keeps the next one
 //     waiting; replays into the new table the batches applied since step
-//     1; drops the live table and renames the new one (and its indexes) to
-//     the live names; and commits. Readers read the old table until the
-//     commit and the new one after it. An Apply that waited for the lock
+//     1; points the boards' view of the table at the new one
+//     (repointBoardView); drops the live table and renames the new one
+//     (and its indexes) to the live names; and commits. Readers, the
+//     boards' views included, read the old table until the commit and the
+//     new one after it. An Apply that waited for the lock
 //     resolves the table name only after the commit, so it writes to the
 //     new table, and its batch was not yet recorded when step 2 read
 //     consumer_batches.
@@ -132,6 +134,9 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	rep.Batches, rep.LogEvents, rep.Events = len(bs), total, n
 	p.warnUnknown(f, "rebuild up to", 0, lastSeq(ranges))
 	rows := f.rows()
+	if err := p.checkCodes(rows); err != nil {
+		return rep, fmt.Errorf("rebuild: %w", err)
+	}
 	rep.Rows = len(rows)
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+newTable); err != nil {
@@ -226,7 +231,11 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 		rep.Events += int64(len(evs))
 		rep.LogEvents += r.Last - r.First + 1
 	}
-	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, f.rows()) })
+	rows := f.rows()
+	if err := p.checkCodes(rows); err != nil {
+		return 0, err
+	}
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, rows) })
 	if err != nil {
 		return 0, err
 	}
@@ -264,6 +273,9 @@ func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string)
 	}
 	fresh, err := read(newTable)
 	if err != nil {
+		return err
+	}
+	if err := repointBoardView(ctx, tx, p.name, newTable); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `DROP TABLE `+p.name); err != nil {

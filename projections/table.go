@@ -27,6 +27,9 @@ type column struct {
 	kind columnKind
 	// buckets is a histogram's length.
 	buckets int
+	// codes names the catalogue list a key column's values come from
+	// (list* in codes.go); empty for dates and fixed enums.
+	codes string
 }
 
 // tableSpec describes a read-model table: its key columns, then its sums.
@@ -47,6 +50,9 @@ func (t tableSpec) names() []string {
 // upsertSQL adds rows to table: one INSERT ... SELECT FROM unnest(...)
 // whose conflicts add the sums (histograms element-wise). Histograms travel
 // as their text form ("{1,0,2}") since unnest would flatten a 2-D array.
+// Rows are written in key order, so that instances applying batches of the
+// same read model at once lock shared rows in the same order instead of
+// deadlocking.
 func (t tableSpec) upsertSQL(table string) string {
 	var params, selects, keys, sets []string
 	for i, c := range t.columns {
@@ -75,9 +81,9 @@ func (t tableSpec) upsertSQL(table string) string {
 		}
 	}
 	names := strings.Join(t.names(), ", ")
-	return fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS u(%s) ON CONFLICT (%s) DO UPDATE SET %s`,
+	return fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS u(%s) ORDER BY %s ON CONFLICT (%s) DO UPDATE SET %s`,
 		table, names, strings.Join(selects, ", "), strings.Join(params, ", "), names,
-		strings.Join(keys, ", "), strings.Join(sets, ", "))
+		strings.Join(keys, ", "), strings.Join(keys, ", "), strings.Join(sets, ", "))
 }
 
 // upsertArgs turns rows into upsertSQL's column arrays.

@@ -62,8 +62,10 @@ func (t IngestTally) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 	for k, n := range counts {
 		days, srcs, types, ns = append(days, k.day), append(srcs, k.source), append(types, k.type_), append(ns, n)
 	}
+	// Rows go in key order, so instances sharing the consumer group lock
+	// them in the same order and never deadlock.
 	_, err := tx.Exec(ctx, `INSERT INTO ingest_tally (day, source, type, events)
-		SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::bigint[])
+		SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2, 3
 		ON CONFLICT (day, source, type) DO UPDATE SET events = ingest_tally.events + excluded.events`,
 		days, srcs, types, ns)
 	if err != nil {
@@ -76,7 +78,7 @@ func (t IngestTally) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 		names, ats, dns = append(names, d), append(ats, l.at), append(dns, l.n)
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO ingest_department_last (department, last_recorded_at, events)
-		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[])
+		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) ORDER BY 1
 		ON CONFLICT (department) DO UPDATE SET
 			last_recorded_at = greatest(ingest_department_last.last_recorded_at, excluded.last_recorded_at),
 			events = ingest_department_last.events + excluded.events`, names, ats, dns)

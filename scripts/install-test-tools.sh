@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Prometheus tools govpulse's alerting tests run for real:
-# promtool and prometheus (Debian package "prometheus") and amtool and
-# alertmanager (Debian package "prometheus-alertmanager", whose server
-# binary is named prometheus-alertmanager). Does nothing when they are all
-# on $PATH. The packages may start their own services; the tests don't use
-# them (they run their own instances on free ports).
+# Installs the tools govpulse's tests run for real: promtool and prometheus
+# (Debian package "prometheus"), amtool and alertmanager (Debian package
+# "prometheus-alertmanager", whose server binary is named
+# prometheus-alertmanager), and Debian's docker-compose, whose "config"
+# validates docker-compose.yml without a Docker engine. Does nothing when
+# they are all on $PATH. The packages may start their own services; the
+# tests don't use them (they run their own instances on free ports).
 set -euo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -12,12 +13,13 @@ have() { command -v "$1" >/dev/null 2>&1; }
 missing=()
 have promtool && have prometheus || missing+=(prometheus)
 have amtool && { have alertmanager || have prometheus-alertmanager; } || missing+=(prometheus-alertmanager)
+have docker-compose || missing+=(docker-compose)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
 if ! have apt-get; then
-  echo "missing ${missing[*]} and no apt-get: install promtool, prometheus, amtool and alertmanager (https://prometheus.io/download/) and put them on \$PATH" >&2
+  echo "missing ${missing[*]} and no apt-get: install promtool, prometheus, amtool, alertmanager (https://prometheus.io/download/) and docker-compose, and put them on \$PATH" >&2
   exit 1
 fi
 sudo=()
@@ -29,7 +31,7 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=(sudo)
 fi
 
-echo "installing ${missing[*]} for the alerting tests" >&2
+echo "installing ${missing[*]} for the tests" >&2
 export DEBIAN_FRONTEND=noninteractive
 install() { "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; }
 # Update the package lists only when the packages are not known yet (a
@@ -42,7 +44,7 @@ if ! install; then
   install
 fi
 
-have promtool && have prometheus && have amtool && { have alertmanager || have prometheus-alertmanager; } || {
-  echo "installed ${missing[*]}, but promtool, prometheus, amtool or alertmanager is still not on \$PATH" >&2
+have promtool && have prometheus && have amtool && { have alertmanager || have prometheus-alertmanager; } && have docker-compose || {
+  echo "installed ${missing[*]}, but promtool, prometheus, amtool, alertmanager or docker-compose is still not on \$PATH" >&2
   exit 1
 }

@@ -79,10 +79,18 @@ func (e *Evaluator) Latest() ([]Result, time.Time) {
 	return e.latest, e.evaluatedAt
 }
 
+// recordLock serialises the recording of target statuses: every instance
+// evaluates the targets, and two reading the same previous status at once
+// would both record the change.
+const recordLock = 7_001_301
+
 // record upserts the current status and appends a history row for every
 // status that changed, in one transaction.
 func (e *Evaluator) record(ctx context.Context, rs []Result) error {
 	return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, recordLock); err != nil {
+			return fmt.Errorf("record target status: lock: %w", err)
+		}
 		for _, r := range rs {
 			var previous *string
 			err := tx.QueryRow(ctx, `SELECT status FROM target_status WHERE target = $1 AND department = $2`, r.Target, r.Department).Scan(&previous)

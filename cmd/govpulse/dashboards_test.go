@@ -16,54 +16,88 @@ import (
 	"github.com/govpulse/govpulse/grafana/grafanatest"
 )
 
-// shippedDashboards is where the compose stack's Grafana provisions the
-// boards from.
-var shippedDashboards = filepath.Join("..", "..", "deploy", "grafana", "dashboards")
+// shippedGrafana is what the compose stack's Grafana provisions from.
+var shippedGrafana = filepath.Join("..", "..", "deploy", "grafana")
 
-// The boards the compose stack provisions are what "govpulse dashboards"
-// writes from the shipped definitions today, and there are no others.
+// generatedGrafanaFiles lists the files under dir that "govpulse
+// dashboards" owns: the boards and its provisioning files (by path
+// relative to dir).
+func generatedGrafanaFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, pattern := range []string{"dashboards/*/*.json", "dashboards/*.json", "provisioning/*/*.yml", "provisioning/*/*.yaml"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The boards and provisioning files the compose stack's Grafana loads
+// are what "govpulse dashboards" writes from the shipped definitions
+// today, and there are no others.
 func TestShippedDashboardsAreCurrent(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"dashboards", "--out", dir}, func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("govpulse dashboards: %v\n%s", err, stderr.String())
 	}
-	written, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
+	written := generatedGrafanaFiles(t, dir)
+	shipped := generatedGrafanaFiles(t, shippedGrafana)
+	if len(written) != 9 {
+		t.Fatalf("wrote %d files, want 6 boards and 3 provisioning files: %v\n%s", len(written), written, stdout.String())
 	}
-	shipped, err := filepath.Glob(filepath.Join(shippedDashboards, "*.json"))
-	if err != nil {
-		t.Fatal(err)
+	const regenerate = "regenerate with\n  govpulse dashboards --out deploy/grafana"
+	if !slices.Equal(written, shipped) {
+		t.Errorf("deploy/grafana has %v, the command writes %v: %s", shipped, written, regenerate)
 	}
-	if len(written) != 3 {
-		t.Fatalf("wrote %d boards, want 3: %v\n%s", len(written), written, stdout.String())
-	}
-	base := func(ps []string) []string {
-		var out []string
-		for _, p := range ps {
-			out = append(out, filepath.Base(p))
-		}
-		return out
-	}
-	if !slices.Equal(base(written), base(shipped)) {
-		t.Errorf("deploy/grafana/dashboards has %v, the command writes %v: regenerate with\n  govpulse dashboards --out deploy/grafana/dashboards\n(and delete boards it no longer writes)", base(shipped), base(written))
-	}
-	for _, p := range written {
-		got, err := os.ReadFile(p)
+	for _, rel := range written {
+		got, err := os.ReadFile(filepath.Join(dir, rel))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := os.ReadFile(filepath.Join(shippedDashboards, filepath.Base(p)))
+		want, err := os.ReadFile(filepath.Join(shippedGrafana, rel))
 		if err != nil {
 			continue // reported above
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("deploy/grafana/dashboards/%s is stale: regenerate it with\n  govpulse dashboards --out deploy/grafana/dashboards", filepath.Base(p))
+			t.Errorf("deploy/grafana/%s is stale: %s", rel, regenerate)
 		}
-		if !strings.Contains(stdout.String(), p) {
-			t.Errorf("output does not name %s:\n%s", p, stdout.String())
+		if !strings.Contains(stdout.String(), filepath.Join(dir, rel)) {
+			t.Errorf("output does not name %s:\n%s", rel, stdout.String())
 		}
+	}
+}
+
+// A board an earlier version wrote, and this one does not, is removed,
+// so Grafana stops provisioning it; other files are left alone.
+func TestDashboardsCommandRemovesStaleBoards(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "dashboards", "govpulse-old.json")
+	keep := filepath.Join(dir, "dashboards", "README.md")
+	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, stale, "{}")
+	writeTestFile(t, keep, "notes")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"dashboards", "--out", dir}, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("govpulse dashboards: %v\n%s", err, stderr.String())
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale board %s: %v, want removed", stale, err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("%s: %v, want it kept", keep, err)
+	}
+	if !strings.Contains(stdout.String(), "removed "+stale) {
+		t.Errorf("output does not say it removed %s:\n%s", stale, stdout.String())
 	}
 }
 
@@ -77,6 +111,8 @@ func TestDashboardsCommandRefusesBadInput(t *testing.T) {
 		{[]string{"dashboards", "--out", dir, "extra"}, `unexpected argument "extra"`},
 		{[]string{"dashboards", "--out", dir, "--targets-file", filepath.Join(dir, "missing.yaml")}, "targets file"},
 		{[]string{"dashboards", "--out", dir, "--catalog-file", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
+		{[]string{"dashboards", "--out", dir, "--postgres-sslmode", "sometimes"}, `sslmode "sometimes"`},
+		{[]string{"dashboards", "--out", dir, "--time-zone", "Mars/Olympus"}, "Mars/Olympus"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), tc.args, func(string) string { return "" }, &stdout, &stderr)
@@ -84,7 +120,7 @@ func TestDashboardsCommandRefusesBadInput(t *testing.T) {
 			t.Errorf("%v: err = %v, want one containing %q", tc.args, err, tc.want)
 		}
 	}
-	if files, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(files) > 0 {
+	if files := generatedGrafanaFiles(t, dir); len(files) > 0 {
 		t.Errorf("a refused run wrote %v", files)
 	}
 }
@@ -99,7 +135,7 @@ func TestDashboardsFromTargetsFile(t *testing.T) {
 		func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("govpulse dashboards: %v\n%s", err, stderr.String())
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "govpulse-targets.json"))
+	data, err := os.ReadFile(filepath.Join(dir, "dashboards", "reform-office", "govpulse-targets.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,12 +166,12 @@ func TestDashboardMetricsAreExported(t *testing.T) {
 		t.Fatalf("govpulse dashboards: %v\n%s", err, stderr.String())
 	}
 	used := map[string][]string{} // metric name → where it is used
-	files, err := filepath.Glob(filepath.Join(out, "*.json"))
-	if err != nil || len(files) != 3 {
-		t.Fatalf("boards written: %v (%v)", files, err)
-	}
+	files := generatedGrafanaFiles(t, out)
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		if !strings.HasSuffix(f, ".json") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(out, f))
 		if err != nil {
 			t.Fatal(err)
 		}

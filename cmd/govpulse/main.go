@@ -26,7 +26,8 @@ commands:
   rebuild     replay the log into the read models and swap them in (rebuild [name|all])
   log check   list every stored event the strict reading would now refuse
   rules       write the Prometheus alerting rules and Alertmanager routes (rules --out DIR)
-  dashboards  write the Grafana dashboards as JSON (dashboards --out DIR)
+  dashboards  write the Grafana boards, data sources and alert rules (dashboards --out DIR)
+  healthcheck exit 0 when the govpulse serving here is ready (for container health checks)
   bench       measure ingest throughput against the ceilings (see README)
   demo        send a year of demo events reproducing the seed report's figures
   version     print the version
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "govpulse", version)
 		return nil

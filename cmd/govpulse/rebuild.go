@@ -13,21 +13,28 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
 
 // openReadModels builds the read models on the working-day calendar: the
 // embedded holiday data plus the operator's year files in
-// GOVPULSE_CALENDAR_DIR, in the configured zone. serve and rebuild must
-// use the same calendar, or a rebuild would differ from the live tables.
-func openReadModels(dir, zone string, log *slog.Logger) ([]*projections.Projection, error) {
+// GOVPULSE_CALENDAR_DIR, in the configured zone, holding only the codes of
+// the catalogue cat. serve and rebuild must use the same calendar and
+// catalogue, or a rebuild would differ from the live tables.
+func openReadModels(dir, zone string, cat *events.Catalog, log *slog.Logger) ([]*projections.Projection, error) {
 	cal, err := openCalendar(dir, zone)
 	if err != nil {
 		return nil, err
 	}
-	return projections.ReadModels(cal, log), nil
+	models := projections.ReadModels(cal, log)
+	for _, p := range models {
+		p.Catalog = cat
+	}
+	return models, nil
 }
 
 const rebuildUsage = `usage: govpulse rebuild [flags] [name|all]
@@ -43,7 +50,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	cfg := config.Default()
 	fs := flag.NewFlagSet("rebuild", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	if err := cfg.Register(fs, getenv, "database-url", "calendar-dir", "time-zone", "log-level", "log-format"); err != nil {
+	if err := cfg.Register(fs, getenv, "database-url", "catalog-file", "calendar-dir", "time-zone", "log-level", "log-format"); err != nil {
 		return err
 	}
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -73,7 +80,11 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	models, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, logger)
+	cat, err := catalog.Load(cfg.CatalogFile)
+	if err != nil {
+		return err
+	}
+	models, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, logger)
 	if err != nil {
 		return err
 	}

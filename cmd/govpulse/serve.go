@@ -98,7 +98,7 @@ func (m *Main) Open(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL}, m.pool, m.Logger, reg)
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.pool, m.Logger, reg)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, m.Logger)
+	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -139,6 +139,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger, Now: m.Now}
+	if asOf, _ := cfg.TargetsAsOfDate(); !asOf.IsZero() { // checked by Validate
+		evaluator.Now = func() time.Time { return asOf }
+	}
 	for _, c := range []prometheus.Collector{
 		evaluator,
 		&projections.DomainCollector{Pool: m.pool, Logger: m.Logger},

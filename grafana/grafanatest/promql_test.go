@@ -41,9 +41,11 @@ func TestSubstitute(t *testing.T) {
 }
 
 func TestExpressions(t *testing.T) {
-	board := `{"uid":"b","panels":[{"title":"row","panels":[{"title":"p","targets":[{"refId":"A","expr":"sum(m1)"}]}]},
-		{"title":"q","targets":[{"refId":"B","expr":"m2"}]}],
-		"templating":{"list":[{"name":"department","type":"query","query":"label_values(m3{x=\"1\"}, department)"}]}}`
+	board := `{"uid":"b","panels":[{"title":"row","panels":[{"title":"p","datasource":{"type":"prometheus"},"targets":[{"refId":"A","expr":"sum(m1)"}]}]},
+		{"title":"q","targets":[{"refId":"B","datasource":{"type":"prometheus"},"expr":"m2"}]},
+		{"title":"s","datasource":{"type":"grafana-postgresql-datasource"},"targets":[{"refId":"C","rawSql":"SELECT 1"}]}],
+		"templating":{"list":[{"name":"department","type":"query","datasource":{"type":"prometheus"},"query":"label_values(m3{x=\"1\"}, department)"},
+			{"name":"d2","type":"query","datasource":{"type":"grafana-postgresql-datasource"},"query":"SELECT 1"}]}}`
 	got, err := Expressions([]byte(board))
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +57,7 @@ func TestExpressions(t *testing.T) {
 	if want := []string{"sum(m1)", "m2", `m3{x="1"}`}; !slices.Equal(exprs, want) {
 		t.Errorf("Expressions = %q, want %q", exprs, want)
 	}
-	if _, err := Expressions([]byte(`{"templating":{"list":[{"name":"v","type":"query","query":"query_result(up)"}]}}`)); err == nil {
+	if _, err := Expressions([]byte(`{"templating":{"list":[{"name":"v","type":"query","datasource":{"type":"prometheus"},"query":"query_result(up)"}]}}`)); err == nil {
 		t.Error("a variable query that is not label_values was accepted")
 	}
 }

@@ -1,12 +1,6 @@
-// Package grafanatest reads the PromQL back out of generated dashboards,
-// names the metrics it uses, and has Prometheus' own promtool parse it.
-//
-// A missing promtool fails the test with the command that installs it;
-// tests never skip for want of the tool.
 package grafanatest
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,60 +22,43 @@ type Expr struct {
 	PromQL string
 }
 
-type boardJSON struct {
-	UID        string      `json:"uid"`
-	Panels     []panelJSON `json:"panels"`
-	Templating struct {
-		List []struct {
-			Name  string `json:"name"`
-			Type  string `json:"type"`
-			Query any    `json:"query"`
-		} `json:"list"`
-	} `json:"templating"`
-}
-
-type panelJSON struct {
-	Title   string `json:"title"`
-	Targets []struct {
-		RefID string `json:"refId"`
-		Expr  string `json:"expr"`
-	} `json:"targets"`
-	Panels []panelJSON `json:"panels"`
-}
-
 // labelValues is Grafana's Prometheus variable query
 // label_values(selector, label).
-var labelValues = regexp.MustCompile(`^label_values\((.+),\s*[a-zA-Z_][a-zA-Z0-9_]*\)$`)
+var labelValues = regexp.MustCompile(`^label_values\((.+),\s*([a-zA-Z_][a-zA-Z0-9_]*)\)$`)
+
+// LabelValues splits a Prometheus variable query label_values(selector,
+// label) into its selector and label.
+func LabelValues(q string) (selector, label string, ok bool) {
+	m := labelValues.FindStringSubmatch(q)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
 
 // Expressions returns every PromQL expression of a dashboard's JSON: each
-// query of each panel (rows' collapsed panels included) and the selector
-// of each label_values variable query.
+// Prometheus query of each panel (rows' collapsed panels included) and the
+// selector of each Prometheus label_values variable query.
 func Expressions(board []byte) ([]Expr, error) {
-	var b boardJSON
-	if err := json.Unmarshal(board, &b); err != nil {
+	b, err := Parse(board)
+	if err != nil {
 		return nil, err
 	}
 	var out []Expr
-	var walk func(ps []panelJSON)
-	walk = func(ps []panelJSON) {
-		for _, p := range ps {
-			for _, t := range p.Targets {
-				out = append(out, Expr{Where: fmt.Sprintf("%s: panel %q query %s", b.UID, p.Title, t.RefID), PromQL: t.Expr})
-			}
-			walk(p.Panels)
+	for _, q := range b.Queries {
+		if q.Datasource == PrometheusType {
+			out = append(out, Expr{Where: q.Where, PromQL: q.Expr})
 		}
 	}
-	walk(b.Panels)
-	for _, v := range b.Templating.List {
-		q, ok := v.Query.(string)
-		if v.Type != "query" || !ok {
+	for _, v := range b.Variables {
+		if v.Datasource != PrometheusType {
 			continue
 		}
-		m := labelValues.FindStringSubmatch(q)
-		if m == nil {
-			return nil, fmt.Errorf("%s: variable %q: query %q is not label_values(selector, label)", b.UID, v.Name, q)
+		sel, _, ok := LabelValues(v.Query)
+		if !ok {
+			return nil, fmt.Errorf("%s: variable %q: query %q is not label_values(selector, label)", b.UID, v.Name, v.Query)
 		}
-		out = append(out, Expr{Where: fmt.Sprintf("%s: variable %q", b.UID, v.Name), PromQL: m[1]})
+		out = append(out, Expr{Where: fmt.Sprintf("%s: variable %q", b.UID, v.Name), PromQL: sel})
 	}
 	return out, nil
 }
