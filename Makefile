@@ -8,7 +8,7 @@ GO ?= go
 BIN := bin/govpulse
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run demo dashboards test test-faults test-deps vet bench compose-check clean
+.PHONY: build run demo dashboards test test-faults test-deps vet bench fuzz compose-check clean
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/govpulse
@@ -52,6 +52,20 @@ test-deps:
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (seed corpora in each
+## package's testdata/fuzz; a failing input is written there too)
+FUZZTIME ?= 10s
+FUZZ_TARGETS := \
+	events:FuzzDecodeRequest events:FuzzIngestAgreesWithLog events:FuzzEventData \
+	events:FuzzDecodeBinary events:FuzzScanners events:FuzzParseCatalog \
+	httpapi:FuzzParseQuery sources:FuzzParse targets:FuzzParse
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -parallel 2 ./$$pkg; \
+	done
 
 ## test-faults: the long fault and scale-out tests (faults/, build tag
 ## "faults"): govpulse killed with SIGKILL under 200,000 events, PostgreSQL

@@ -27,7 +27,14 @@ const (
 	AlertIngestRejectedRising = "GovpulseIngestRejectedRising"
 	AlertTargetsNotEvaluated  = "GovpulseTargetsNotEvaluated"
 	AlertDown                 = "GovpulseDown"
+	AlertCalendarEnding       = "GovpulseHolidayDataEnding"
+	AlertCalendarEnded        = "GovpulseHolidayDataEnded"
 )
+
+// CalendarMetric is the gauge of the last day the holiday data covers
+// (Unix seconds of its midnight in the calendar's zone), labelled with the
+// last covered year.
+const CalendarMetric = "govpulse_calendar_last_covered_day_timestamp_seconds"
 
 // Rule group names: one per concern.
 const (
@@ -205,6 +212,18 @@ func pipelineRules(o Options) []Rule {
 			"warning",
 			fmt.Sprintf("攻坚目标已{{ $value | humanizeDuration }}未评估（阈值%s），目标告警可能失效", stale),
 			fmt.Sprintf("Targets last evaluated {{ $value | humanizeDuration }} ago (threshold %s): target alerts may be stale", stale)),
+		// From 1 December (midnight of the last covered day minus 30 days)
+		// when the next year has no holiday data yet.
+		rule(AlertCalendarEnding,
+			fmt.Sprintf("min by (year) (%s) - time() <= %d", CalendarMetric, 30*86400),
+			"warning",
+			"节假日数据只到{{ $labels.year }}年底（还剩{{ $value | humanizeDuration }}）：请在 GOVPULSE_CALENDAR_DIR 中加入下一年的国务院放假安排文件（holiday-cn 格式），重启后运行 govpulse rebuild",
+			"Holiday data ends with {{ $labels.year }} ({{ $value | humanizeDuration }} left): add next year's file (holiday-cn shape) to GOVPULSE_CALENDAR_DIR, restart, then run govpulse rebuild"),
+		rule(AlertCalendarEnded,
+			fmt.Sprintf("time() - max by (year) (%s) > 86400", CalendarMetric),
+			"critical",
+			"节假日数据已用尽（只到{{ $labels.year }}年底）：新办件的工作日无法计算，计入 elapsed_unknown，直到加入下一年的文件并重建读模型",
+			"Holiday data ran out after {{ $labels.year }}: working days of new cases are unknown (elapsed_unknown) until next year's file is added and the read models rebuilt"),
 		rule(AlertDown,
 			fmt.Sprintf("up{job=%q} == 0", o.Job),
 			"critical",

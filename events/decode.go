@@ -2,11 +2,8 @@ package events
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"mime"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -14,6 +11,9 @@ import (
 // not accept. Got is the received header as sent.
 type ContentTypeError struct {
 	Got string
+	// Binary is set for a binary-mode request (ce-* headers), whose
+	// Content-Type is the data's.
+	Binary bool
 }
 
 // Error names the received type and the accepted ones.
@@ -21,6 +21,10 @@ func (e *ContentTypeError) Error() string {
 	got := e.Got
 	if got == "" {
 		got = "(none)"
+	}
+	if e.Binary {
+		return fmt.Sprintf("unsupported content type %q for binary content mode (ce-* headers): the body is the event's data, send it as %s; "+
+			"or send the whole event in structured mode as %s without ce-* headers", got, ContentTypeJSON, ContentTypeSingle)
 	}
 	return fmt.Sprintf("unsupported content type %q; send %s (one event) or %s (a JSON array of events); %s is accepted too",
 		got, ContentTypeSingle, ContentTypeBatch, ContentTypeJSON)
@@ -36,6 +40,11 @@ type SyntaxError struct {
 	Column int
 	Offset int
 	Msg    string
+	// Index is the event the place lies in (0 for a single event), or -1
+	// when it lies outside every event; Field is the path inside the
+	// event ("data.department"), "" for the event itself.
+	Index int
+	Field string
 }
 
 // Error names the position and what is wrong there.
@@ -73,19 +82,12 @@ func DecodeRequest(body []byte, contentType string) ([]Envelope, error) {
 	default:
 		return nil, &ContentTypeError{Got: contentType}
 	}
-	// One full check of the body; the scanners below then trust it.
-	if !json.Valid(body) {
-		var v any
-		return nil, jsonError(body, json.Unmarshal(body, &v))
+	// One copy, so the events do not alias a body the caller may reuse.
+	raws, err := readEvents(bytes.Clone(body), batch)
+	if err != nil {
+		return nil, err
 	}
-	if !batch {
-		return []Envelope{decodeEnvelope(append(json.RawMessage(nil), body[start:len(body)-trailingSpace(body)]...))}, nil
-	}
-	raws, ok := splitArray(body)
-	if !ok {
-		return nil, syntaxErrorAt(body, start, "expected a JSON array of events")
-	}
-	if len(raws) == 0 {
+	if batch && len(raws) == 0 {
 		return nil, syntaxErrorAt(body, start, "batch is empty; send at least one event")
 	}
 	envs := make([]Envelope, len(raws))
@@ -95,46 +97,13 @@ func DecodeRequest(body []byte, contentType string) ([]Envelope, error) {
 	return envs, nil
 }
 
-// trailingSpace counts the white space at the end of b.
-func trailingSpace(b []byte) int {
-	n := 0
-	for n < len(b) {
-		switch b[len(b)-1-n] {
-		case ' ', '\t', '\n', '\r':
-			n++
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-// jsonError turns an encoding/json error into a *SyntaxError with a line
-// and column a programmer can find in the body.
-func jsonError(body []byte, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		// Offset counts the bytes read, including the offending one;
-		// at end of input it points just past the last byte.
-		pos := int(se.Offset) - 1
-		if strings.HasPrefix(se.Error(), "unexpected end") {
-			pos = int(se.Offset)
-		}
-		return syntaxErrorAt(body, pos, se.Error())
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return syntaxErrorAt(body, int(te.Offset)-1, fmt.Sprintf("unexpected JSON %s", te.Value))
-	}
-	return syntaxErrorAt(body, 0, err.Error())
-}
-
 // syntaxErrorAt builds a *SyntaxError for byte offset pos of body.
 func syntaxErrorAt(body []byte, pos int, msg string) *SyntaxError {
 	pos = max(0, min(pos, len(body)))
 	line := 1 + bytes.Count(body[:pos], []byte{'\n'})
 	lineStart := bytes.LastIndexByte(body[:pos], '\n') + 1
 	return &SyntaxError{
+		Index:  -1,
 		Line:   line,
 		Column: utf8.RuneCount(body[lineStart:pos]) + 1,
 		Offset: pos,

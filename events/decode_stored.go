@@ -3,55 +3,129 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 )
 
-// DecodeData reads the data of an event that is already stored, and so was
-// validated when it arrived, into its typed payload. It does not validate
-// again: it only fails for an unknown type or data that is not the type's
-// JSON shape.
-func DecodeData(typ string, data json.RawMessage) (Event, error) {
-	switch typ {
-	case TypeCaseFinished:
-		return decodeStoredAs[CaseFinished](typ, data)
-	case TypeLicenseIssued:
-		return decodeStoredAs[LicenseIssued](typ, data)
-	case TypeLawsuitAppearance:
-		return decodeStoredAs[LawsuitAppearance](typ, data)
-	}
-	return nil, fmt.Errorf("decode %s data: unknown event type", typ)
+// StoredEventError says that the strict reading refuses an event read back
+// from the log: it was stored by an earlier version that read JSON less
+// strictly. Read models skip such an event (and log it), and
+// `govpulse log check` lists it; the log itself never changes.
+type StoredEventError struct {
+	Type     string
+	Problems []Problem
 }
 
-// DecodeStored reads the data of a stored envelope (the whole CloudEvent as
-// the log keeps it) into its typed payload, in one pass over the JSON.
+// Error lists the problems.
+func (e *StoredEventError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stored %s event refused by the strict reading:", e.Type)
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString(";")
+		}
+		if p.Field != "" {
+			fmt.Fprintf(&b, " %s", p.Field)
+		}
+		fmt.Fprintf(&b, " %s", p.Reason)
+	}
+	return b.String()
+}
+
+// storedLatest is the latest time the stored reading accepts: the log's
+// events were checked against the clock when they arrived.
+func storedLatest() time.Time { return time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC) }
+
+// DecodeStored reads a stored envelope (the whole CloudEvent as the log
+// keeps it) into its typed payload with the one strict reading that ingest
+// uses: the same JSON decoder (case-sensitive, duplicate names, invalid
+// UTF-8 and lone surrogates refused) and the type's own field decoder.
+// What it does not repeat is what cannot change what a read model counts
+// and was checked when the event arrived: the catalogue, the clock and the
+// envelope's other attributes (govpulse log check judges those). typ is
+// the type the log recorded; it must be the envelope's. An event the
+// reading refuses is a *StoredEventError.
 func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
-	switch typ {
-	case TypeCaseFinished:
-		return decodeEnvelopeAs[CaseFinished](typ, envelope)
-	case TypeLicenseIssued:
-		return decodeEnvelopeAs[LicenseIssued](typ, envelope)
-	case TypeLawsuitAppearance:
-		return decodeEnvelopeAs[LawsuitAppearance](typ, envelope)
+	if _, known := lookupType(typ); !known {
+		return nil, fmt.Errorf("decode stored %s event: unknown event type", typ)
 	}
-	return nil, fmt.Errorf("decode stored %s event: unknown event type", typ)
+	env, err := ReadStoredEnvelope(envelope)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeStoredEnvelope(typ, &env)
 }
 
-func decodeStoredAs[T Event](typ string, data json.RawMessage) (Event, error) {
-	var v T
-	if err := json.Unmarshal(data, &v); err != nil {
+// ReadStoredEnvelope reads a stored envelope's attributes with the strict
+// reading; a *StoredEventError when it is not JSON the reading accepts.
+func ReadStoredEnvelope(envelope json.RawMessage) (Envelope, error) {
+	raw, err := readOne(envelope)
+	if err != nil {
+		p := Problem{Reason: err.Error()}
+		if se, ok := err.(*SyntaxError); ok {
+			p = Problem{Field: se.Field, Reason: fmt.Sprintf("%s (byte %d)", se.Msg, se.Offset)}
+		}
+		return Envelope{}, &StoredEventError{Problems: []Problem{p}}
+	}
+	return decodeEnvelope(raw), nil
+}
+
+// DecodeStoredEnvelope reads the payload of an envelope read by
+// ReadStoredEnvelope, as DecodeStored does.
+func DecodeStoredEnvelope(typ string, env *Envelope) (Event, error) {
+	refuse := func(ps ...Problem) (Event, error) { return nil, &StoredEventError{Type: typ, Problems: ps} }
+	for _, p := range env.decodeProblems {
+		if p.field == "" || p.field == "type" || p.field == "data_base64" {
+			return refuse(Problem{ID: env.ID, Field: p.field, Reason: p.reason})
+		}
+	}
+	if env.Type != typ {
+		return refuse(Problem{ID: env.ID, Field: "type", Reason: fmt.Sprintf("the envelope says %q but the log recorded %q", clip(env.Type, maxAttrLen), typ)})
+	}
+	ev, ps := decodeData(typ, env.Data, reading{latest: storedLatest(), stored: true})
+	if len(ps) > 0 {
+		return refuse(toProblems(0, env.ID, ps)...)
+	}
+	return ev, nil
+}
+
+// decodeData reads a data object with the type's field decoder, as rd
+// says; it returns the payload or every problem.
+func decodeData(typ string, data json.RawMessage, rd reading) (Event, []fieldProblem) {
+	decode, known := lookupType(typ)
+	if !known {
+		return nil, []fieldProblem{{"type", fmt.Sprintf("unknown type %q", clip(typ, maxAttrLen))}}
+	}
+	fields, isObject := splitObject(data)
+	switch {
+	case len(data) == 0:
+		return nil, []fieldProblem{{"data", "is required: a JSON object with the event's fields"}}
+	case !isObject:
+		return nil, []fieldProblem{{"data", "must be a JSON object, got " + jsonKind(data)}}
+	}
+	r := &fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
+		asked: make([]string, 0, len(fields)+4)}
+	ev := decode(r)
+	r.finish()
+	if len(r.problems) > 0 {
+		return nil, r.problems
+	}
+	return ev, nil
+}
+
+// DecodeData reads the data object of an event of type typ with the
+// stored reading, as DecodeStored does for a whole envelope.
+func DecodeData(typ string, data json.RawMessage) (Event, error) {
+	if _, known := lookupType(typ); !known {
+		return nil, fmt.Errorf("decode %s data: unknown event type", typ)
+	}
+	raw, err := readOne(data)
+	if err != nil {
 		return nil, fmt.Errorf("decode %s data: %w", typ, err)
 	}
-	return v, nil
-}
-
-func decodeEnvelopeAs[T Event](typ string, envelope json.RawMessage) (Event, error) {
-	var v struct {
-		Data *T `json:"data"`
+	ev, ps := decodeData(typ, raw, reading{latest: storedLatest(), stored: true})
+	if len(ps) > 0 {
+		return nil, &StoredEventError{Type: typ, Problems: toProblems(0, "", ps)}
 	}
-	if err := json.Unmarshal(envelope, &v); err != nil {
-		return nil, fmt.Errorf("decode stored %s event: %w", typ, err)
-	}
-	if v.Data == nil {
-		return nil, fmt.Errorf("decode stored %s event: no data", typ)
-	}
-	return *v.Data, nil
+	return ev, nil
 }

@@ -31,7 +31,7 @@ func TestDecodeStored(t *testing.T) {
 	if _, err := DecodeStored("govpulse.unknown.v1", []byte(`{"data":{}}`)); err == nil || !strings.Contains(err.Error(), "unknown event type") {
 		t.Errorf("unknown type: %v", err)
 	}
-	if _, err := DecodeStored(TypeCaseFinished, []byte(`{"id":"x"}`)); err == nil || !strings.Contains(err.Error(), "no data") {
+	if _, err := DecodeStored(TypeCaseFinished, []byte(`{"id":"x","type":"govpulse.case.finished.v1"}`)); err == nil || !strings.Contains(err.Error(), "data is required") {
 		t.Errorf("no data: %v", err)
 	}
 	if _, err := DecodeStored(TypeCaseFinished, []byte(`{"data":{"finished_at":3}}`)); err == nil {

@@ -76,7 +76,8 @@ func TestDecodeRequestSyntaxErrors(t *testing.T) {
 	}{
 		{"missing value", "{\"a\": 1,\n \"b\": }", ContentTypeSingle, 2, 7, 15, "invalid character '}'"},
 		{"unexpected end", "[\n  {\"id\": \"x\"", ContentTypeBatch, 2, 13, 14, "unexpected end"},
-		{"trailing data", "{} x", ContentTypeSingle, 1, 4, 3, "after top-level value"},
+		{"trailing data", "{} x", ContentTypeSingle, 1, 4, 3, "unexpected data after the event"},
+		{"second event in single", "{}\n{}", ContentTypeSingle, 2, 1, 3, "unexpected data after the event"},
 		{"column counts characters", "{\"名\": 1,\n\"字\": x}", ContentTypeSingle, 2, 6, 18, "invalid character 'x'"},
 		{"array for single type", "\n  [{}]", ContentTypeSingle, 2, 3, 3, "expected one event as a JSON object"},
 		{"object for batch type", "{}", ContentTypeBatch, 1, 1, 0, "expected a JSON array"},

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // maxStringLen is the limit for data strings that state no other.
@@ -18,6 +16,12 @@ const maxStringLen = 200
 // fieldReader reads the fields of an event's data object one by one,
 // collecting every problem with its path instead of stopping at the first.
 // Fields the decoder never asks for are reported as unknown by finish.
+//
+// The fields come from bytes the strict reading (readEvents) has checked,
+// so nested values read with Object, Objects, Strings or splitObject and
+// unquote are as strict as the event itself. A reader for a nested object
+// (Object, Objects) reports its problems with the full path, such as
+// "data.criteria.industries" or "data.qa[2].question".
 type fieldReader struct {
 	eventType string
 	fields    map[string]json.RawMessage
@@ -25,21 +29,136 @@ type fieldReader struct {
 	problems  []fieldProblem
 	catalog   *Catalog
 	latest    time.Time // the latest acceptable timestamp (now + skew)
+	// stored is set when reading an event back from the log: its codes
+	// were checked against the catalogue when it arrived, so Code trusts
+	// them (the catalogue may have changed since).
+	stored bool
+	// path is the reader's place, "data." for the data object itself;
+	// root receives the problems of nested readers.
+	path string
+	root *fieldReader
 }
 
-// fail records a problem with data field name.
+// prefix is the path of the reader's fields, ending in a dot.
+func (r *fieldReader) prefix() string {
+	if r.path == "" {
+		return "data."
+	}
+	return r.path
+}
+
+// top is the reader that collects problems.
+func (r *fieldReader) top() *fieldReader {
+	if r.root != nil {
+		return r.root
+	}
+	return r
+}
+
+// fail records a problem with field name.
 func (r *fieldReader) fail(name, reason string) {
-	r.problems = append(r.problems, fieldProblem{"data." + name, reason})
+	t := r.top()
+	t.problems = append(t.problems, fieldProblem{r.prefix() + name, reason})
 }
 
 // failed reports whether field name already has a problem.
 func (r *fieldReader) failed(name string) bool {
-	for _, p := range r.problems {
-		if p.field == "data."+name {
+	for _, p := range r.top().problems {
+		if p.field == r.prefix()+name {
 			return true
 		}
 	}
 	return false
+}
+
+// nested returns a reader for the members of object fields at path.
+func (r *fieldReader) nested(path string, fields map[string]json.RawMessage) *fieldReader {
+	return &fieldReader{eventType: r.eventType, fields: fields, catalog: r.catalog, latest: r.latest,
+		stored: r.stored, path: path + ".", root: r.top()}
+}
+
+// Object reads a nested JSON object; the returned reader reads its members
+// (call its finish when done). It is nil when the field is absent (and a
+// problem when required) or not an object.
+func (r *fieldReader) Object(name string, required bool) *fieldReader {
+	v, ok := r.value(name, required)
+	if !ok {
+		return nil
+	}
+	fields, isObject := splitObject(v)
+	if !isObject {
+		r.fail(name, "must be a JSON object, got "+jsonKind(v))
+		return nil
+	}
+	return r.nested(r.prefix()+name, fields)
+}
+
+// Objects reads a list of at most maxItems JSON objects, one reader per
+// element (call each one's finish). An absent field is an empty list,
+// and a problem when required.
+func (r *fieldReader) Objects(name string, required bool, maxItems int) []*fieldReader {
+	elems, ok := r.list(name, required, maxItems)
+	if !ok {
+		return nil
+	}
+	out := make([]*fieldReader, 0, len(elems))
+	for i, v := range elems {
+		at := fmt.Sprintf("%s[%d]", name, i)
+		fields, isObject := splitObject(v)
+		if !isObject {
+			r.fail(at, "must be a JSON object, got "+jsonKind(v))
+			continue
+		}
+		out = append(out, r.nested(r.prefix()+at, fields))
+	}
+	return out
+}
+
+// Strings reads a list of at most maxItems strings of at most maxLen
+// characters each. An absent field is an empty list, and a problem when
+// required.
+func (r *fieldReader) Strings(name string, required bool, maxItems, maxLen int) []string {
+	elems, ok := r.list(name, required, maxItems)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(elems))
+	for i, v := range elems {
+		at := fmt.Sprintf("%s[%d]", name, i)
+		s, ok := unquote(v)
+		if !ok {
+			r.fail(at, "must be a string, got "+jsonKind(v))
+			continue
+		}
+		if reason := checkText(s, maxLen); reason != "" {
+			r.fail(at, reason)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// list reads a JSON array of at most maxItems elements.
+func (r *fieldReader) list(name string, required bool, maxItems int) ([]json.RawMessage, bool) {
+	v, ok := r.value(name, required)
+	if !ok {
+		return nil, false
+	}
+	elems, isArray := splitArray(v)
+	if !isArray {
+		r.fail(name, "must be a JSON array, got "+jsonKind(v))
+		return nil, false
+	}
+	if required && len(elems) == 0 {
+		r.fail(name, "must not be empty")
+		return nil, false
+	}
+	if len(elems) > maxItems {
+		r.fail(name, fmt.Sprintf("has %d elements; the limit is %d", len(elems), maxItems))
+		return nil, false
+	}
+	return elems, true
 }
 
 // value returns field name's raw JSON; a missing or null field is reported
@@ -82,15 +201,7 @@ func checkText(s string, maxLen int) string {
 	if strings.TrimSpace(s) == "" {
 		return "must not be blank"
 	}
-	if n := utf8.RuneCountInString(s); n > maxLen {
-		return fmt.Sprintf("is %d characters long; the limit is %d", n, maxLen)
-	}
-	for _, c := range s {
-		if !unicode.IsPrint(c) {
-			return fmt.Sprintf("contains the non-printable character %U", c)
-		}
-	}
-	return ""
+	return checkAttributeText(s, maxLen)
 }
 
 // Code reads a catalogue code; what names the catalogue list for messages
@@ -100,7 +211,7 @@ func (r *fieldReader) Code(name, what string, known func(string) bool) string {
 	if s == "" {
 		return ""
 	}
-	if !known(s) {
+	if !r.stored && !known(s) {
 		r.fail(name, fmt.Sprintf("unknown %s code %q; see GET /v1/catalog", what, s))
 		return ""
 	}
@@ -214,7 +325,7 @@ func (r *fieldReader) finish() {
 			slices.Sort(known)
 			reason += "; known fields: " + strings.Join(known, ", ")
 		}
-		r.fail(name, reason)
+		r.fail(clip(name, maxPathLen), reason)
 	}
 }
 

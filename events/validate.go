@@ -3,7 +3,6 @@ package events
 import (
 	"fmt"
 	"mime"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -12,8 +11,12 @@ import (
 // Validator.MaxClockSkew is zero: senders' clocks drift.
 const DefaultMaxClockSkew = 5 * time.Minute
 
-// maxAttrLen limits the id and source attributes, in characters.
-const maxAttrLen = 200
+// Limits of the context attributes, in characters.
+const (
+	maxAttrLen      = 200  // id, source, type, subject
+	maxURILen       = 2000 // dataschema
+	maxMediaTypeLen = 200  // datacontenttype
+)
 
 // Validator checks decoded envelopes and their data against the CloudEvents
 // rules, the event types' contracts and the reference catalogue. A nil
@@ -47,7 +50,22 @@ func (v *Validator) latest() time.Time {
 // payload, or nil and every problem found (not just the first). When the
 // time attribute is valid it sets e.Time.
 func (v *Validator) Validate(i int, e *Envelope) (Event, []Problem) {
-	latest := v.latest()
+	return validate(i, e, reading{catalog: v.Catalog, latest: v.latest()})
+}
+
+// reading says how strictly validate reads an event: at ingest against
+// the catalogue and the clock; for an event read back from the log
+// (stored), with codes and the latest time trusted, since they were checked
+// when it arrived and the catalogue or the clock may have moved since.
+type reading struct {
+	catalog *Catalog
+	latest  time.Time
+	stored  bool
+}
+
+// validate checks an envelope as r says.
+func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
+	latest := rd.latest
 	var fps []fieldProblem
 	bad := func(field string) bool {
 		for _, p := range fps {
@@ -80,13 +98,18 @@ func (v *Validator) Validate(i int, e *Envelope) (Event, []Problem) {
 			add("source", reason)
 		}
 	}
-	decode, known := lookupType(e.Type)
+	_, known := lookupType(e.Type)
 	switch {
 	case bad("type"):
 	case e.Type == "":
 		add("type", "is required; known types are "+strings.Join(KnownTypes(), ", "))
 	case !known:
-		add("type", fmt.Sprintf("unknown type %q; known types are %s", e.Type, strings.Join(KnownTypes(), ", ")))
+		add("type", fmt.Sprintf("unknown type %q; known types are %s", clip(e.Type, maxAttrLen), strings.Join(KnownTypes(), ", ")))
+	}
+	if e.Subject != "" && !bad("subject") {
+		if reason := checkAttributeText(e.Subject, maxAttrLen); reason != "" {
+			add("subject", reason)
+		}
 	}
 	switch {
 	case bad("time"):
@@ -105,28 +128,26 @@ func (v *Validator) Validate(i int, e *Envelope) (Event, []Problem) {
 		}
 	}
 	if e.DataContentType != "" && !bad("datacontenttype") {
-		if mt, _, err := mime.ParseMediaType(e.DataContentType); err != nil || mt != ContentTypeJSON {
-			add("datacontenttype", fmt.Sprintf("must be %s or omitted, got %q", ContentTypeJSON, e.DataContentType))
+		if mt, _, err := mime.ParseMediaType(e.DataContentType); len(e.DataContentType) > maxMediaTypeLen || err != nil || mt != ContentTypeJSON {
+			add("datacontenttype", fmt.Sprintf("must be %s or omitted, got %q", ContentTypeJSON, clip(e.DataContentType, maxMediaTypeLen)))
 		}
 	}
 	if e.DataSchema != "" && !bad("dataschema") {
-		if _, err := url.Parse(e.DataSchema); err != nil {
-			add("dataschema", fmt.Sprintf("%q is not a URI", e.DataSchema))
+		if reason := checkURI(e.DataSchema, true); reason != "" {
+			add("dataschema", reason)
 		}
 	}
 
 	var ev Event
-	fields, isObject := splitObject(e.Data)
 	switch {
 	case len(e.Data) == 0:
 		add("data", "is required: a JSON object with the event's fields")
-	case jsonKind(e.Data) != "object" || !isObject:
+	case jsonKind(e.Data) != "object":
 		add("data", "must be a JSON object, got "+jsonKind(e.Data))
 	case known:
-		r := &fieldReader{eventType: e.Type, fields: fields, catalog: v.Catalog, latest: latest}
-		ev = decode(r)
-		r.finish()
-		fps = append(fps, r.problems...)
+		var ps []fieldProblem
+		ev, ps = decodeData(e.Type, e.Data, rd)
+		fps = append(fps, ps...)
 	}
 	if len(fps) > 0 {
 		return nil, toProblems(i, e.ID, fps)
@@ -170,10 +191,7 @@ func checkSource(s string) string {
 	if strings.ContainsAny(s, " \t") {
 		return fmt.Sprintf("%q contains spaces; must be a URI-reference such as /qd-xzsp/approval-system", s)
 	}
-	if _, err := url.Parse(s); err != nil {
-		return fmt.Sprintf("%q is not a URI-reference; use e.g. /qd-xzsp/approval-system", s)
-	}
-	return ""
+	return checkURI(s, false)
 }
 
 // toProblems attaches the event's index and id to its field problems.

@@ -44,7 +44,7 @@ func TestValidateEnvelopeRules(t *testing.T) {
 		{"source missing", set("source", nil), "source", "is required"},
 		{"source too long", set("source", "/"+long), "source", "the limit is 200"},
 		{"source with space", set("source", "/qd xzsp"), "source", "contains spaces"},
-		{"source not a URI", set("source", "/qd-%zz"), "source", "is not a URI-reference"},
+		{"source with a broken escape", set("source", "/qd-%zz"), "source", "broken percent-escape"},
 		{"type missing", set("type", nil), "type", "is required; known types are govpulse.case.finished.v1"},
 		{"type unknown", set("type", "govpulse.case.finished.v9"), "type", `unknown type "govpulse.case.finished.v9"; known types are`},
 		{"time missing", set("time", nil), "time", "is required"},

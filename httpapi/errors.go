@@ -25,6 +25,11 @@ const (
 	ERateLimited  = "rate_limited"           // 429
 	EUnavailable  = "unavailable"            // 503
 	EInternal     = "internal"               // 500
+	// Errors net/http answers before a handler runs (JSONErrorListener).
+	EExpectation      = "expectation_failed"         // 417
+	EHeaderTooLarge   = "header_too_large"           // 431
+	ENotImplemented   = "not_implemented"            // 501
+	EVersionNotServed = "http_version_not_supported" // 505
 )
 
 var statusOf = map[string]int{
@@ -38,6 +43,11 @@ var statusOf = map[string]int{
 	ERateLimited:  http.StatusTooManyRequests,
 	EUnavailable:  http.StatusServiceUnavailable,
 	EInternal:     http.StatusInternalServerError,
+
+	EExpectation:      http.StatusExpectationFailed,
+	EHeaderTooLarge:   http.StatusRequestHeaderFieldsTooLarge,
+	ENotImplemented:   http.StatusNotImplemented,
+	EVersionNotServed: http.StatusHTTPVersionNotSupported,
 }
 
 // Error is an API error: a code, a message for people, and for rejected

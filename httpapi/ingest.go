@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -58,10 +57,8 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 		e.RetryAfter = delay
 		return src, e
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != events.ContentTypeSingle && mt != events.ContentTypeBatch && mt != "application/json") {
-		return src, errorf(EMediaType, fmt.Sprintf("Content-Type %q is not accepted; send %s (one event) or %s (an array of events)",
-			r.Header.Get("Content-Type"), events.ContentTypeSingle, events.ContentTypeBatch))
+	if err := checkContentType(r.Header); err != nil {
+		return src, decodeError(err)
 	}
 	if r.ContentLength > s.Limits.MaxBodyBytes {
 		return src, tooLarge(s.Limits.MaxBodyBytes)
@@ -74,7 +71,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 		}
 		return src, errorf(EMalformed, "could not read the request body: "+err.Error())
 	}
-	envs, err := events.DecodeRequest(body, mt)
+	envs, err := decodeIngest(r.Header, body)
 	if err != nil {
 		return src, decodeError(err)
 	}
@@ -135,6 +132,13 @@ func decodeError(err error) *Error {
 		e := errorf(EMalformed, "malformed JSON: "+se.Error())
 		offset := se.Offset
 		e.Line, e.Column, e.Offset = se.Line, se.Column, &offset
+		if se.Index >= 0 {
+			e.Message = fmt.Sprintf("malformed JSON in event %d: %s; nothing was stored", se.Index, se.Error())
+			e.Problems = []events.Problem{{Index: se.Index, Field: se.Field, Reason: se.Msg}}
+		}
+		return e
+	}
+	if e, ok := headerError(err); ok {
 		return e
 	}
 	var ce *events.ContentTypeError

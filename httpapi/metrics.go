@@ -67,7 +67,7 @@ func (w *statusWriter) WriteHeader(code int) {
 
 // instrument counts and times every request by its route pattern (bounded),
 // never by its raw path.
-func (s *Server) instrument(mux *http.ServeMux) http.Handler {
+func (s *Server) instrument(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -75,7 +75,7 @@ func (s *Server) instrument(mux *http.ServeMux) http.Handler {
 		if route == "" || route == "/" {
 			route = "other"
 		}
-		mux.ServeHTTP(sw, r)
+		next.ServeHTTP(sw, r)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})

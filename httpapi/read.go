@@ -14,7 +14,7 @@ import (
 
 // handleReadEvents is GET /v1/events?after=SEQ&limit=N (admin).
 func (s *Server) handleReadEvents(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r)
 	after, err := intParam(q.Get("after"), 0, 0, 1<<62)
 	if err != nil {
 		s.writeError(w, r, errorf(EMalformed, "after: "+err.Error()))
@@ -43,15 +43,17 @@ func (s *Server) handleReadEvents(w http.ResponseWriter, r *http.Request) {
 // handleTally is GET /v1/ingest/tally: the admin sees every source, a
 // source's token its own rows.
 func (s *Server) handleTally(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r)
 	f := projections.TallyFilter{From: q.Get("from"), To: q.Get("to"), Source: q.Get("source"), Type: q.Get("type")}
-	for name, v := range map[string]string{"from": f.From, "to": f.To} {
-		if v != "" {
-			if _, err := time.Parse(time.DateOnly, v); err != nil {
-				s.writeError(w, r, errorf(EMalformed, fmt.Sprintf("%s: %q is not a date YYYY-MM-DD", name, v)))
-				return
-			}
+	for _, name := range []string{"from", "to"} {
+		if _, _, err := dateParam(name, q.Get(name), time.UTC); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
+	}
+	if err := knownType("type", f.Type); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if !s.isAdmin(r) {
 		src, ok := s.Sources.Authenticate(bearer(r))
@@ -81,7 +83,11 @@ func (s *Server) handleTally(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handlePoisonList(w http.ResponseWriter, r *http.Request) {
-	all := r.URL.Query().Get("all") == "true"
+	all, perr := boolParam("all", query(r).Get("all"))
+	if perr != nil {
+		s.writeError(w, r, perr)
+		return
+	}
 	ms, err := s.Bus.Poison.List(r.Context(), all, 1000)
 	if err != nil {
 		s.writeError(w, r, s.storageError(err))
@@ -122,13 +128,24 @@ func (s *Server) storageError(err error) error {
 	return err
 }
 
+// boolParam reads an optional true or false.
+func boolParam(name, v string) (bool, *Error) {
+	switch v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, errorf(EMalformed, fmt.Sprintf("%s: must be true or false, got %q", name, clipText(v)))
+}
+
 func intParam(v string, def, min, max int64) (int64, error) {
 	if v == "" {
 		return def, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a whole number", v)
+		return 0, fmt.Errorf("%q is not a whole number", clipText(v))
 	}
 	if n < min || n > max {
 		return 0, fmt.Errorf("%d is out of range %d..%d", n, min, max)

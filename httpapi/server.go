@@ -88,7 +88,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(ENotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
-	return s.instrument(mux), nil
+	return s.instrument(mux, s.strictQuery(mux)), nil
 }
 
 // bearer returns the request's bearer token.

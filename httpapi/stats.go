@@ -82,7 +82,8 @@ func oneOf(values ...string) func(string) bool {
 }
 
 // parseStatsQuery reads from, to, group_by and the dimension filters.
-// Filters and group_by take comma-separated lists and may repeat; an empty
+// Filters and group_by take comma-separated lists (strictQuery refuses a
+// repeated parameter before this runs); an empty
 // value is no filter. Anything else is a 400 naming the parameter.
 func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (projections.StatsQuery, *Error) {
 	sq := projections.StatsQuery{Filters: map[string][]string{}}
@@ -101,9 +102,9 @@ func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (proje
 		if len(vs) == 0 || vs[0] == "" {
 			continue
 		}
-		d, err := time.Parse(time.DateOnly, vs[0])
+		d, _, err := dateParam(name, vs[0], time.UTC)
 		if err != nil {
-			return sq, errorf(EMalformed, fmt.Sprintf("%s: %q is not a date YYYY-MM-DD", name, vs[0]))
+			return sq, err
 		}
 		if name == "from" {
 			sq.From = d
@@ -117,7 +118,7 @@ func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (proje
 	}
 	for _, g := range splitList(q["group_by"]) {
 		if !slices.Contains(groupable, g) {
-			return sq, errorf(EMalformed, fmt.Sprintf("group_by: cannot group by %q; use any of %s", g, strings.Join(groupable, ", ")))
+			return sq, errorf(EMalformed, fmt.Sprintf("group_by: cannot group by %q; use any of %s", clipText(g), strings.Join(groupable, ", ")))
 		}
 		if !slices.Contains(sq.GroupBy, g) {
 			sq.GroupBy = append(sq.GroupBy, g)
@@ -130,7 +131,7 @@ func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (proje
 		}
 		for _, v := range vs {
 			if check := e.check[d]; check != nil && cat != nil && !check(v) {
-				return sq, errorf(EMalformed, fmt.Sprintf("%s: unknown code %q; use %s", d, v, e.known[d]))
+				return sq, errorf(EMalformed, fmt.Sprintf("%s: unknown code %q; use %s", d, clipText(v), e.known[d]))
 			}
 		}
 		sq.Filters[d] = vs
@@ -171,7 +172,7 @@ type statsAnswer[G any] struct {
 // serveStats parses the query, runs read and writes the answer.
 func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e statsEndpoint,
 	read func(ctx context.Context, q projections.StatsQuery) ([]G, error)) {
-	sq, perr := e.parseStatsQuery(r.URL.Query(), s.Catalog)
+	sq, perr := e.parseStatsQuery(query(r), s.Catalog)
 	if perr != nil {
 		s.writeError(w, r, perr)
 		return

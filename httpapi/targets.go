@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/govpulse/govpulse/targets"
@@ -12,25 +13,19 @@ import (
 // target's evaluation, computed now from the read models for the date at
 // (default today in the calendar's zone).
 func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for k := range q {
-		if k != "department" && k != "at" {
-			s.writeError(w, r, errorf(EMalformed, fmt.Sprintf("unknown parameter %q; use department and at", k)))
-			return
-		}
-	}
+	q := query(r)
 	at := s.Targets.Today()
-	if v := q.Get("at"); v != "" {
-		d, err := time.ParseInLocation(time.DateOnly, v, s.Targets.Location)
-		if err != nil {
-			s.writeError(w, r, errorf(EMalformed, fmt.Sprintf("at: %q is not a date YYYY-MM-DD", v)))
-			return
-		}
+	d, given, perr := dateParam("at", q.Get("at"), s.Targets.Location)
+	if perr != nil {
+		s.writeError(w, r, perr)
+		return
+	}
+	if given {
 		at = d
 	}
 	dept := q.Get("department")
-	if dept != "" && dept != targets.CityWide && !s.Catalog.HasDepartment(dept) {
-		s.writeError(w, r, errorf(EMalformed, fmt.Sprintf("department: unknown code %q (see GET /v1/catalog, or %q for city-wide)", dept, targets.CityWide)))
+	if err := s.departmentParam(dept); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	rs, err := targets.Evaluate(r.Context(), s.Pool, s.Targets.Targets, at, dept)
@@ -51,10 +46,18 @@ func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
 // handleTargetHistory is GET /v1/targets/history[?target=][&department=]:
 // status changes, newest first.
 func (s *Server) handleTargetHistory(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r)
 	limit, err := intParam(q.Get("limit"), 200, 1, 10000)
 	if err != nil {
 		s.writeError(w, r, errorf(EMalformed, "limit: "+err.Error()))
+		return
+	}
+	if id := q.Get("target"); id != "" && !slices.ContainsFunc(s.Targets.Targets, func(t targets.Target) bool { return t.ID == id }) {
+		s.writeError(w, r, errorf(EMalformed, fmt.Sprintf("target: no target %q; see GET /v1/targets/definitions", clipText(id))))
+		return
+	}
+	if err := s.departmentParam(q.Get("department")); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	hs, err := targets.History(r.Context(), s.Pool, q.Get("target"), q.Get("department"), int(limit))
@@ -66,6 +69,15 @@ func (s *Server) handleTargetHistory(w http.ResponseWriter, r *http.Request) {
 		hs = []targets.HistoryEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"changes": hs})
+}
+
+// departmentParam checks an optional department parameter: a catalogue
+// code or "all" for city-wide.
+func (s *Server) departmentParam(dept string) *Error {
+	if dept != "" && dept != targets.CityWide && !s.Catalog.HasDepartment(dept) {
+		return errorf(EMalformed, fmt.Sprintf("department: unknown code %q (see GET /v1/catalog, or %q for city-wide)", clipText(dept), targets.CityWide))
+	}
+	return nil
 }
 
 // handleTargetDefinitions is GET /v1/targets/definitions: the targets as

@@ -116,11 +116,28 @@ func (p *Projection) foldEvents(evs []events.Recorded) (fold, error) {
 		if !p.folds(e.Type) {
 			continue
 		}
-		if err := f.add(e); err != nil {
+		if err := p.add(f, e); err != nil {
 			return nil, fmt.Errorf("%s: event %d (%s %s): %w", p.name, e.Seq, e.Source, e.ID, err)
 		}
 	}
 	return f, nil
+}
+
+// add folds one event into f. An event that an earlier, laxer version
+// stored and whose JSON or data the strict reading refuses is not
+// counted, live and in a rebuild alike; it is logged, and govpulse log
+// check lists it.
+func (p *Projection) add(f fold, e events.Recorded) error {
+	err := f.add(e)
+	var refused *events.StoredEventError
+	if errors.As(err, &refused) {
+		if p.log != nil {
+			p.log.Warn("stored event refused by the strict reading; not counted (see govpulse log check)",
+				"projection", p.name, "seq", e.Seq, "source", e.Source, "id", e.ID, "reason", refused.Error())
+		}
+		return nil
+	}
+	return err
 }
 
 // warnUnknown logs, for a batch (at most once a minute) or a rebuild, the events whose working

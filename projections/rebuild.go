@@ -224,7 +224,7 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 			return 0, err
 		}
 		for _, e := range evs {
-			if err := f.add(e); err != nil {
+			if err := p.add(f, e); err != nil {
 				return 0, fmt.Errorf("event %d (%s %s): %w", e.Seq, e.Source, e.ID, err)
 			}
 		}
@@ -348,7 +348,7 @@ func (p *Projection) replay(ctx context.Context, pool *pgxpool.Pool, ranges []ev
 		wg.Go(func() {
 			for c := range chunks {
 				for _, e := range c.evs {
-					if err := folds[w].add(e); err != nil {
+					if err := p.add(folds[w], e); err != nil {
 						fail(fmt.Errorf("event %d (%s %s): %w", e.Seq, e.Source, e.ID, err))
 						return
 					}

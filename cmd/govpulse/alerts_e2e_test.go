@@ -78,7 +78,7 @@ scrape_configs:
 `, filepath.Join(out, rulesPath), strings.TrimPrefix(am.URL, "http://"), srv.Main.Addr()))
 
 	// qd-xzsp's window cases took about three weeks, qd-scjg's an hour.
-	finished := time.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600))
+	finished := testNow().Add(-2 * time.Hour)
 	var evs []testEvent
 	for i := range 4 {
 		evs = append(evs,

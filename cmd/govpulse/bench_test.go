@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/govpulse/govpulse/benchmark"
 	"github.com/govpulse/govpulse/internal/pgtest"
@@ -24,7 +23,7 @@ func benchPath(b *testing.B, path string) {
 	ctx := context.Background()
 	n := max(b.N, 1000)
 	o := benchOptions{serverURL: pgtest.ServerURL(), events: n, batch: 1000, clients: 4, runs: 1, perEvent: n, publishers: 1}
-	evs := benchmark.CaseEvents("bench", "go-bench", n, time.Now())
+	evs := benchmark.CaseEvents("bench", "go-bench", n, testNow())
 	b.ResetTimer()
 	var r benchmark.Result
 	var err error

@@ -192,7 +192,7 @@ func TestDashboardMetricsAreExported(t *testing.T) {
 
 	// One event of each type, a slow window case (overdue), an instant
 	// approval, and a request with a problem.
-	finished := time.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600))
+	finished := testNow().Add(-2 * time.Hour)
 	slow := windowCase(t, "qd-xzsp", "dash-case-slow", finished.AddDate(0, 0, -21), finished)
 	slow.data()["item_code"] = "enterprise_establishment"
 	slow.data()["promised_working_days"] = 1

@@ -77,6 +77,10 @@ var testEnv = map[string]string{
 	"E2E_TOKEN_UTILITIES": utilityToken,
 }
 
+// testNow is every end-to-end server's clock: a Monday in a year with
+// holiday data, after the demo year, so no test depends on today's date.
+func testNow() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.FixedZone("CST", 8*3600)) }
+
 // testServer is a real Main serving on 127.0.0.1:0 against a fresh database.
 type testServer struct {
 	t      *testing.T
@@ -90,6 +94,12 @@ type testServer struct {
 // fresh database; configure adjusts the configuration first. The server
 // closes when the test ends.
 func startServer(t *testing.T, configure ...func(*config.Config)) *testServer {
+	t.Helper()
+	return startServerAt(t, testNow, configure...)
+}
+
+// startServerAt is startServer with the clock now.
+func startServerAt(t *testing.T, now func() time.Time, configure ...func(*config.Config)) *testServer {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	dir := t.TempDir()
@@ -107,6 +117,7 @@ func startServer(t *testing.T, configure ...func(*config.Config)) *testServer {
 		f(&m.Config)
 	}
 	m.Getenv = func(k string) string { return testEnv[k] }
+	m.Now = now
 	lw := &testLogWriter{t: t}
 	m.Logger = slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 

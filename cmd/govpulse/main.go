@@ -24,6 +24,7 @@ commands:
   serve       run the HTTP API, the bus and the consumers
   migrate     apply database migrations and exit
   rebuild     replay the log into the read models and swap them in (rebuild [name|all])
+  log check   list every stored event the strict reading would now refuse
   rules       write the Prometheus alerting rules and Alertmanager routes (rules --out DIR)
   dashboards  write the Grafana boards, data sources and alert rules (dashboards --out DIR)
   healthcheck exit 0 when the govpulse serving here is ready (for container health checks)
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "rebuild":
 		return runRebuild(ctx, rest, getenv, stdout, stderr)
+	case "log":
+		return runLog(ctx, rest, getenv, stdout, stderr)
 	case "rules":
 		return runRules(ctx, rest, getenv, stdout, stderr)
 	case "dashboards":

@@ -13,7 +13,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
@@ -27,13 +26,9 @@ import (
 // the catalogue cat. serve and rebuild must use the same calendar and
 // catalogue, or a rebuild would differ from the live tables.
 func openReadModels(dir, zone string, cat *events.Catalog, log *slog.Logger) ([]*projections.Projection, error) {
-	loc, err := time.LoadLocation(zone)
+	cal, err := openCalendar(dir, zone)
 	if err != nil {
-		return nil, fmt.Errorf("--time-zone (GOVPULSE_TIME_ZONE): %w", err)
-	}
-	cal, err := calendar.Load(loc, dir)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", calendar.DirEnvVar, err)
+		return nil, err
 	}
 	models := projections.ReadModels(cal, log)
 	for _, p := range models {

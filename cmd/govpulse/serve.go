@@ -34,6 +34,10 @@ type Main struct {
 	Logger *slog.Logger
 	// Getenv resolves token_env entries of the sources file.
 	Getenv func(string) string
+	// Now is the service's clock for validation (how late an event may
+	// be) and target evaluation (which windows are current); nil means
+	// time.Now. Tests set a fixed one.
+	Now func() time.Time
 
 	pool     *pgxpool.Pool
 	bus      *bus.Bus
@@ -106,6 +110,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
+	if err != nil {
+		return err
+	}
+	if err := reg.Register(calendarGauge(cal)); err != nil {
+		return err
+	}
 	consumers := []bus.Consumer{projections.IngestTally{Location: loc}}
 	for _, p := range readModels {
 		consumers = append(consumers, p)
@@ -127,7 +138,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger}
+	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger, Now: m.Now}
 	if asOf, _ := cfg.TargetsAsOfDate(); !asOf.IsZero() { // checked by Validate
 		evaluator.Now = func() time.Time { return asOf }
 	}
@@ -160,7 +171,7 @@ func (m *Main) Open(ctx context.Context) error {
 	api := &httpapi.Server{
 		Pool:       m.pool,
 		Store:      &postgres.EventStore{Pool: m.pool, Outbox: m.bus},
-		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew},
+		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now},
 		Catalog:    cat,
 		Sources:    srcs,
 		Bus:        m.bus,
@@ -181,17 +192,19 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.listener, err = net.Listen("tcp", cfg.HTTPAddr)
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("--http-addr (GOVPULSE_HTTP_ADDR) %s: %w", cfg.HTTPAddr, err)
 	}
+	const maxHeaderBytes = 64 << 10
+	m.listener = httpapi.JSONErrorListener(ln, maxHeaderBytes)
 	m.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() {

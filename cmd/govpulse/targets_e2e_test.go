@@ -18,7 +18,7 @@ import (
 func recentWindowCase(t *testing.T, cal *calendar.Calendar, id, department, item string, wd int) testEvent {
 	t.Helper()
 	loc := cal.Location()
-	now := time.Now().In(loc)
+	now := testNow().In(loc)
 	// Count back to a working day that leaves room for wd more before today.
 	accepted := time.Date(now.Year(), now.Month(), now.Day(), 9, 0, 0, 0, loc)
 	for back := 0; ; back++ {
