@@ -42,6 +42,7 @@ type Main struct {
 	pool     *pgxpool.Pool
 	bus      *bus.Bus
 	server   *http.Server
+	pprof    *http.Server
 	listener net.Listener
 	busDone  chan error
 	evalDone chan struct{}
@@ -212,6 +213,11 @@ func (m *Main) Open(ctx context.Context) error {
 			m.Logger.Error("http server stopped", "err", err)
 		}
 	}()
+	if cfg.PprofAddr != "" {
+		if m.pprof, err = startPprof(cfg.PprofAddr, m.Logger); err != nil {
+			return err
+		}
+	}
 	m.Logger.Info("govpulse serving", "addr", m.Addr(), "bus", cfg.Bus, "sources", len(srcs.Sources()))
 	return nil
 }
@@ -230,6 +236,9 @@ func (m *Main) close() error {
 	var errs []error
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.pprof != nil {
+		errs = append(errs, m.pprof.Close())
 	}
 	if m.bus != nil {
 		errs = append(errs, m.bus.Close())

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/govpulse/govpulse/benchmark"
+	"github.com/govpulse/govpulse/calendar"
+	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/demo"
+	"github.com/govpulse/govpulse/projections"
+)
+
+// demoServerEnv is what a server on the demo year needs: the targets
+// evaluated as of the year's last day, as examples/demo.env has it.
+var demoServerEnv = map[string]string{"GOVPULSE_TARGETS_AS_OF": "2025-12-31"}
+
+// demoYearStep loads a year of demo data (as make demo does) into a
+// database that the later steps share.
+func demoYearStep(o *benchOptions) benchmark.Step {
+	return benchmark.Step{
+		Name:  "demo-year",
+		Title: "A year of demo data, loaded through the ingest API for the rebuild and /metrics steps",
+		Run: func(ctx context.Context, r *benchmark.Run) error {
+			cat, err := catalog.Default()
+			if err != nil {
+				return err
+			}
+			cal, err := calendar.Default()
+			if err != nil {
+				return err
+			}
+			opts := demo.DefaultOptions()
+			opts.Scale = o.demoScale
+			evs, err := demo.Generate(cat, cal, opts)
+			if err != nil {
+				return err
+			}
+			db, err := createScratchDB(ctx, o)
+			if err != nil {
+				return err
+			}
+			r.Shared["demo"] = db
+			tokens := o.benchTokens()
+			s, err := startBenchServer(ctx, o, tokens, db.url, "all", demoServerEnv)
+			if err != nil {
+				return err
+			}
+			pool, err := pgxpool.New(ctx, db.url)
+			if err != nil {
+				_ = stopBenchServer(r, s, "loading the demo year")
+				return err
+			}
+			defer pool.Close()
+			start := time.Now()
+			sender := &demo.Sender{URL: s.URL, Tokens: tokens.demo, Batch: 1000, Concurrency: 4}
+			res, err := sender.Send(ctx, evs)
+			if err == nil {
+				err = waitAllApplied(ctx, pool, 5*time.Minute)
+			}
+			took := time.Since(start)
+			if e := stopBenchServer(r, s, "loading the demo year"); err == nil {
+				err = e
+			}
+			if err != nil {
+				return err
+			}
+			r.Add(benchmark.Figure{ID: "demo_load", Unit: "events/s", Runs: []float64{benchmark.Result{Events: res.Events, Elapsed: took}.Rate()},
+				Name: fmt.Sprintf("govpulse demo's year (scale %g, %d events: cases, licences, hearings) sent by the demo's sender, until every read model has it", o.demoScale, res.Events),
+				Note: "one run: it loads the data the next steps read"})
+			r.Printf("loaded %d demo events in %s", res.Events, took.Round(time.Millisecond))
+			return nil
+		},
+	}
+}
+
+// waitAllApplied waits until every consumer has applied the whole log.
+func waitAllApplied(ctx context.Context, pool *pgxpool.Pool, timeout time.Duration) error {
+	applied := benchmark.EveryConsumerHas(pool, consumerNames())
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := applied(ctx)
+		if err != nil || ok {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("consumers have not applied the whole log after %s", timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// demoDB is the demo year's database, or an error naming the step it needs.
+func demoDB(r *benchmark.Run) (scratchDB, error) {
+	db, ok := r.Shared["demo"].(scratchDB)
+	if !ok {
+		return scratchDB{}, errors.New("needs the demo-year step before it")
+	}
+	return db, nil
+}
+
+// rebuildStep measures rebuilding every read model from the demo year's
+// log beside a raw read of the same log, interleaved.
+func rebuildStep(o *benchOptions) benchmark.Step {
+	return benchmark.Step{
+		Name:  "rebuild",
+		Title: "Rebuild of all read models beside a raw read of the log (the demo year)",
+		Run: func(ctx context.Context, r *benchmark.Run) error {
+			db, err := demoDB(r)
+			if err != nil {
+				return err
+			}
+			pool, err := openMigrated(ctx, db.url)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			cat, err := catalog.Default()
+			if err != nil {
+				return err
+			}
+			models, err := openReadModels("", "Asia/Shanghai", cat, nil)
+			if err != nil {
+				return err
+			}
+			var head int64
+			if err := pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&head); err != nil {
+				return err
+			}
+			rebuildAll := func() (benchmark.Result, error) {
+				start := time.Now()
+				for _, p := range models {
+					if _, err := p.Rebuild(ctx, pool, projections.RebuildOptions{}); err != nil {
+						return benchmark.Result{}, err
+					}
+				}
+				return benchmark.Result{Events: int(head), Elapsed: time.Since(start)}, nil
+			}
+			for run := 1; run <= o.runs; run++ {
+				raw, err := benchmark.RawRead(ctx, pool, 50_000)
+				if err != nil {
+					return err
+				}
+				rb, err := rebuildAll()
+				if err != nil {
+					return err
+				}
+				r.Add(
+					benchmark.Figure{ID: "raw_read", Unit: "events/s", Runs: []float64{raw.Rate()},
+						Name: fmt.Sprintf("raw read of the log: SELECT seq, envelope in seq order, 50,000-event chunks, nothing decoded (%d events)", raw.Events)},
+					benchmark.Figure{ID: "rebuild", Unit: "events/s", Runs: []float64{rb.Rate()}, Baseline: "raw_read",
+						Name: "rebuild of all three read models, one after the other (replay, COPY into fresh tables, swap), per event in the log"},
+				)
+				r.Printf("run %d/%d: raw read %.0f events/s, rebuild of all read models %.0f events/s", run, o.runs, raw.Rate(), rb.Rate())
+			}
+			path, err := profileInProcess(o.profileDir, "rebuild.pprof", func() error { _, err := rebuildAll(); return err })
+			if err != nil {
+				return err
+			}
+			return noteProfile(r, path, "one more rebuild of all read models (not counted)",
+				[]string{"events.", "jsontext"}, "the strict reading of the stored events (events package, jsontext)")
+		},
+	}
+}
+
+// metricsStep measures the first /metrics scrape of a freshly started
+// server on the demo year.
+func metricsStep(o *benchOptions) benchmark.Step {
+	return benchmark.Step{
+		Name:  "metrics",
+		Title: "Cold /metrics scrape with a year of demo data",
+		Run: func(ctx context.Context, r *benchmark.Run) error {
+			db, err := demoDB(r)
+			if err != nil {
+				return err
+			}
+			tokens := o.benchTokens()
+			for run := 1; run <= o.runs; run++ {
+				s, err := startBenchServer(ctx, o, tokens, db.url, "all", demoServerEnv)
+				if err != nil {
+					return err
+				}
+				cold, err := scrape(ctx, s.URL)
+				var warm time.Duration
+				if err == nil {
+					warm, err = scrape(ctx, s.URL)
+				}
+				if e := stopBenchServer(r, s, "cold /metrics on the demo year"); err == nil {
+					err = e
+				}
+				if err != nil {
+					return err
+				}
+				r.Add(
+					benchmark.Figure{ID: "metrics_cold", Unit: "ms", Runs: []float64{ms(cold)}, Baseline: "metrics_warm",
+						Name: "first GET /metrics of a govpulse serve just started (ready) on the demo year: read models read, nothing cached"},
+					benchmark.Figure{ID: "metrics_warm", Unit: "ms", Runs: []float64{ms(warm)},
+						Name: "baseline: the next scrape, right after, domain metrics from the collector's cache"},
+				)
+				r.Printf("run %d/%d: cold scrape %.1f ms, warm %.1f ms", run, o.runs, ms(cold), ms(warm))
+			}
+			return nil
+		},
+	}
+}
+
+// scrape times one GET /metrics and checks that it holds domain metrics.
+func scrape(ctx context.Context, base string) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "govpulse_cases_finished_total{") {
+		return 0, fmt.Errorf("GET /metrics: HTTP %d without the case metrics: %.300s", resp.StatusCode, body)
+	}
+	return took, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
