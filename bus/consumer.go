@@ -28,6 +28,13 @@ type Consumer interface {
 	Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error
 }
 
+// EnvelopeTypes is implemented by a Consumer that reads the envelopes of
+// some event types only (a read model folding one type): the bus hands it
+// every event of a batch, the others without their envelope (nil).
+type EnvelopeTypes interface {
+	EnvelopeTypes() []string
+}
+
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // consumerHandler applies batches to one consumer exactly once.
@@ -78,7 +85,12 @@ func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, 
 		if tag.RowsAffected() == 0 {
 			return nil // applied before: a redelivery
 		}
-		evs, err := h.bus.store.ReadBatch(ctx, tx, batch)
+		var evs []events.Recorded
+		if et, ok := h.consumer.(EnvelopeTypes); ok {
+			evs, err = h.bus.store.ReadBatchOf(ctx, tx, batch, et.EnvelopeTypes())
+		} else {
+			evs, err = h.bus.store.ReadBatch(ctx, tx, batch)
+		}
 		if err != nil {
 			return err
 		}
