@@ -110,24 +110,33 @@ func (c *DomainCollector) read() []prometheus.Metric {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var out []prometheus.Metric
-	for _, rm := range []struct {
+	models := []struct {
 		name string
 		read func(context.Context) ([]prometheus.Metric, error)
 	}{
 		{"case_stats", c.readCases},
 		{"license_stats", c.readLicenses},
 		{"lawsuit_stats", c.readLawsuits},
-	} {
-		ms, err := rm.read(ctx)
+	}
+	// The read models are read at once, each on a connection of its own:
+	// a cold scrape waits for the slowest, not for all in turn.
+	metrics := make([][]prometheus.Metric, len(models))
+	errs := make([]error, len(models))
+	var wg sync.WaitGroup
+	for i, rm := range models {
+		wg.Go(func() { metrics[i], errs[i] = rm.read(ctx) })
+	}
+	wg.Wait()
+	var out []prometheus.Metric
+	for i, rm := range models {
 		failed := 0.0
-		if err != nil {
+		if errs[i] != nil {
 			failed = 1
 			if c.Logger != nil {
-				c.Logger.Warn("metrics: read model not exported", "read_model", rm.name, "err", err)
+				c.Logger.Warn("metrics: read model not exported", "read_model", rm.name, "err", errs[i])
 			}
 		} else {
-			out = append(out, ms...)
+			out = append(out, metrics[i]...)
 		}
 		out = append(out, prometheus.MustNewConstMetric(domainDescs.scrapeErrors, prometheus.GaugeValue, failed, rm.name))
 	}
@@ -136,59 +145,94 @@ func (c *DomainCollector) read() []prometheus.Metric {
 
 func (c *DomainCollector) readCases(ctx context.Context) ([]prometheus.Metric, error) {
 	d := domainDescs
-	var out []prometheus.Metric
-	rows, err := c.Pool.Query(ctx, `SELECT department, district, channel, mode, sum(finished)::bigint, sum(overdue)::bigint
-		FROM case_stats GROUP BY department, district, channel, mode`)
+	q := fmt.Sprintf(`SELECT department, district, channel, mode, sum(finished)::bigint, sum(overdue)::bigint,
+		sum(approved)::bigint, sum(rejected)::bigint, sum(withdrawn)::bigint, sum(assisted)::bigint,
+		sum(elapsed_wd_sum)::bigint, ARRAY[%s], sum(instant_ms_sum)::bigint, ARRAY[%s]
+		FROM case_stats GROUP BY department, district, channel, mode`,
+		bucketSums("elapsed_wd_hist", workingDayBuckets), bucketSums("instant_seconds_hist", instantSecondsBuckets))
+	rows, err := c.Pool.Query(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
+	type hist struct {
+		sum    int64
+		counts []int64
+	}
+	type wdKey struct{ dept, channel, mode string }
+	var out []prometheus.Metric
+	results := map[string]*[4]int64{} // department → approved, rejected, withdrawn, assisted
+	workingDays := map[wdKey]*hist{}
+	instant := map[string]*hist{}
+	add := func(h *hist, sum int64, counts []int64) {
+		h.sum += sum
+		if h.counts == nil {
+			h.counts = make([]int64, len(counts))
+		}
+		for i, n := range counts {
+			h.counts[i] += n
+		}
+	}
 	for rows.Next() {
 		var dept, district, channel, mode string
-		var finished, overdue int64
-		if err := rows.Scan(&dept, &district, &channel, &mode, &finished, &overdue); err != nil {
-			rows.Close()
+		var finished, overdue, elapsedSum, instantMs int64
+		var r [4]int64
+		var wdHist, instantHist []int64
+		if err := rows.Scan(&dept, &district, &channel, &mode, &finished, &overdue, &r[0], &r[1], &r[2], &r[3],
+			&elapsedSum, &wdHist, &instantMs, &instantHist); err != nil {
 			return nil, err
 		}
 		out = append(out,
 			prometheus.MustNewConstMetric(d.casesFinished, prometheus.CounterValue, float64(finished), dept, district, channel, mode),
 			prometheus.MustNewConstMetric(d.casesOverdue, prometheus.CounterValue, float64(overdue), dept, district, channel, mode))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = c.Pool.Query(ctx, `SELECT department, sum(approved)::bigint, sum(rejected)::bigint, sum(withdrawn)::bigint, sum(assisted)::bigint
-		FROM case_stats GROUP BY department`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var dept string
-		var approved, rejected, withdrawn, assisted int64
-		if err := rows.Scan(&dept, &approved, &rejected, &withdrawn, &assisted); err != nil {
-			rows.Close()
-			return nil, err
+		if results[dept] == nil {
+			results[dept] = &[4]int64{}
 		}
-		out = append(out,
-			prometheus.MustNewConstMetric(d.casesResult, prometheus.CounterValue, float64(approved), dept, "approved"),
-			prometheus.MustNewConstMetric(d.casesResult, prometheus.CounterValue, float64(rejected), dept, "rejected"),
-			prometheus.MustNewConstMetric(d.casesResult, prometheus.CounterValue, float64(withdrawn), dept, "withdrawn"),
-			prometheus.MustNewConstMetric(d.casesAssisted, prometheus.CounterValue, float64(assisted), dept))
+		for i := range r {
+			results[dept][i] += r[i]
+		}
+		k := wdKey{dept, channel, mode}
+		if workingDays[k] == nil {
+			workingDays[k] = &hist{}
+		}
+		add(workingDays[k], elapsedSum, wdHist)
+		if instant[dept] == nil {
+			instant[dept] = &hist{}
+		}
+		add(instant[dept], instantMs, instantHist)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	hs, err := c.histograms(ctx, d.caseWorkingDays, `SELECT department, channel, mode`, `case_stats`, `elapsed_wd_hist`,
-		`sum(elapsed_wd_sum)::float8`, WorkingDayBounds(), 3)
-	if err != nil {
-		return nil, err
+	for dept, r := range results {
+		out = append(out,
+			prometheus.MustNewConstMetric(d.casesResult, prometheus.CounterValue, float64(r[0]), dept, "approved"),
+			prometheus.MustNewConstMetric(d.casesResult, prometheus.CounterValue, float64(r[1]), dept, "rejected"),
+			prometheus.MustNewConstMetric(d.casesResult, prometheus.CounterValue, float64(r[2]), dept, "withdrawn"),
+			prometheus.MustNewConstMetric(d.casesAssisted, prometheus.CounterValue, float64(r[3]), dept))
 	}
-	out = append(out, hs...)
-	hs, err = c.histograms(ctx, d.caseInstantSeconds, `SELECT department`, `case_stats`, `instant_seconds_hist`,
-		`sum(instant_ms_sum)::float8 / 1000`, InstantSecondsBounds(), 1)
-	if err != nil {
-		return nil, err
+	for k, h := range workingDays {
+		if m, ok := constHistogram(d.caseWorkingDays, h.counts, float64(h.sum), WorkingDayBounds(), k.dept, k.channel, k.mode); ok {
+			out = append(out, m)
+		}
 	}
-	return append(out, hs...), nil
+	for dept, h := range instant {
+		if m, ok := constHistogram(d.caseInstantSeconds, h.counts, float64(h.sum)/1000, InstantSecondsBounds(), dept); ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// bucketSums is the SQL summing each bucket of a histogram column by
+// index: one pass over the rows (unnest-ing the arrays was 15 times slower
+// on a year of data).
+func bucketSums(column string, n int) string {
+	sums := make([]string, n)
+	for i := range sums {
+		sums[i] = fmt.Sprintf("sum(%s[%d])::bigint", column, i+1)
+	}
+	return strings.Join(sums, ", ")
 }
 
 func (c *DomainCollector) readLicenses(ctx context.Context) ([]prometheus.Metric, error) {
@@ -249,14 +293,8 @@ func (c *DomainCollector) readLawsuits(ctx context.Context) ([]prometheus.Metric
 func (c *DomainCollector) histograms(ctx context.Context, desc *prometheus.Desc, selectLabels, table, column, sumExpr string,
 	bounds []float64, nLabels int) ([]prometheus.Metric, error) {
 	groupBy := selectLabels[len("SELECT "):]
-	// Summing each bucket by index is one pass over the rows; unnest-ing
-	// the arrays was 15 times slower on a year of data.
-	buckets := make([]string, len(bounds)+1)
-	for i := range buckets {
-		buckets[i] = fmt.Sprintf("sum(%s[%d])::bigint", column, i+1)
-	}
 	q := fmt.Sprintf(`SELECT %s, %s, ARRAY[%s] FROM %s GROUP BY %s`,
-		groupBy, sumExpr, strings.Join(buckets, ", "), table, groupBy)
+		groupBy, sumExpr, bucketSums(column, len(bounds)+1), table, groupBy)
 	rows, err := c.Pool.Query(ctx, q)
 	if err != nil {
 		return nil, err
@@ -275,22 +313,30 @@ func (c *DomainCollector) histograms(ctx context.Context, desc *prometheus.Desc,
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		buckets := make(map[float64]uint64, len(bounds))
-		var cum uint64
-		for i, b := range bounds {
-			if i < len(counts) {
-				cum += uint64(counts[i])
-			}
-			buckets[b] = cum
+		if m, ok := constHistogram(desc, counts, sum, bounds, labels...); ok {
+			out = append(out, m)
 		}
-		var total uint64
-		for _, n := range counts {
-			total += uint64(n)
-		}
-		if total == 0 {
-			continue
-		}
-		out = append(out, prometheus.MustNewConstHistogram(desc, total, sum, buckets, labels...))
 	}
 	return out, rows.Err()
+}
+
+// constHistogram is a Prometheus histogram of per-bucket counts (the last
+// is +Inf); ok is false when it counts nothing.
+func constHistogram(desc *prometheus.Desc, counts []int64, sum float64, bounds []float64, labels ...string) (prometheus.Metric, bool) {
+	buckets := make(map[float64]uint64, len(bounds))
+	var cum uint64
+	for i, b := range bounds {
+		if i < len(counts) {
+			cum += uint64(counts[i])
+		}
+		buckets[b] = cum
+	}
+	var total uint64
+	for _, n := range counts {
+		total += uint64(n)
+	}
+	if total == 0 {
+		return nil, false
+	}
+	return prometheus.MustNewConstHistogram(desc, total, sum, buckets, labels...), true
 }
