@@ -38,8 +38,8 @@ func testCalendar(t testing.TB) *calendar.Calendar {
 // readModels returns the three read models on the default calendar.
 func readModels(t testing.TB) (cases, licenses, lawsuits *projections.Projection) {
 	cal := testCalendar(t)
-	return projections.NewCaseStats(cal, quietLogger()), projections.NewLicenseStats(cal, quietLogger()),
-		projections.NewLawsuitStats(cal, quietLogger())
+	return projections.CaseStats.Projection(cal, quietLogger()), projections.LicenseStats.Projection(cal, quietLogger()),
+		projections.LawsuitStats.Projection(cal, quietLogger())
 }
 
 // event builds a stored-to-be event of type typ whose data is base with

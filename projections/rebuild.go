@@ -133,7 +133,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}
 	rep.Batches, rep.LogEvents, rep.Events = len(bs), total, n
 	p.warnUnknown(f, "rebuild up to", 0, lastSeq(ranges))
-	rows := f.rows()
+	rows := f.rowValues()
 	if err := p.checkCodes(rows); err != nil {
 		return rep, fmt.Errorf("rebuild: %w", err)
 	}
@@ -145,7 +145,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL)`, newTable, p.name)); err != nil {
 			return err
 		}
-		return p.spec.copyInto(ctx, tx, newTable, rows)
+		return p.table.copyInto(ctx, tx, newTable, rows)
 	})
 	if err != nil {
 		return rep, fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
@@ -231,11 +231,11 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 		rep.Events += int64(len(evs))
 		rep.LogEvents += r.Last - r.First + 1
 	}
-	rows := f.rows()
+	rows := f.rowValues()
 	if err := p.checkCodes(rows); err != nil {
 		return 0, err
 	}
-	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, rows) })
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.table.upsert(ctx, tx, table, rows) })
 	if err != nil {
 		return 0, err
 	}

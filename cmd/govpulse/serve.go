@@ -111,6 +111,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := projections.CheckTables(ctx, m.pool, readModels); err != nil {
+		return err
+	}
 	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
 	if err != nil {
 		return err
