@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/govpulse/govpulse/postgres"
 )
 
 // LagCollector exports, at scrape time, each consumer's lag behind the log
@@ -54,7 +56,7 @@ func (c *LagCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *LagCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	lags, err := ReadLag(ctx, c.pool, c.consumers)
+	lags, err := postgres.ReadLag(ctx, c.pool, c.consumers)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.lagEvents, err)
 		ch <- prometheus.NewInvalidMetric(c.lagSeconds, err)
