@@ -99,10 +99,12 @@ func (m *Main) Open(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.pool, m.Logger, reg)
+	store := &postgres.EventStore{Pool: m.pool}
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, store, m.Logger, reg)
 	if err != nil {
 		return err
 	}
+	store.Outbox = m.bus
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
 		return err
@@ -172,7 +174,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	api := &httpapi.Server{
 		Pool:       m.pool,
-		Store:      &postgres.EventStore{Pool: m.pool, Outbox: m.bus},
+		Store:      store,
 		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now},
 		Catalog:    cat,
 		Sources:    srcs,
