@@ -24,6 +24,7 @@ import (
 	"github.com/govpulse/govpulse/httpapi"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/collector"
 	"github.com/govpulse/govpulse/sources"
 	"github.com/govpulse/govpulse/targets"
 )
@@ -99,16 +100,21 @@ func (m *Main) Open(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.pool, m.Logger, reg)
+	store := &postgres.EventStore{Pool: m.pool}
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, store, m.Logger, reg)
 	if err != nil {
 		return err
 	}
+	store.Outbox = m.bus
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
 		return err
 	}
 	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, m.Logger)
 	if err != nil {
+		return err
+	}
+	if err := projections.CheckTables(ctx, m.pool, readModels); err != nil {
 		return err
 	}
 	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
@@ -132,7 +138,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	otherConsumers := []string{projections.IngestTally{}.Name()}
-	if err := reg.Register(projections.NewLagCollector(m.pool, readModels, otherConsumers, 5*time.Second)); err != nil {
+	if err := reg.Register(collector.New(m.pool, readModels, otherConsumers, m.Logger)); err != nil {
 		return err
 	}
 	ts, err := targets.Load(cfg.TargetsFile, cat)
@@ -145,8 +151,6 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	for _, c := range []prometheus.Collector{
 		evaluator,
-		&projections.DomainCollector{Pool: m.pool, Logger: m.Logger},
-		projections.IngestCollector{Pool: m.pool},
 	} {
 		if err := reg.Register(c); err != nil {
 			return err
@@ -171,7 +175,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	api := &httpapi.Server{
 		Pool:       m.pool,
-		Store:      &postgres.EventStore{Pool: m.pool, Outbox: m.bus},
+		Store:      store,
 		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now},
 		Catalog:    cat,
 		Sources:    srcs,
