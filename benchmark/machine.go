@@ -104,8 +104,14 @@ func loadAverage() (float64, bool) {
 }
 
 // SelfPeakRSS is this process's peak resident set size in bytes (VmHWM).
-func SelfPeakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+func SelfPeakRSS() int64 { return peakRSS("/proc/self/status") }
+
+// PeakRSS is process pid's peak resident set size in bytes (VmHWM), 0 when
+// it cannot be read.
+func PeakRSS(pid int) int64 { return peakRSS("/proc/" + strconv.Itoa(pid) + "/status") }
+
+func peakRSS(status string) int64 {
+	b, err := os.ReadFile(status)
 	if err != nil {
 		return 0
 	}

@@ -105,7 +105,7 @@ func (rep Report) WriteMarkdown(w io.Writer) error {
 	}
 
 	if peaks := rep.Run.Peaks(); len(peaks) > 0 {
-		p("## Peak RSS of every process\n\nThe kernel's peak resident set of each process (getrusage, VmHWM), the highest of the processes of each kind.\n\n")
+		p("## Peak RSS of every process\n\nThe kernel's peak resident set (VmHWM) of each process, read just before it stopped; the highest of the processes of each kind.\n\n")
 		p("| process | step | processes | highest peak RSS |\n|---|---|---:|---:|\n")
 		type kind struct{ what, step string }
 		var order []kind

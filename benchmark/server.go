@@ -82,11 +82,13 @@ func StartServer(ctx context.Context, exe, dir string, env map[string]string) (*
 }
 
 // Stop stops the server with SIGTERM (SIGKILL after 30 s) and returns its
-// peak RSS in bytes, as the kernel counted it.
+// peak RSS in bytes (VmHWM), read just before: getrusage's figure for a
+// child counts the parent's memory at fork, which is the load generator's.
 func (s *Server) Stop() (peakRSS int64, err error) {
 	select {
 	case <-s.exited:
 	default:
+		peakRSS = PeakRSS(s.cmd.Process.Pid)
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-s.exited:
@@ -94,9 +96,6 @@ func (s *Server) Stop() (peakRSS int64, err error) {
 			_ = s.cmd.Process.Kill()
 			<-s.exited
 		}
-	}
-	if ru, ok := s.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		peakRSS = ru.Maxrss << 10 // kilobytes on Linux
 	}
 	if s.waitErr != nil && !s.cmd.ProcessState.Success() {
 		err = fmt.Errorf("govpulse serve: %v; its log:\n%s", s.waitErr, s.LogTail())

@@ -72,7 +72,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&o.publishers, "publishers", 1, "concurrent publishers on the one-event-per-message path (1: the plain path, one commit after another)")
 	fs.Float64Var(&o.lagRate, "lag-rate", 20_000, "events/s sent while projection lag is measured")
 	fs.DurationVar(&o.lagFor, "lag-for", 15*time.Second, "how long that rate is sustained")
-	fs.IntVar(&o.lagBatch, "lag-batch", 500, "events per request while lag is measured")
+	fs.IntVar(&o.lagBatch, "lag-batch", 1000, "events per request while lag is measured")
 	fs.Float64Var(&o.demoScale, "demo-scale", 1, "scale of the demo year loaded for the rebuild and /metrics steps (1: about 190,000 events)")
 	fs.StringVar(&o.steps, "steps", "all", "comma list of steps to run, or all")
 	fs.StringVar(&o.report, "report", "", "write the Markdown report to this file (default: standard output)")
