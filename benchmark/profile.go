@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/pprof/profile"
 )
@@ -111,4 +112,24 @@ func FormatTop(entries []ProfileEntry) string {
 		fmt.Fprintf(&b, "| %.1f%% | %.1f%% | `%s` |\n", 100*e.Flat, 100*e.Cum, e.Function)
 	}
 	return b.String()
+}
+
+// ProfileCPU returns a CPU profile's time on CPU and its wall duration:
+// their ratio is how many cores the process got while profiled.
+func ProfileCPU(path string) (cpu, wall time.Duration, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		return 0, 0, err
+	}
+	vi := len(p.SampleType) - 1
+	var total int64
+	for _, s := range p.Sample {
+		total += s.Value[vi]
+	}
+	return time.Duration(total), time.Duration(p.DurationNanos), nil
 }

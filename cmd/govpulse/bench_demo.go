@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,8 +167,12 @@ func rebuildStep(o *benchOptions) benchmark.Step {
 			if err != nil {
 				return err
 			}
-			return noteProfile(r, path, "one more rebuild of all read models (not counted)",
-				[]string{"events.", "jsontext"}, "the strict reading of the stored events (events package, jsontext)")
+			return noteProfile(r, path, "this process during one more rebuild of all read models (not counted)",
+				profileShare{"decoding and folding the events", []string{"projections.(*Projection).replay.func"}},
+				profileShare{"the strict reading of the stored events (events package, jsontext)", []string{"govpulse/events.", "jsontext."}},
+				profileShare{"reading the log", []string{"postgres.ReadRange"}},
+				profileShare{"COPY into the new tables", []string{"pgx/v5.(*Conn).CopyFrom", "pgx/v5.(*copyFrom)"}},
+				profileShare{"allocation and garbage collection", []string{"runtime.gcBgMarkWorker", "runtime.gcDrain", "runtime.mallocgc"}})
 		},
 	}
 }
@@ -182,15 +189,19 @@ func metricsStep(o *benchOptions) benchmark.Step {
 				return err
 			}
 			tokens := o.benchTokens()
+			collectors := map[string][]float64{} // collector → its duration in each cold scrape, ms
 			for run := 1; run <= o.runs; run++ {
 				s, err := startBenchServer(ctx, o, tokens, db.url, "all", demoServerEnv)
 				if err != nil {
 					return err
 				}
-				cold, err := scrape(ctx, s.URL)
+				cold, body, err := scrape(ctx, s.URL)
 				var warm time.Duration
 				if err == nil {
-					warm, err = scrape(ctx, s.URL)
+					warm, _, err = scrape(ctx, s.URL)
+				}
+				for name, d := range collectorDurations(body) {
+					collectors[name] = append(collectors[name], d)
 				}
 				if e := stopBenchServer(r, s, "cold /metrics on the demo year"); err == nil {
 					err = e
@@ -206,32 +217,65 @@ func metricsStep(o *benchOptions) benchmark.Step {
 				)
 				r.Printf("run %d/%d: cold scrape %.1f ms, warm %.1f ms", run, o.runs, ms(cold), ms(warm))
 			}
+			pool, err := pgxpool.New(ctx, db.url)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			var rows int64
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM case_stats`).Scan(&rows); err != nil {
+				return err
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "What the cold scrapes spent, by collector (`govpulse_scrape_collector_duration_seconds` of each cold scrape, median ms; they run at once, so the scrape waits for the slowest); case_stats holds %d rows for the demo year:\n\n| collector | median ms |\n|---|---:|\n", rows)
+			for _, name := range slices.Sorted(maps.Keys(collectors)) {
+				fmt.Fprintf(&b, "| %s | %.1f |\n", name, benchmark.Figure{Runs: collectors[name]}.Median())
+			}
+			r.Note("%s", b.String())
 			return nil
 		},
 	}
 }
 
-// scrape times one GET /metrics and checks that it holds domain metrics.
-func scrape(ctx context.Context, base string) (time.Duration, error) {
+// scrape times one GET /metrics (compressed, as Prometheus asks for it)
+// and checks that it holds domain metrics.
+func scrape(ctx context.Context, base string) (time.Duration, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req) // asks for gzip and inflates
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	took := time.Since(start)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "govpulse_cases_finished_total{") {
-		return 0, fmt.Errorf("GET /metrics: HTTP %d without the case metrics: %.300s", resp.StatusCode, body)
+		return 0, "", fmt.Errorf("GET /metrics: HTTP %d without the case metrics: %.300s", resp.StatusCode, body)
 	}
-	return took, nil
+	return took, string(body), nil
+}
+
+// collectorDurations reads govpulse_scrape_collector_duration_seconds from
+// a scrape, in milliseconds by collector.
+func collectorDurations(body string) map[string]float64 {
+	out := map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		rest, ok := strings.CutPrefix(line, `govpulse_scrape_collector_duration_seconds{collector="`)
+		if !ok {
+			continue
+		}
+		name, value, ok := strings.Cut(rest, `"} `)
+		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); ok && err == nil {
+			out[name] = v * 1000
+		}
+	}
+	return out
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -43,6 +43,21 @@ func lagStep(o *benchOptions) benchmark.Step {
 				r.Printf("run %d/%d: at %.0f events/s lag p50 %.3fs p99 %.3fs max %.3fs; at %.0f events/s p99 %.3fs",
 					run, o.runs, res.Rate, res.P50.Seconds(), res.P99.Seconds(), res.Max.Seconds(), base.Rate, base.P99.Seconds())
 			}
+			var e2e, sent float64
+			for _, f := range r.Figures() {
+				switch f.ID {
+				case "e2e":
+					e2e = f.Median()
+				case "lag_rate":
+					sent = f.Median()
+				}
+			}
+			if e2e > 0 && e2e < sent {
+				r.Note("The rate offered (%.0f events/s) is above what the ingest step measured end to end in this run (`e2e`, %.0f events/s, every consumer applied): "+
+					"the consumers fall behind by about %.0f events every second, so the lag grows through the run and its p99 is near the run's length, "+
+					"not a property of the path. The bar needs end-to-end throughput well above the offered rate on this machine while it runs.",
+					sent, e2e, sent-e2e)
+			}
 			r.Note("The lag is seen from outside, as a reader of the read models would: a watcher polls `consumer_batches` every %s "+
 				"for batches every consumer (the tally and the three read models) has committed, so each figure includes up to %s of polling. "+
 				"Requests leave on a fixed schedule whatever the answers (open loop), so a slow answer does not lower the rate.", lagPoll, lagPoll)

@@ -7,7 +7,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -112,27 +114,51 @@ func ingestStep(o *benchOptions) benchmark.Step {
 				return fmt.Errorf("profiled run: %w", err)
 			}
 			return noteProfile(r, profile, "govpulse serve during one more end-to-end run (not counted)",
-				[]string{"events.", "jsontext", "json-experiment"}, "the strict reading and validation (events package, jsontext)")
+				profileShare{"the HTTP ingest handler (strict reading, validation, append)", []string{"httpapi.(*Server).ingest"}},
+				profileShare{"the consumers", []string{"bus.(*consumerHandler).apply"}},
+				profileShare{"reading batches from the log", []string{"postgres.(*EventStore).ReadBatch"}},
+				profileShare{"the read models' folding", []string{"projections.(*Projection).Apply"}},
+				profileShare{"the strict reading of JSON (events package, jsontext), ingest and read models together", []string{"govpulse/events.", "jsontext."}},
+				profileShare{"allocation and garbage collection", []string{"runtime.gcBgMarkWorker", "runtime.gcDrain", "runtime.mallocgc"}})
 		},
 	}
 }
 
-// noteProfile adds a profile's top entries to the report, and the share
-// of the time spent under the functions named by parts.
-func noteProfile(r *benchmark.Run, path, what string, parts []string, partsName string) error {
+// profileShare names functions of a profile whose time (with what they
+// call) the report gives as a share of the whole.
+type profileShare struct {
+	what  string
+	parts []string
+}
+
+// noteProfile adds to the report how many cores the profiled process got,
+// the shares of the time under the functions of shares, and the profile's
+// top entries.
+func noteProfile(r *benchmark.Run, path, what string, shares ...profileShare) error {
 	top, err := benchmark.TopEntries(path, 12)
 	if err != nil {
 		return err
 	}
-	share := ""
-	if len(parts) > 0 {
-		s, err := benchmark.CumulativeOf(path, parts...)
-		if err != nil {
-			return err
-		}
-		share = fmt.Sprintf(" %.0f%% of the samples are under %s.", 100*s, partsName)
+	cpu, wall, err := benchmark.ProfileCPU(path)
+	if err != nil {
+		return err
 	}
-	r.Note("CPU profile of %s (`%s`), top entries by own time:%s\n\n%s", what, filepath.Base(path), share, benchmark.FormatTop(top))
+	var b strings.Builder
+	fmt.Fprintf(&b, "CPU profile of %s (`%s`): %.1f s on CPU in %.1f s, %.2f of the %d cores.",
+		what, filepath.Base(path), cpu.Seconds(), wall.Seconds(), cpu.Seconds()/max(wall.Seconds(), 0.001), runtime.NumCPU())
+	if len(shares) > 0 {
+		var parts []string
+		for _, sh := range shares {
+			v, err := benchmark.CumulativeOf(path, sh.parts...)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, fmt.Sprintf("%s %.0f%%", sh.what, 100*v))
+		}
+		fmt.Fprintf(&b, " Of its time: %s.", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, " Top entries by own time:\n\n%s", benchmark.FormatTop(top))
+	r.Note("%s", b.String())
 	return nil
 }
 
