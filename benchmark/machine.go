@@ -55,6 +55,9 @@ func ReadMachine() Machine {
 type LoadSampler struct {
 	mu      sync.Mutex
 	samples []float64
+	// pressure holds /proc/pressure/cpu's "some avg10": the share of the
+	// last 10 s in which a runnable task waited for a CPU.
+	pressure []float64
 }
 
 // Sample reads /proc/loadavg every interval until ctx is done.
@@ -65,6 +68,11 @@ func (l *LoadSampler) Sample(ctx context.Context, interval time.Duration) {
 		if v, ok := loadAverage(); ok {
 			l.mu.Lock()
 			l.samples = append(l.samples, v)
+			l.mu.Unlock()
+		}
+		if v, ok := cpuPressure(); ok {
+			l.mu.Lock()
+			l.pressure = append(l.pressure, v)
 			l.mu.Unlock()
 		}
 		select {
@@ -87,6 +95,30 @@ func (l *LoadSampler) Summary() (lo, med, hi float64, n int) {
 		lo, hi = min(lo, v), max(hi, v)
 	}
 	return lo, median(l.samples), hi, len(l.samples)
+}
+
+// Pressure is the median of the CPU pressure samples (percent), and how
+// many there were (0 where the kernel does not report it).
+func (l *LoadSampler) Pressure() (med float64, n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return median(l.pressure), len(l.pressure)
+}
+
+// cpuPressure is /proc/pressure/cpu's "some avg10", in percent.
+func cpuPressure() (float64, bool) {
+	b, err := os.ReadFile("/proc/pressure/cpu")
+	if err != nil {
+		return 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "avg10="); ok {
+			p, err := strconv.ParseFloat(v, 64)
+			return p, err == nil
+		}
+	}
+	return 0, false
 }
 
 // loadAverage is the 1-minute load average.

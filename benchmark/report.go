@@ -20,6 +20,10 @@ type Report struct {
 	// Load summarises the 1-minute load average sampled during the run.
 	LoadMin, LoadMedian, LoadMax float64
 	LoadSamples                  int
+	// CPUPressure is the median share (percent) of time in which some
+	// runnable task waited for a CPU; PressureSamples 0 when unknown.
+	CPUPressure     float64
+	PressureSamples int
 	Runs                         int
 	Steps                        []StepResult
 	Bars                         []Bar
@@ -47,7 +51,11 @@ func (rep Report) WriteMarkdown(w io.Writer) error {
 	p("| kernel | %s |\n", orDash(m.Kernel))
 	p("| Go | %s |\n", m.GoVersion)
 	p("| PostgreSQL | %s |\n", orDash(m.PostgreSQL))
-	p("| load average (1 min) during the run | median %.2f, min %.2f, max %.2f (%d samples) |\n\n", rep.LoadMedian, rep.LoadMin, rep.LoadMax, rep.LoadSamples)
+	p("| load average (1 min) during the run | median %.2f, min %.2f, max %.2f (%d samples) |\n", rep.LoadMedian, rep.LoadMin, rep.LoadMax, rep.LoadSamples)
+	if rep.PressureSamples > 0 {
+		p("| CPU pressure during the run (`/proc/pressure/cpu`, some avg10) | median %.0f%% of the time some runnable task waited for a core |\n", rep.CPUPressure)
+	}
+	p("\n")
 	if float64(m.CPUs) > 0 && rep.LoadMedian > float64(m.CPUs) {
 		p("The load stayed above the core count: other work shared the machine, so absolute figures are low and noisy; the ratios to the same-run baselines are the figures to read.\n\n")
 	}

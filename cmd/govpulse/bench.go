@@ -149,6 +149,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	rep.Machine.PostgreSQL = postgresVersion(ctx, o.serverURL)
 	rep.LoadMin, rep.LoadMedian, rep.LoadMax, rep.LoadSamples = load.Summary()
+	rep.CPUPressure, rep.PressureSamples = load.Pressure()
 	var buf bytes.Buffer
 	if err := rep.WriteMarkdown(&buf); err != nil {
 		return err
