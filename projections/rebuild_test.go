@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/internal/pgtest"
@@ -22,16 +21,7 @@ import (
 )
 
 func indexNames(t *testing.T, pool *pgxpool.Pool, table string) []string {
-	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
+	return pgtest.Strings(t, pool, `SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, table)
 }
 
 // TestRebuildEqualsLive: rebuilding each read model from the log gives the

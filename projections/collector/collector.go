@@ -60,12 +60,12 @@ type result struct {
 }
 
 var (
-	durationDesc = prometheus.NewDesc("govpulse_scrape_collector_duration_seconds",
-		"Seconds the collector's last read took.", []string{"collector"}, nil)
-	successDesc = prometheus.NewDesc("govpulse_scrape_collector_success",
-		"1 when the collector's last read succeeded, 0 when its metrics are missing.", []string{"collector"}, nil)
-	readModelErrorDesc = prometheus.NewDesc("govpulse_read_model_scrape_error",
-		"1 when the read model could not be read for this scrape (its metrics are missing).", []string{"read_model"}, nil)
+	durationDesc = desc("govpulse_scrape_collector_duration_seconds",
+		"Seconds the collector's last read took.", "collector")
+	successDesc = desc("govpulse_scrape_collector_success",
+		"1 when the collector's last read succeeded, 0 when its metrics are missing.", "collector")
+	readModelErrorDesc = desc("govpulse_read_model_scrape_error",
+		"1 when the read model could not be read for this scrape (its metrics are missing).", "read_model")
 )
 
 // Describe implements prometheus.Collector.
@@ -176,4 +176,16 @@ func New(db postgres.Querier, readModels []*projections.Projection, otherConsume
 		Entry{Name: "projection_lag", Collector: Lag{DB: db, Consumers: names}},
 		Entry{Name: "unknown_workingdays", Collector: UnknownWorkingDays{DB: db, ReadModels: readModels}},
 	)}
+}
+
+// desc is a metric's descriptor, with no constant labels.
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+// describe sends descs: a Collector's Describe.
+func describe(ch chan<- *prometheus.Desc, descs ...*prometheus.Desc) {
+	for _, d := range descs {
+		ch <- d
+	}
 }
