@@ -29,6 +29,16 @@ func startBus(t *testing.T, pool *pgxpool.Pool, cs ...bus.Consumer) *bus.Bus {
 		MaxRetries: 20, RetryInterval: 50 * time.Millisecond}, cs...)
 }
 
+// liveReadModels starts a bus running the three read models on a fresh
+// database and returns them, with an event store appending through it.
+func liveReadModels(t *testing.T) (*pgxpool.Pool, []*projections.Projection, *postgres.EventStore) {
+	t.Helper()
+	pool := pgtest.NewPool(t)
+	c, l, s := readModels(t)
+	b := startBus(t, pool, c, l, s)
+	return pool, []*projections.Projection{c, l, s}, &postgres.EventStore{Pool: pool, Outbox: b}
+}
+
 // waitCaughtUp waits until every named consumer has applied the log up to
 // its head.
 func waitCaughtUp(t *testing.T, pool *pgxpool.Pool, names ...string) {
