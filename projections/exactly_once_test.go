@@ -43,7 +43,7 @@ func liveReadModels(t *testing.T) (*pgxpool.Pool, []*projections.Projection, *po
 // its head.
 func waitCaughtUp(t *testing.T, pool *pgxpool.Pool, names ...string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		lags, err := postgres.ReadLag(context.Background(), pool, names)
 		if err != nil {
@@ -54,7 +54,7 @@ func waitCaughtUp(t *testing.T, pool *pgxpool.Pool, names ...string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("consumers not caught up after 30s: %+v", lags)
+			t.Fatalf("consumers not caught up after 2 minutes: %+v", lags)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
