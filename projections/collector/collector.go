@@ -38,7 +38,7 @@ type Entry struct {
 }
 
 // Exporter is a prometheus.Collector that runs its entries at scrape
-// time, each in its own goroutine, and reports each one's duration and
+// time, at most maxParallel at once, and reports each one's duration and
 // success.
 type Exporter struct {
 	Entries []Entry
@@ -50,6 +50,10 @@ type Exporter struct {
 	mu    sync.Mutex
 	cache map[string]*result
 }
+
+// maxParallel bounds the collectors reading at once, so that a scrape
+// takes few of the pool's connections from ingest and the consumers.
+const maxParallel = 3
 
 // result is one Update's outcome.
 type result struct {
@@ -81,9 +85,14 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	results := make([]*result, len(e.Entries))
+	sem := make(chan struct{}, maxParallel)
 	var wg sync.WaitGroup
 	for i, en := range e.Entries {
-		wg.Go(func() { results[i] = e.run(en) })
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = e.run(en)
+		})
 	}
 	wg.Wait()
 	for i, en := range e.Entries {
