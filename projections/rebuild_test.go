@@ -13,35 +13,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/internal/pgtest"
-	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
 
 func indexNames(t *testing.T, pool *pgxpool.Pool, table string) []string {
-	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
+	return pgtest.Strings(t, pool, `SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, table)
 }
 
 // TestRebuildEqualsLive: rebuilding each read model from the log gives the
 // live table row for row, keeps its index names, and reports what it read.
 func TestRebuildEqualsLive(t *testing.T) {
-	pool := pgtest.NewPool(t)
-	c, l, s := readModels(t)
-	ps := []*projections.Projection{c, l, s}
-	b := startBus(t, pool, c, l, s)
-	store := &postgres.EventStore{Pool: pool, Outbox: b}
+	pool, ps, store := liveReadModels(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	var total int
 	for i := range 20 {
@@ -115,11 +100,7 @@ func TestRebuildEqualsLive(t *testing.T) {
 // swap lost a batch or applied one twice, the live tables would differ from
 // a final rebuild, which replays exactly the batches recorded as applied.
 func TestRebuildWhileIngesting(t *testing.T) {
-	pool := pgtest.NewPool(t)
-	c, l, s := readModels(t)
-	ps := []*projections.Projection{c, l, s}
-	b := startBus(t, pool, c, l, s)
-	store := &postgres.EventStore{Pool: pool, Outbox: b}
+	pool, ps, store := liveReadModels(t)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var ingested int
