@@ -68,7 +68,7 @@ func TestBenchReport(t *testing.T) {
 	for _, want := range []string{
 		"# Performance", "bin/govpulse bench", "## Machine", "load average", "## Bars",
 		"`copy`", "`ingest_tally`", "`e2e`", "`per_event`", "`strict_batch`", "`lag_p99`", "`lag_p99_low`",
-		"`demo_load`", "`raw_read`", "`rebuild`", "`table_rewrite`", "What the cold scrapes spent", "`metrics_cold`", "`metrics_warm`", "`peak_rss`",
+		"`demo_load`", "`raw_read`", "`rebuild`", "`table_rewrite`", "What the cold scrapes spent", "`metrics_cold`", "`metrics_warm`", "`metrics_expired`", "`peak_rss`",
 		"(2)/(1)", "CPU profile of govpulse serve", "CPU profile of this process during one more rebuild", "| flat | cum | function |",
 		"portal search p99 < 20 ms", "not measured in this run", "## Peak RSS of every process",
 	} {
