@@ -24,10 +24,10 @@ type Report struct {
 	// runnable task waited for a CPU; PressureSamples 0 when unknown.
 	CPUPressure     float64
 	PressureSamples int
-	Runs                         int
-	Steps                        []StepResult
-	Bars                         []Bar
-	Run                          *Run
+	Runs            int
+	Steps           []StepResult
+	Bars            []Bar
+	Run             *Run
 }
 
 // WriteMarkdown writes the report as Markdown.
