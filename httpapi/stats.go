@@ -181,7 +181,7 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 	defer cancel()
 	groups, err := readGroups(ctx, sq)
 	if err != nil {
-		s.writeError(w, r, s.storageError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	ans := statsAnswer[G]{GroupBy: sq.GroupBy, Groups: groups}
@@ -203,20 +203,20 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 // handleCaseStats is GET /v1/stats/cases.
 func (s *Server) handleCaseStats(w http.ResponseWriter, r *http.Request) {
 	serveStats(s, w, r, s.caseStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.CaseGroup, error) {
-		return read.CaseStats(ctx, s.Pool, q)
+		return s.Stats.Cases(ctx, q)
 	})
 }
 
 // handleLicenseStats is GET /v1/stats/licenses.
 func (s *Server) handleLicenseStats(w http.ResponseWriter, r *http.Request) {
 	serveStats(s, w, r, s.licenseStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.LicenseGroup, error) {
-		return read.LicenseStats(ctx, s.Pool, q)
+		return s.Stats.Licenses(ctx, q)
 	})
 }
 
 // handleLawsuitStats is GET /v1/stats/lawsuits.
 func (s *Server) handleLawsuitStats(w http.ResponseWriter, r *http.Request) {
 	serveStats(s, w, r, s.lawsuitStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.LawsuitGroup, error) {
-		return read.LawsuitStats(ctx, s.Pool, q)
+		return s.Stats.Lawsuits(ctx, q)
 	})
 }
