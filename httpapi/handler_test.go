@@ -63,7 +63,9 @@ func (l *recordingLog) Append(_ context.Context, source string, evs []postgres.N
 	return res, nil
 }
 
-func (l *recordingLog) Read(context.Context, int64, int) ([]events.Recorded, error) { return nil, l.err }
+func (l *recordingLog) Read(context.Context, int64, int) ([]events.Recorded, error) {
+	return nil, l.err
+}
 
 func (l *recordingLog) appended() int {
 	l.mu.Lock()
@@ -78,7 +80,7 @@ type poisonQueue struct {
 }
 
 func (q poisonQueue) List(context.Context, bool, int) ([]bus.PoisonMessage, error) { return nil, q.err }
-func (q poisonQueue) Replay(context.Context, int64) (bus.PoisonMessage, error)   { return q.msg, q.err }
+func (q poisonQueue) Replay(context.Context, int64) (bus.PoisonMessage, error)     { return q.msg, q.err }
 
 // readModels has one read model whose rebuild fails with err.
 type readModels struct{ err error }
