@@ -154,6 +154,9 @@ func (m *Main) openStore(ctx context.Context) error {
 	} else if n > 0 {
 		m.Logger.Info("applied migrations", "count", n)
 	}
+	if err := projections.CheckTables(ctx, m.pool, m.consumers.ReadModels()); err != nil {
+		return err
+	}
 	m.store = &postgres.EventStore{Pool: m.pool}
 	m.registry = prometheus.NewRegistry()
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
