@@ -34,7 +34,7 @@ demo: build
 	$(BIN) serve & pid=$$!; \
 	trap 'kill -INT $$pid 2>/dev/null; wait $$pid' INT TERM; \
 	for _ in $$(seq 1 60); do \
-	  curl -fsS "http://$$GOVPULSE_HTTP_ADDR/readyz" >/dev/null 2>&1 && break; \
+	  $(BIN) healthcheck >/dev/null 2>&1 && break; \
 	  kill -0 $$pid 2>/dev/null || { echo "govpulse serve exited; see its log above" >&2; exit 1; }; \
 	  sleep 1; \
 	done; \
