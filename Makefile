@@ -17,7 +17,7 @@ build:
 ## PostgreSQL: GOVPULSE_DATABASE_URL if set, else the local server, which
 ## scripts/ensure-postgres.sh starts, or installs with apt-get (see README).
 run: build
-	db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
+	@db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
 	set -a && . examples/demo.env && set +a; \
 	export GOVPULSE_DATABASE_URL="$$db_url"; \
 	exec $(BIN) serve
@@ -28,7 +28,7 @@ run: build
 ## PostgreSQL as for run: GOVPULSE_DATABASE_URL, or the local server,
 ## started or installed with apt-get when missing.
 demo: build
-	db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
+	@db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
 	set -a && . examples/demo.env && set +a; \
 	export GOVPULSE_DATABASE_URL="$$db_url"; \
 	$(BIN) serve & pid=$$!; \

@@ -94,6 +94,9 @@ if [ ! -f "$dir/base/.complete" ]; then
   rm -rf "$dir/base.tmp"
   debootstrap --include=make,git,ca-certificates "$suite" "$dir/base.tmp" "$mirror_url" >"$dir/debootstrap.log" 2>&1 ||
     fail "debootstrap failed; see $dir/debootstrap.log"
+  # An installed machine's apt cache is empty: only what apt fetches for
+  # PostgreSQL below is to be in it.
+  rm -f "$dir/base.tmp/var/cache/apt/archives/"*.deb
   rm -rf "$dir/base"
   mv "$dir/base.tmp" "$dir/base"
   touch "$dir/base/.complete"
@@ -161,6 +164,7 @@ in_ns() {
   ip netns exec "$ns" bash -c '
     root=$1; shift
     mount --bind /dev "$root/dev" && mount -t tmpfs -o mode=1777 shm "$root/dev/shm" &&
+      mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" &&
       mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
       exec chroot "$root" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
         PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
@@ -177,7 +181,7 @@ setsid bash -c "in_ns bash -c 'cd /root/govpulse && exec make demo DEMO_FLAGS=\"
 demo=$!
 ready_line="govpulse is serving the demo data"
 deadline=$(( $(date +%s) + timeout ))
-until grep -q "$ready_line" "$log"; do
+until grep -q "^${ready_line}" "$log"; do
   kill -0 "$demo" 2>/dev/null || { tail -40 "$log" >&2; fail "make demo exited before loading the demo (log ${log})"; }
   [ "$(date +%s)" -lt "$deadline" ] || { tail -40 "$log" >&2; fail "make demo did not finish loading within ${timeout}s"; }
   sleep 2
