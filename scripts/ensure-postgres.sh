@@ -54,13 +54,15 @@ can() { PGPASSWORD="${3:-}" psql -w -h "$host" -p "$1" -U "$2" -d postgres -Atqc
 listening() { (exec 3<>"/dev/tcp/${host}/$1") 2>/dev/null; }
 
 # as_postgres runs a command as the operating system's postgres user.
-as_postgres() {
+# From /, which that user may enter (the clone, under a home, it may not).
+as_postgres() (
+  cd /
   if [ "$(id -u)" -eq 0 ]; then
     if have runuser; then runuser -u postgres -- "$@"; else su postgres -s /bin/sh -c "$(printf '%q ' "$@")"; fi
   else
     sudo -u postgres "$@"
   fi
-}
+)
 
 # cluster prints "VERSION NAME PORT STATUS" of the newest local cluster
 # (pg_lsclusters, from Debian's postgresql-common), or nothing.
@@ -81,10 +83,16 @@ install_postgres() {
   say "no PostgreSQL on this machine and no GOVPULSE_DATABASE_URL: installing one for the demo's data."
   say "  installing Debian's \"postgresql\" package with apt-get${sudo:+ (through sudo)}: the server, its"
   say "  client, and a cluster \"main\" on 127.0.0.1 that the demo connects to as a role \"${demo_user}\"."
-  say "  To use a server of yours instead, press Ctrl-C now and run"
+  say "  To use a server of yours instead, run"
   say "    make demo GOVPULSE_DATABASE_URL='postgres://USER:PASSWORD@HOST:5432/govpulse?sslmode=disable'"
   if listening "$default_port"; then
-    say "  (something listens on ${host}:${default_port} already, but this script cannot use it: the new cluster gets the next free port)"
+    say "  Something listens on ${host}:${default_port} already, but not as a PostgreSQL that lets postgres"
+    say "  in without a password: the new cluster gets the next free port."
+  fi
+  if [ -t 0 ] && [ -t 2 ]; then
+    # A person at a terminal gets a moment to choose the other way.
+    say "  Installing in 5 seconds; Ctrl-C stops here, before anything is installed."
+    sleep 5
   fi
   export DEBIAN_FRONTEND=noninteractive
   if ! "${sudo[@]}" apt-get install -y --no-install-recommends postgresql >&2; then
@@ -133,6 +141,7 @@ if [ -z "${version:-}" ]; then
     exit 1
   fi
   say "installed PostgreSQL ${version}; its cluster ${version}/${name} listens on ${host}:${port}"
+  say "  (to remove it later: apt-get purge 'postgresql*'; its data is in /var/lib/postgresql/${version}/${name})"
 fi
 if ! ready "$port" && ! start_cluster "$version" "$name" "$port"; then
   say "the local PostgreSQL cluster ${version}/${name} does not answer on ${host}:${port}; see its log in /var/log/postgresql, or set GOVPULSE_DATABASE_URL"

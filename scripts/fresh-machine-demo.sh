@@ -7,7 +7,9 @@
 # 127.0.0.1:5432, its NATS and everything else are out of reach: the demo
 # can only use what it installs itself). Then it asks the demo's govpulse
 # for its figures, stops it with SIGINT as Ctrl-C would, and prints the
-# first and last lines a new user sees.
+# first and last lines a new user sees. With --5432-taken, a stand-in
+# listens on 127.0.0.1:5432 in the namespace, and the demo must run on a
+# cluster on the next free port.
 #
 # Run as root on Debian or Ubuntu (make fresh-machine-check). What the
 # namespace cannot fetch is fetched before, with the host's network: the
@@ -29,6 +31,12 @@
 #   FRESH_TIMEOUT seconds the demo may take to load (default 1800)
 set -euo pipefail
 
+taken=0
+case "${1:-}" in
+  "") ;;
+  --5432-taken) taken=1 ;;
+  *) echo "usage: $0 [--5432-taken]" >&2; exit 2 ;;
+esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=${FRESH_DIR:-/var/tmp/govpulse-fresh}
 suite=${FRESH_SUITE:-bookworm}
@@ -171,6 +179,19 @@ in_ns() {
   ' in_ns "$root" "$@"
 }
 
+# With --5432-taken, something that is not a PostgreSQL this demo can use
+# listens on 127.0.0.1:5432 in the namespace first (as a container's
+# database might on a user's machine): Debian's new cluster then gets the
+# next free port, which ensure-postgres.sh must find and report.
+if [ "$taken" = 1 ]; then
+  ip netns exec "$ns" perl -MIO::Socket::INET -e '
+    my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 5432, Listen => 5, ReuseAddr => 1) or die "listen: $!";
+    while (my $c = $s->accept) { print $c "not the PostgreSQL you are looking for\n"; close $c }' &
+  for _ in $(seq 1 50); do ip netns exec "$ns" bash -c '(exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null' && break; sleep 0.1; done
+  ip netns exec "$ns" bash -c '(exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null' || fail "the stand-in on 127.0.0.1:5432 does not listen"
+  say "127.0.0.1:5432 in the namespace is taken by a stand-in that is not PostgreSQL"
+fi
+
 # 7. make demo, as a new user types it, in its own process group so that
 # SIGINT reaches make and govpulse as Ctrl-C would.
 t=$(date +%s)
@@ -179,15 +200,25 @@ export -f in_ns
 export ns root
 setsid bash -c "in_ns bash -c 'cd /root/govpulse && exec make demo DEMO_FLAGS=\"--scale ${scale}\"'" >"$log" 2>&1 </dev/null &
 demo=$!
-ready_line="govpulse is serving the demo data"
+# Each phase ends when its first line shows up in what the user sees.
+phases=("built:^ensure-postgres:" "installed PostgreSQL:^ensure-postgres: installed PostgreSQL"
+  "govpulse ready:^govpulse demo:" "loaded the demo:^govpulse is serving the demo data")
 deadline=$(( $(date +%s) + timeout ))
-until grep -q "^${ready_line}" "$log"; do
-  kill -0 "$demo" 2>/dev/null || { tail -40 "$log" >&2; fail "make demo exited before loading the demo (log ${log})"; }
-  [ "$(date +%s)" -lt "$deadline" ] || { tail -40 "$log" >&2; fail "make demo did not finish loading within ${timeout}s"; }
-  sleep 2
+timings=()
+for phase in "${phases[@]}"; do
+  until grep -q "${phase#*:}" "$log"; do
+    kill -0 "$demo" 2>/dev/null || { tail -40 "$log" >&2; fail "make demo exited before it ${phase%%:*} (log ${log})"; }
+    [ "$(date +%s)" -lt "$deadline" ] || { tail -40 "$log" >&2; fail "make demo has not ${phase%%:*} after ${timeout}s"; }
+    sleep 1
+  done
+  timings+=("${phase%%:*} $(since "$t")")
 done
 demo_time=$(since "$t")
-say "make demo loaded the demo in ${demo_time}"
+say "make demo, from its start: $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g')"
+if [ "$taken" = 1 ]; then
+  grep -q "^ensure-postgres: the local cluster .* listens on 127.0.0.1:[0-9]* (5432 is another server's)" "$log" ||
+    fail "with 5432 taken, ensure-postgres.sh did not report the local cluster's own port"
+fi
 
 # 8. What the user would try: the figures, from inside the namespace.
 addr=127.0.0.1:8080
@@ -215,4 +246,4 @@ head -25 "$log"
 echo "---- ... the last 25 ----"
 tail -25 "$log"
 echo "----"
-say "OK in $(since "$started"): make demo on a fresh ${suite} root with Go and no PostgreSQL installed PostgreSQL with apt and loaded the demo in ${demo_time}"
+say "OK in $(since "$started"): make demo on a fresh ${suite} root with Go and no PostgreSQL$([ "$taken" = 1 ] && echo " (5432 taken)") installed PostgreSQL with apt and loaded the demo in ${demo_time}"
