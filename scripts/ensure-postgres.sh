@@ -86,8 +86,8 @@ install_postgres() {
   say "  To use a server of yours instead, run"
   say "    make demo GOVPULSE_DATABASE_URL='postgres://USER:PASSWORD@HOST:5432/govpulse?sslmode=disable'"
   if listening "$default_port"; then
-    say "  Something listens on ${host}:${default_port} already, but not as a PostgreSQL that lets postgres"
-    say "  in without a password: the new cluster gets the next free port."
+    say "  ${host}:${default_port} is taken by a server this script cannot use (to use it, give its"
+    say "  URL as above): the new cluster gets the next free port."
   fi
   if [ -t 0 ] && [ -t 2 ]; then
     # A person at a terminal gets a moment to choose the other way.
@@ -141,7 +141,7 @@ if [ -z "${version:-}" ]; then
     exit 1
   fi
   say "installed PostgreSQL ${version}; its cluster ${version}/${name} listens on ${host}:${port}"
-  say "  (to remove it later: apt-get purge 'postgresql*'; its data is in /var/lib/postgresql/${version}/${name})"
+  say "  (its data is in /var/lib/postgresql/${version}/${name}; to remove it and its data later: apt-get purge 'postgresql*')"
 fi
 if ! ready "$port" && ! start_cluster "$version" "$name" "$port"; then
   say "the local PostgreSQL cluster ${version}/${name} does not answer on ${host}:${port}; see its log in /var/log/postgresql, or set GOVPULSE_DATABASE_URL"
