@@ -128,14 +128,14 @@ if have psql && can "$default_port" postgres; then
 fi
 
 # 3, 4. The local cluster, installed first when there is none.
-read -r version name port status <<<"$(cluster)" || true
+read -r version name port _ <<<"$(cluster)" || true
 if [ -z "${version:-}" ]; then
   if have pg_ctlcluster && [ -d /etc/postgresql ]; then
     say "Debian's PostgreSQL is installed but has no cluster: create one (pg_createcluster --start 15 main), or set GOVPULSE_DATABASE_URL"
     exit 1
   fi
   install_postgres
-  read -r version name port status <<<"$(cluster)" || true
+  read -r version name port _ <<<"$(cluster)" || true
   if [ -z "${version:-}" ]; then
     say "installed PostgreSQL, but it has no cluster (pg_lsclusters lists none); set GOVPULSE_DATABASE_URL"
     exit 1

@@ -159,7 +159,7 @@ in_root apt-get install -y --no-install-recommends --download-only postgresql >>
 if in_root sh -c 'command -v psql || command -v pg_ctlcluster || dpkg -l "postgresql*" 2>/dev/null | grep -q "^ii"' >/dev/null; then
   fail "the fresh root already has PostgreSQL"
 fi
-say "prepared the root in $(since "$t"): no PostgreSQL, no curl, Go $(go env GOVERSION), $(ls "$root/var/cache/apt/archives/"*.deb | wc -l) .deb files waiting in apt's cache"
+say "prepared the root in $(since "$t"): no PostgreSQL, no curl, Go $(go env GOVERSION), $(find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' | wc -l) .deb files waiting in apt's cache"
 
 # 6. The network namespace: its own loopback and nothing else.
 ip netns add "$ns"
@@ -214,7 +214,7 @@ for phase in "${phases[@]}"; do
   timings+=("${phase%%:*} $(since "$t")")
 done
 demo_time=$(since "$t")
-say "make demo, from its start: $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g')"
+say "make demo, from its start: $(printf '%s, ' "${timings[@]}" | sed 's/, $//')"
 if [ "$taken" = 1 ]; then
   grep -q "^ensure-postgres: the local cluster .* listens on 127.0.0.1:[0-9]* (5432 is another server's)" "$log" ||
     fail "with 5432 taken, ensure-postgres.sh did not report the local cluster's own port"
@@ -238,7 +238,12 @@ kill -INT -- "-$demo"
 for _ in $(seq 1 30); do kill -0 "$demo" 2>/dev/null || break; sleep 1; done
 if kill -0 "$demo" 2>/dev/null; then fail "make demo did not stop within 30s of SIGINT"; fi
 wait "$demo" || true
-in_ns sh -c 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | sort -V | tail -1) main stop' >&2 || true
+grep -q 'msg="shutting down"' "$log" || fail "govpulse did not log its shutdown after SIGINT"
+for pid in $(pids_in_ns); do
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != govpulse ] || fail "govpulse (pid $pid) still runs after make demo stopped"
+done
+read -r version name _ <<<"$cluster"
+in_ns pg_ctlcluster --skip-systemctl-redirect "$version" "$name" stop >&2 || true
 
 echo
 echo "---- the first 25 lines a new user sees ----"
