@@ -44,8 +44,8 @@ demo: build
 
 ## fresh-machine-check: make demo on a fresh Debian root (debootstrap) with
 ## Go and no PostgreSQL, chrooted in a network namespace of its own, as
-## root; once as it is, once with 127.0.0.1:5432 taken. About 5 minutes
-## (4 more the first time, for debootstrap); not part of test. It runs the
+## root; once as it is, once with 127.0.0.1:5432 taken. 5 to 15 minutes
+## (3 more the first time, for debootstrap); not part of test. It runs the
 ## committed HEAD (a clean clone). See README, Operations.
 fresh-machine-check:
 	scripts/fresh-machine-demo.sh

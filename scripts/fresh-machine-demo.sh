@@ -159,7 +159,11 @@ in_root apt-get install -y --no-install-recommends --download-only postgresql >>
 if in_root sh -c 'command -v psql || command -v pg_ctlcluster || dpkg -l "postgresql*" 2>/dev/null | grep -q "^ii"' >/dev/null; then
   fail "the fresh root already has PostgreSQL"
 fi
-say "prepared the root in $(since "$t"): no PostgreSQL, no curl, Go $(go env GOVERSION), $(find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' | wc -l) .deb files waiting in apt's cache"
+# Nor what a minimal machine lacks and the demo must not need.
+for tool in curl cc gcc; do
+  if in_root sh -c "command -v $tool" >/dev/null; then fail "the fresh root has $tool"; fi
+done
+say "prepared the root in $(since "$t"): no PostgreSQL, no curl, no C compiler, Go $(go env GOVERSION), $(find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' | wc -l) .deb files waiting in apt's cache"
 
 # 6. The network namespace: its own loopback and nothing else.
 ip netns add "$ns"
