@@ -27,6 +27,13 @@ type Consumer interface {
 	Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error
 }
 
+// EnvelopeTypes is implemented by a Consumer that reads the envelopes of
+// some event types only (a read model folding one type): the bus hands it
+// every event of a batch, the others without their envelope (nil).
+type EnvelopeTypes interface {
+	EnvelopeTypes() []string
+}
+
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // consumerHandler applies batches to one consumer exactly once.
@@ -75,7 +82,11 @@ func (h *consumerHandler) handle(msg *message.Message) error {
 // apply applies batch unless it was applied before, counting the delivery
 // by its outcome; it reports whether it applied it.
 func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
-	applied, err := h.bus.store.ApplyOnce(ctx, h.consumer.Name(), batch, h.consumer.Apply)
+	var envelopeTypes []string // nil: every envelope
+	if et, ok := h.consumer.(EnvelopeTypes); ok {
+		envelopeTypes = et.EnvelopeTypes()
+	}
+	applied, err := h.bus.store.ApplyOnceOf(ctx, h.consumer.Name(), batch, envelopeTypes, h.consumer.Apply)
 	outcome := OutcomeApplied
 	switch {
 	case err != nil:

@@ -55,6 +55,7 @@ type Main struct {
 	// routes serves HTTP: the API at /, and whatever a later step mounts.
 	routes   *http.ServeMux
 	server   *http.Server
+	pprof    *http.Server
 	listener net.Listener
 
 	busDone   chan error
@@ -286,6 +287,12 @@ func (m *Main) serveHTTP(ctx context.Context) error {
 			m.Logger.Error("http server stopped", "err", err)
 		}
 	}()
+	if cfg.PprofAddr != "" {
+		var err error
+		if m.pprof, err = startPprof(cfg.PprofAddr, m.Logger); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -303,6 +310,9 @@ func (m *Main) close() error {
 	var errs []error
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.pprof != nil {
+		errs = append(errs, m.pprof.Close())
 	}
 	if m.bus != nil {
 		errs = append(errs, m.bus.Close())
