@@ -84,10 +84,12 @@ fuzz:
 test-faults: test-deps
 	$(GO) test -tags faults -run '^TestFault' -count=1 -timeout 20m -v ./faults/
 
-## bench: the ingest benchmark (medians of 5 runs)
+## bench: every benchmark in one run (medians of 5, each beside a same-run
+## baseline), written to docs/PERFORMANCE.md; BENCH_FLAGS passes more flags
+## (govpulse bench -h lists them)
 bench: build
 	scripts/ensure-services.sh
-	$(BIN) bench --database-url "$${GOVPULSE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+	$(BIN) bench --database-url "$${GOVPULSE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}" --report docs/PERFORMANCE.md $(BENCH_FLAGS)
 
 ## dashboards: regenerate the Grafana boards, data sources and alert rules
 ## the compose stack provisions (deploy/grafana), and the Prometheus rules
