@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -71,12 +70,12 @@ const (
 )
 
 func (h *consumerHandler) handle(msg *message.Message) error {
-	var batch events.Batch
-	if err := json.Unmarshal(msg.Payload, &batch); err != nil || batch.First <= 0 || batch.Last < batch.First {
+	batch, err := parseBatch(msg.Payload)
+	if err != nil {
 		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeFailed).Inc()
-		return fmt.Errorf("message %s is not a batch reference: %q", msg.UUID, msg.Payload)
+		return fmt.Errorf("message %s: %w", msg.UUID, err)
 	}
-	_, err := h.apply(msg.Context(), batch)
+	_, err = h.apply(msg.Context(), batch)
 	return err
 }
 

@@ -130,10 +130,11 @@ func rebuildStep(o *benchOptions) benchmark.Step {
 			if err != nil {
 				return err
 			}
-			models, err := openReadModels("", "Asia/Shanghai", cat, nil)
+			cal, err := openCalendar("", "Asia/Shanghai")
 			if err != nil {
 				return err
 			}
+			models := newConsumerSet(cal, cat, nil).ReadModels()
 			var head int64
 			if err := pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&head); err != nil {
 				return err
