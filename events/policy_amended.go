@@ -45,7 +45,7 @@ func decodePolicyAmended(r *fieldReader) Event {
 	}
 	p.New = readPolicyContent(r, false)
 	if len(p.Fields) == 0 {
-		r.problems = append(r.problems, fieldProblem{"data", "an amendment must change at least one of: "+strings.Join(PolicyContentFields, ", ")})
+		r.problems = append(r.problems, fieldProblem{"data", "an amendment must change at least one of: " + strings.Join(PolicyContentFields, ", ")})
 	}
 	return p
 }
