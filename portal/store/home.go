@@ -119,10 +119,9 @@ func (s *Store) selected(ctx context.Context, idx *index, q *portal.SearchQuery,
 		if err := s.checkProfile(&prof); err != nil {
 			return nil, err
 		}
-		matches, _ := s.matchDocs(idx, prof)
 		keep := map[string]bool{}
-		for _, m := range matches {
-			keep[m.ID] = true
+		for _, d := range s.matchAll(idx, prof).matches {
+			keep[d.policy.ID] = true
 		}
 		var both []*doc
 		for _, d := range out {

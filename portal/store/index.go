@@ -22,6 +22,8 @@ type doc struct {
 	docKeys  []string
 	// folded texts for ranking and snippets
 	title, meta string
+	// facet values by filter (the validity's depends on the day: nil)
+	facets [][]string
 }
 
 // validity is the policy's validity on day d.
@@ -132,9 +134,16 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 			return nil, fmt.Errorf("load doc numbers: %w", err)
 		}
 	}
+	fs := s.filters(portal.SearchQuery{})
 	for _, d := range changed {
 		d.title = search.Fold(d.policy.Title)
 		d.meta = search.Fold(d.policy.DocNumber + " " + s.names.department(d.policy.Issuer))
+		d.facets = make([][]string, len(fs))
+		for i, f := range fs {
+			if f.name != portal.FilterValidity {
+				d.facets[i] = f.values(d, portal.Date{})
+			}
+		}
 	}
 
 	idx := &index{gen: gen, reset: reset, byID: make(map[string]*doc), byDocKey: make(map[string][]*doc)}

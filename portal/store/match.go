@@ -142,42 +142,125 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 	if err != nil {
 		return portal.MatchResult{}, err
 	}
-	matches, near := s.matchDocs(idx, p)
-	res := portal.MatchResult{Profile: p, Total: len(matches), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
-	res.Matches = append(res.Matches, matches[:min(len(matches), portal.MaxMatches)]...)
-	res.NearMisses = append(res.NearMisses, near[:min(len(near), portal.MaxNearMisses)]...)
+	out := s.matchAll(idx, p)
+	res := portal.MatchResult{Profile: p, Total: len(out.matches), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
+	for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
+		res.Matches = append(res.Matches, s.check(d, p))
+	}
+	for _, d := range out.near[:min(len(out.near), portal.MaxNearMisses)] {
+		res.NearMisses = append(res.NearMisses, s.check(d, p))
+	}
 	return res, nil
 }
 
-// matchDocs returns every in-force policy p qualifies for and the near
+// matchOutcome is a profile's matches and near misses, best first.
+type matchOutcome struct {
+	matches, near []*doc
+}
+
+// outcome counts how p fares against one list criterion.
+func outcome(want []string, have string) portal.Outcome {
+	switch {
+	case len(want) == 0:
+		return ""
+	case have == "":
+		return portal.Unknown
+	case slices.Contains(want, have):
+		return portal.Met
+	}
+	return portal.NotMet
+}
+
+// score counts d's criteria met, not met and unknown for p, as check
+// does, without building the descriptions.
+func score(d *doc, p portal.Profile) (met, notMet, unknown int) {
+	pol, cr := d.policy, d.policy.Criteria
+	count := func(o portal.Outcome) {
+		switch o {
+		case portal.Met:
+			met++
+		case portal.NotMet:
+			notMet++
+		case portal.Unknown:
+			unknown++
+		}
+	}
+	count(outcome(firstNonEmpty(cr.Industries, pol.Industries), p.Industry))
+	count(outcome(firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size))
+	count(outcome(firstNonEmpty(cr.Districts, pol.Districts), p.District))
+	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
+		years := p.On.Time().Year() - p.Founded
+		switch {
+		case p.Founded == 0:
+			unknown++
+		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded, cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
+			notMet++
+		default:
+			met++
+		}
+	}
+	if len(cr.Qualifications) > 0 {
+		missing := false
+		for _, q := range cr.Qualifications {
+			if !slices.Contains(p.Qualifications, q) {
+				missing = true
+			}
+		}
+		switch {
+		case !missing:
+			met++
+		case len(p.Qualifications) == 0:
+			unknown++
+		default:
+			notMet++
+		}
+	}
+	return
+}
+
+// matchAll ranks every in-force policy p qualifies for and the near
 // misses (one criterion not met), best first: most criteria met, fewest
-// unknown, the application window closing soonest, newest.
-func (s *Store) matchDocs(idx *index, p portal.Profile) (matches, near []portal.PolicyMatch) {
+// unknown, newest; cached per generation and profile.
+func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
+	key := fmt.Sprintf("%d|%s|%s|%s|%s|%d|%s", idx.gen, p.On, p.Industry, p.Size, p.District, p.Founded, strings.Join(p.Qualifications, ","))
+	if out, ok := s.matched.Get(key); ok {
+		return out
+	}
+	type scored struct {
+		d                    *doc
+		met, notMet, unknown int
+	}
+	var ms, ns []scored
 	for _, d := range idx.docs {
 		if d.validity(p.On) != portal.InForce {
 			continue
 		}
-		m := s.check(d, p)
-		switch m.NotMet {
+		met, notMet, unknown := score(d, p)
+		switch notMet {
 		case 0:
-			matches = append(matches, m)
+			ms = append(ms, scored{d, met, notMet, unknown})
 		case 1:
-			near = append(near, m)
+			ns = append(ns, scored{d, met, notMet, unknown})
 		}
 	}
-	best := func(a, b portal.PolicyMatch) int {
-		if c := cmp.Compare(b.Met, a.Met); c != 0 {
+	best := func(a, b scored) int {
+		if c := cmp.Compare(b.met, a.met); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.Unknown, b.Unknown); c != 0 {
+		if c := cmp.Compare(a.unknown, b.unknown); c != 0 {
 			return c
 		}
-		if c := b.PublishedAt.Time().Compare(a.PublishedAt.Time()); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
+		return newestFirst(a.d, b.d)
 	}
-	slices.SortFunc(matches, best)
-	slices.SortFunc(near, best)
-	return matches, near
+	slices.SortFunc(ms, best)
+	slices.SortFunc(ns, best)
+	out := &matchOutcome{}
+	for _, m := range ms {
+		out.matches = append(out.matches, m.d)
+	}
+	for _, n := range ns {
+		out.near = append(out.near, n.d)
+	}
+	s.matched.Add(key, out)
+	return out
 }

@@ -37,18 +37,23 @@ type Store struct {
 	initMu  sync.Once
 	loadMu  sync.Mutex // one loader at a time
 	idx     atomic.Pointer[index]
-	matches *lru.Cache[string, []int32] // generation|tsquery -> matching doc positions
+	matches *lru.Cache[string, []int32]        // generation|tsquery -> matching doc positions
+	results *lru.Cache[string, *searchOutcome] // generation|query -> ranked results and facets
+	matched *lru.Cache[string, *matchOutcome]  // generation|profile -> ranked matches
 }
 
 var _ portal.Reader = (*Store)(nil)
 
-// cacheEntries bounds the candidate cache.
-const cacheEntries = 2048
+// cacheEntries bounds the caches: an entry may hold every policy (a
+// search for 企业), so 50,000 policies cost at most about 200 kB each.
+const cacheEntries = 512
 
 func (s *Store) init() {
 	s.initMu.Do(func() {
 		s.names = newNames(s.Catalog)
 		s.matches, _ = lru.New[string, []int32](cacheEntries)
+		s.results, _ = lru.New[string, *searchOutcome](cacheEntries / 2)
+		s.matched, _ = lru.New[string, *matchOutcome](cacheEntries / 4)
 	})
 }
 
