@@ -44,6 +44,10 @@ type Store struct {
 
 var _ portal.Reader = (*Store)(nil)
 
+// loadTimeout bounds a load of the in-memory index (all of it after a
+// start or a rebuild: seconds for 50,000 policies).
+const loadTimeout = 5 * time.Minute
+
 // cacheEntries bounds the caches: an entry may hold every policy (a
 // search for 企业), so 50,000 policies cost at most about 200 kB each.
 const cacheEntries = 512
@@ -94,7 +98,10 @@ func (s *Store) snapshot(ctx context.Context) (*index, error) {
 	if base != nil && base.reset != reset {
 		base = nil // rebuilt: load everything
 	}
-	next, err := s.loadIndex(ctx, base, gen, reset)
+	// Loading is shared work: a caller's short deadline must not fail it.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+	defer cancel()
+	next, err := s.loadIndex(lctx, base, gen, reset)
 	if err != nil {
 		return nil, err
 	}
