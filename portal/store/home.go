@@ -28,10 +28,7 @@ func (s *Store) Home(ctx context.Context, today portal.Date) (portal.HomeView, e
 	h := portal.HomeView{Today: today, Newest: []portal.PolicySummary{}, MostViewed: []portal.PolicySummary{}, ClosingSoon: []portal.Deadline{}}
 	cats, inds := map[string]int{}, map[string]int{}
 	var inForce []*doc
-	for _, d := range idx.docs {
-		if d.validity(today) != portal.InForce {
-			continue
-		}
+	for _, d := range idx.inForce(today) {
 		inForce = append(inForce, d)
 		for _, c := range d.policy.Categories {
 			cats[c]++
@@ -120,7 +117,7 @@ func (s *Store) selected(ctx context.Context, idx *index, q *portal.SearchQuery,
 			return nil, err
 		}
 		keep := map[string]bool{}
-		for _, d := range s.matchAll(idx, prof).matches {
+		for _, d := range s.matchAll(idx, prof).all {
 			keep[d.policy.ID] = true
 		}
 		var both []*doc

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
@@ -46,6 +47,27 @@ type index struct {
 	// maps a policy to those it superseded.
 	byCategory map[string][]*doc
 	superseded map[string][]*doc
+
+	forceMu  sync.Mutex
+	forceDay portal.Date
+	force    []*doc // in force on forceDay
+}
+
+// inForce returns the docs in force on day (remembered for the last day asked).
+func (idx *index) inForce(day portal.Date) []*doc {
+	idx.forceMu.Lock()
+	defer idx.forceMu.Unlock()
+	if idx.force != nil && idx.forceDay == day {
+		return idx.force
+	}
+	out := make([]*doc, 0, len(idx.docs))
+	for _, d := range idx.docs {
+		if d.validity(day) == portal.InForce {
+			out = append(out, d)
+		}
+	}
+	idx.force, idx.forceDay = out, day
+	return out
 }
 
 // loadIndex reads the policies whose rows are newer than base's

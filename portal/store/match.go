@@ -143,7 +143,7 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 		return portal.MatchResult{}, err
 	}
 	out := s.matchAll(idx, p)
-	res := portal.MatchResult{Profile: p, Total: len(out.matches), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
+	res := portal.MatchResult{Profile: p, Total: len(out.all), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
 	for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
 		res.Matches = append(res.Matches, s.check(d, p))
 	}
@@ -153,9 +153,10 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 	return res, nil
 }
 
-// matchOutcome is a profile's matches and near misses, best first.
+// matchOutcome is a profile's matches (all, in no order) and the best
+// matches and near misses, best first.
 type matchOutcome struct {
-	matches, near []*doc
+	all, matches, near []*doc
 }
 
 // outcome counts how p fares against one list criterion.
@@ -218,30 +219,14 @@ func score(d *doc, p portal.Profile) (met, notMet, unknown int) {
 	return
 }
 
-// matchAll ranks every in-force policy p qualifies for and the near
-// misses (one criterion not met), best first: most criteria met, fewest
-// unknown, newest; cached per generation and profile.
+// matchAll finds every in-force policy p qualifies for and the near
+// misses (one criterion not met), and ranks the best of each: most
+// criteria met, fewest unknown, newest; cached per generation and
+// profile.
 func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 	key := fmt.Sprintf("%d|%s|%s|%s|%s|%d|%s", idx.gen, p.On, p.Industry, p.Size, p.District, p.Founded, strings.Join(p.Qualifications, ","))
 	if out, ok := s.matched.Get(key); ok {
 		return out
-	}
-	type scored struct {
-		d                    *doc
-		met, notMet, unknown int
-	}
-	var ms, ns []scored
-	for _, d := range idx.docs {
-		if d.validity(p.On) != portal.InForce {
-			continue
-		}
-		met, notMet, unknown := score(d, p)
-		switch notMet {
-		case 0:
-			ms = append(ms, scored{d, met, notMet, unknown})
-		case 1:
-			ns = append(ns, scored{d, met, notMet, unknown})
-		}
 	}
 	best := func(a, b scored) int {
 		if c := cmp.Compare(b.met, a.met); c != 0 {
@@ -252,15 +237,50 @@ func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 		}
 		return newestFirst(a.d, b.d)
 	}
-	slices.SortFunc(ms, best)
-	slices.SortFunc(ns, best)
+	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
 	out := &matchOutcome{}
-	for _, m := range ms {
-		out.matches = append(out.matches, m.d)
+	for _, d := range idx.inForce(p.On) {
+		met, notMet, unknown := score(d, p)
+		switch notMet {
+		case 0:
+			out.all = append(out.all, d)
+			top.add(scored{d, met, unknown})
+		case 1:
+			near.add(scored{d, met, unknown})
+		}
 	}
-	for _, n := range ns {
-		out.near = append(out.near, n.d)
+	for _, x := range top.sorted() {
+		out.matches = append(out.matches, x.d)
+	}
+	for _, x := range near.sorted() {
+		out.near = append(out.near, x.d)
 	}
 	s.matched.Add(key, out)
 	return out
 }
+
+// scored is a policy's score against a profile.
+type scored struct {
+	d            *doc
+	met, unknown int
+}
+
+// topK keeps the k best of what it is given.
+type topK struct {
+	k    int
+	less func(a, b scored) int
+	buf  []scored // sorted best first
+}
+
+func (t *topK) add(x scored) {
+	if len(t.buf) == t.k && t.less(x, t.buf[t.k-1]) >= 0 {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(t.buf, x, t.less)
+	t.buf = slices.Insert(t.buf, i, x)
+	if len(t.buf) > t.k {
+		t.buf = t.buf[:t.k]
+	}
+}
+
+func (t *topK) sorted() []scored { return t.buf }

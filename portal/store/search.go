@@ -320,13 +320,13 @@ func validityRank(v portal.Validity) int {
 // Frequent bigrams (企业, 发展) would skew a term-frequency rank, so
 // there is none.
 func (s *Store) rank(docs []*doc, q search.Query, day portal.Date) {
-	type key struct {
+	type keyed struct {
 		tier, validity int
 		published      int64
-		id             string
+		d              *doc
 	}
-	keys := make(map[*doc]key, len(docs))
-	for _, d := range docs {
+	keys := make([]keyed, len(docs))
+	for i, d := range docs {
 		tier := 0
 		if !q.Empty() {
 			switch {
@@ -336,10 +336,9 @@ func (s *Store) rank(docs []*doc, q search.Query, day portal.Date) {
 				tier = 1
 			}
 		}
-		keys[d] = key{tier, validityRank(d.validity(day)), d.policy.PublishedAt.Time().Unix(), d.policy.ID}
+		keys[i] = keyed{tier, validityRank(d.validity(day)), d.policy.PublishedAt.Time().Unix(), d}
 	}
-	slices.SortFunc(docs, func(a, b *doc) int {
-		ka, kb := keys[a], keys[b]
+	slices.SortFunc(keys, func(ka, kb keyed) int {
 		if c := cmp.Compare(kb.tier, ka.tier); c != 0 {
 			return c
 		}
@@ -349,8 +348,11 @@ func (s *Store) rank(docs []*doc, q search.Query, day portal.Date) {
 		if c := cmp.Compare(kb.published, ka.published); c != 0 {
 			return c
 		}
-		return cmp.Compare(ka.id, kb.id)
+		return strings.Compare(ka.d.policy.ID, kb.d.policy.ID)
 	})
+	for i, k := range keys {
+		docs[i] = k.d
+	}
 }
 
 // hit is a result with its highlighted title and snippet.
