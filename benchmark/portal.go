@@ -112,6 +112,15 @@ func Portal(ctx context.Context, pool *pgxpool.Pool, cat *events.Catalog, syn *s
 	}
 
 	st := &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: func() time.Time { return time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC) }}
+	lctx, stop := context.WithCancel(ctx)
+	listened := make(chan struct{})
+	go func() { defer close(listened); st.Listen(lctx) }()
+	defer func() { stop(); <-listened }()
+	for deadline := time.Now().Add(time.Minute); !st.Listening(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return rep, fmt.Errorf("portal store not listening after a minute")
+		}
+	}
 	start = time.Now()
 	if err := st.Refresh(ctx); err != nil {
 		return rep, err

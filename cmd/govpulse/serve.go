@@ -49,6 +49,8 @@ type Main struct {
 	listener net.Listener
 	busDone  chan error
 	evalDone chan struct{}
+	// portalStopped waits for the portal's change listener to stop.
+	portalStopped func()
 
 	closeOnce sync.Once
 	closeErr  error
@@ -164,6 +166,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.cancel = cancel
 	m.busDone = make(chan error, 1)
 	go func() { m.busDone <- m.bus.Run(busCtx) }()
+	m.portalStopped = listenPortal(busCtx, m.Portal)
 	m.evalDone = make(chan struct{})
 	go func() {
 		defer close(m.evalDone)
@@ -252,6 +255,9 @@ func (m *Main) close() error {
 	}
 	if m.evalDone != nil {
 		<-m.evalDone
+	}
+	if m.portalStopped != nil {
+		m.portalStopped()
 	}
 	if m.pool != nil {
 		m.pool.Close()

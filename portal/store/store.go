@@ -13,6 +13,7 @@ import (
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/search"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // ViewCounter gives the views per policy, for the home page's most viewed
@@ -33,10 +34,16 @@ type Store struct {
 	// Timeout bounds each database call; zero means 5s.
 	Timeout time.Duration
 
-	names   names
-	initMu  sync.Once
-	loadMu  sync.Mutex // one loader at a time
-	idx     atomic.Pointer[index]
+	names  names
+	initMu sync.Once
+	loadMu sync.Mutex // one loader at a time
+	idx    atomic.Pointer[index]
+	// listening is set while Listen holds a LISTEN on the read model's
+	// channel; recheck is set when a notification (or the start of
+	// listening) says the generation may have moved. While listening and
+	// not told, requests skip asking the database for the generation.
+	listening, recheck atomic.Bool
+
 	matches *lru.Cache[string, []int32]        // generation|tsquery -> matching doc positions
 	results *lru.Cache[string, *searchOutcome] // generation|query -> ranked results and facets
 	matched *lru.Cache[string, *matchOutcome]  // generation|profile -> ranked matches
@@ -81,6 +88,10 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 // loading what changed since the last one.
 func (s *Store) snapshot(ctx context.Context) (*index, error) {
 	s.init()
+	if cur := s.idx.Load(); cur != nil && s.listening.Load() && !s.recheck.Load() {
+		return cur, nil
+	}
+	s.recheck.Store(false) // a notification from now on asks again
 	var gen, reset int64
 	if err := s.Pool.QueryRow(ctx, `SELECT generation, reset FROM policy_model WHERE id = 1`).Scan(&gen, &reset); err != nil {
 		return nil, fmt.Errorf("policy model generation: %w", err)
@@ -202,5 +213,48 @@ func (s *Store) summary(d *doc, day portal.Date) portal.PolicySummary {
 		Categories: p.Categories, PublishedAt: p.PublishedAt, EffectiveFrom: p.EffectiveFrom, EffectiveTo: p.EffectiveTo,
 		ApplicationFrom: p.ApplicationFrom, ApplicationTo: p.ApplicationTo,
 		Validity: v, ValidityLabel: v.Label(), Versions: d.versions,
+	}
+}
+
+// Listen keeps the store told of changes to the read model
+// (projections.PoliciesChannel), so that requests need not ask the
+// database for its generation; it returns when ctx ends. Without it
+// running, every request asks.
+func (s *Store) Listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := s.listen(ctx)
+		s.listening.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		_ = err // asked per request meanwhile; retry after a pause
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Listening reports whether Listen holds its LISTEN now (requests then
+// skip asking for the generation).
+func (s *Store) Listening() bool { return s.listening.Load() }
+
+func (s *Store) listen(ctx context.Context) error {
+	conn, err := s.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+projections.PoliciesChannel); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *") //nolint:errcheck
+	s.recheck.Store(true)                                     // whatever changed before the LISTEN
+	s.listening.Store(true)
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return err
+		}
+		s.recheck.Store(true)
 	}
 }
