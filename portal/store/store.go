@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/events"
@@ -240,19 +241,19 @@ func (s *Store) Listen(ctx context.Context) {
 func (s *Store) Listening() bool { return s.listening.Load() }
 
 func (s *Store) listen(ctx context.Context) error {
-	conn, err := s.Pool.Acquire(ctx)
+	// A connection of its own: the pool's are for requests and the bus.
+	conn, err := pgx.ConnectConfig(ctx, s.Pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
+	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+projections.PoliciesChannel); err != nil {
 		return err
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *") //nolint:errcheck
-	s.recheck.Store(true)                                     // whatever changed before the LISTEN
+	s.recheck.Store(true) // whatever changed before the LISTEN
 	s.listening.Store(true)
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err
 		}
 		s.recheck.Store(true)
