@@ -239,8 +239,14 @@ func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 	}
 	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
 	out := &matchOutcome{}
+	pb := s.bits.profile(p)
 	for _, d := range idx.inForce(p.On) {
-		met, notMet, unknown := score(d, p)
+		var met, notMet, unknown int
+		if d.crit.ok && pb.ok {
+			met, notMet, unknown = scoreBits(d.crit, pb)
+		} else {
+			met, notMet, unknown = score(d, p)
+		}
 		switch notMet {
 		case 0:
 			out.all = append(out.all, d)
