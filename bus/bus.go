@@ -2,9 +2,10 @@
 // through Watermill: on PostgreSQL (watermill-sql, the default) or on NATS
 // JetStream (watermill-nats) fed by a transactional outbox.
 //
-// Every consumer gets each batch at least once; the bus records the batch
-// in consumer_batches in the same transaction as the consumer's writes, so
-// each batch takes effect exactly once.
+// Every consumer gets each batch at least once; the bus applies it through
+// the event store's ApplyOnce, which records the batch in the consumer
+// ledger in the same transaction as the consumer's writes, so each batch
+// takes effect exactly once.
 package bus
 
 import (
@@ -57,9 +58,12 @@ type Config struct {
 	// PollInterval is how often the Postgres subscriber looks for new
 	// batches when idle. Default 100ms.
 	PollInterval time.Duration
-	// MaxRetries is how often a failing batch is retried, with exponential
-	// backoff from RetryInterval, before it goes to the poison queue.
-	// Default 5.
+	// MaxRetries is how often a batch a consumer fails on is retried, with
+	// exponential backoff from RetryInterval (doubling, at most 10s),
+	// before it goes to the poison queue. The batch waits for its retries
+	// in poison_messages while later batches go on (retry.go). A failure
+	// because the database is unreachable is retried in place with the
+	// same backoff and then redelivered, never poisoned. Default 5.
 	MaxRetries int
 	// RetryInterval is the first retry's delay. Default 200ms.
 	RetryInterval time.Duration
@@ -98,9 +102,10 @@ type Bus struct {
 	wlog    watermill.LoggerAdapter
 	metrics wmetrics.PrometheusMetricsBuilder
 
-	router    *message.Router
-	nc        *nats.Conn
-	consumers map[string]*consumerHandler
+	router     *message.Router
+	nc         *nats.Conn
+	consumers  map[string]*consumerHandler
+	deliveries *prometheus.CounterVec
 	// consumerMiddleware wraps every consumer's handler.
 	consumerMiddleware []message.HandlerMiddleware
 	Poison             *PoisonQueue
@@ -108,16 +113,21 @@ type Bus struct {
 	started            atomic.Bool
 }
 
-// New builds a bus on pool. It does not start it; add consumers, then Run.
-func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, reg prometheus.Registerer) (*Bus, error) {
+// New builds a bus on the event store's database: the Postgres bus's
+// tables, the outbox and the poison queue live there, and consumers apply
+// batches through store.ApplyOnce. It does not start the bus; add
+// consumers, then Run. Ingest stages batches on the bus (set it as the
+// store's Outbox).
+func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.Logger, reg prometheus.Registerer) (*Bus, error) {
 	cfg.setDefaults()
 	if cfg.Kind != KindPostgres && cfg.Kind != KindNATS {
 		return nil, fmt.Errorf("bus: kind %q: must be %q or %q", cfg.Kind, KindPostgres, KindNATS)
 	}
+	pool := store.Pool
 	b := &Bus{
 		cfg:   cfg,
 		pool:  pool,
-		store: &postgres.EventStore{Pool: pool},
+		store: store,
 		log:   log,
 		wlog: watermill.NewSlogLoggerWithLevelMapping(log.With("component", "bus"),
 			// Watermill narrates every start and stop at info; keep that for debug.
@@ -131,11 +141,18 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 		return nil, fmt.Errorf("bus: router: %w", err)
 	}
 	b.metrics.AddPrometheusRouterMetrics(b.router)
-	b.Poison = &PoisonQueue{pool: pool, bus: b}
-	if err := registerPoisonGauge(reg, pool); err != nil {
-		return nil, err
+	b.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "govpulse_bus_batch_deliveries_total",
+		Help: "Batches handed to a consumer (deliveries, retries and poison-queue replays), by consumer and outcome: applied, skipped (applied before: a redelivery) or failed (retried, then poisoned).",
+	}, []string{"consumer", "outcome"})
+	if err := reg.Register(b.deliveries); err != nil {
+		return nil, fmt.Errorf("bus: register delivery counter: %w", err)
 	}
-	poison, err := middleware.PoisonQueue(b.Poison, topicPoison)
+	b.Poison = &PoisonQueue{pool: pool, bus: b}
+	// A batch a consumer fails on is stored for its retries and its
+	// message acknowledged, so later batches go on; unless the database is
+	// away, which no later batch would find either.
+	retryLater, err := middleware.PoisonQueueWithFilter(b.Poison, topicPoison, func(err error) bool { return !postgres.IsUnavailable(err) })
 	if err != nil {
 		return nil, err
 	}
@@ -144,14 +161,14 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 	// batch the forwarder cannot publish while NATS is down must wait in
 	// the outbox, not be given up on.
 	b.consumerMiddleware = []message.HandlerMiddleware{
-		poison,
 		middleware.Retry{
 			MaxRetries:      cfg.MaxRetries,
 			InitialInterval: cfg.RetryInterval,
-			MaxInterval:     10 * time.Second,
+			MaxInterval:     maxRetryInterval,
 			Multiplier:      2,
 			Logger:          b.wlog,
 		}.Middleware,
+		retryLater,
 		middleware.Recoverer,
 	}
 	// Make sure the outbox table exists before ingest stages into it
@@ -211,10 +228,20 @@ func (b *Bus) setUpNATS() error {
 	return nil
 }
 
-// Run starts the router and blocks until ctx is done or it fails.
+// Run starts the router and the retries of failed batches, and blocks
+// until ctx is done, Close is called or the router fails.
 func (b *Bus) Run(ctx context.Context) error {
 	b.started.Store(true)
-	return b.router.Run(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	retried := make(chan struct{})
+	go func() {
+		defer close(retried)
+		b.retryFailed(ctx)
+	}()
+	err := b.router.Run(ctx)
+	cancel()
+	<-retried
+	return err
 }
 
 // Running is closed once the router runs.

@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -26,6 +25,13 @@ import (
 type Consumer interface {
 	Name() string
 	Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error
+}
+
+// EnvelopeTypes is implemented by a Consumer that reads the envelopes of
+// some event types only (a read model folding one type): the bus hands it
+// every event of a batch, the others without their envelope (nil).
+type EnvelopeTypes interface {
+	EnvelopeTypes() []string
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -56,40 +62,38 @@ func (b *Bus) AddConsumer(c Consumer) error {
 	return nil
 }
 
+// Delivery outcomes, the outcome label of govpulse_bus_batch_deliveries_total.
+const (
+	OutcomeApplied = "applied"
+	OutcomeSkipped = "skipped"
+	OutcomeFailed  = "failed"
+)
+
 func (h *consumerHandler) handle(msg *message.Message) error {
-	var batch events.Batch
-	if err := json.Unmarshal(msg.Payload, &batch); err != nil || batch.First <= 0 || batch.Last < batch.First {
-		return fmt.Errorf("message %s is not a batch reference: %q", msg.UUID, msg.Payload)
+	batch, err := parseBatch(msg.Payload)
+	if err != nil {
+		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeFailed).Inc()
+		return fmt.Errorf("message %s: %w", msg.UUID, err)
 	}
-	_, err := h.apply(msg.Context(), batch)
+	_, err = h.apply(msg.Context(), batch)
 	return err
 }
 
-// apply applies batch unless it was applied before; it reports whether it
-// did.
+// apply applies batch unless it was applied before, counting the delivery
+// by its outcome; it reports whether it applied it.
 func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
-	applied := false
-	err := pgx.BeginFunc(ctx, h.bus.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq)
-			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, h.consumer.Name(), batch.First, batch.Last)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil // applied before: a redelivery
-		}
-		evs, err := h.bus.store.ReadBatch(ctx, tx, batch)
-		if err != nil {
-			return err
-		}
-		if err := h.consumer.Apply(ctx, tx, evs); err != nil {
-			return err
-		}
-		applied = true
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("consumer %s: batch %d-%d: %w", h.consumer.Name(), batch.First, batch.Last, err)
+	var envelopeTypes []string // nil: every envelope
+	if et, ok := h.consumer.(EnvelopeTypes); ok {
+		envelopeTypes = et.EnvelopeTypes()
 	}
-	return applied, nil
+	applied, err := h.bus.store.ApplyOnceOf(ctx, h.consumer.Name(), batch, envelopeTypes, h.consumer.Apply)
+	outcome := OutcomeApplied
+	switch {
+	case err != nil:
+		outcome = OutcomeFailed
+	case !applied:
+		outcome = OutcomeSkipped
+	}
+	h.bus.deliveries.WithLabelValues(h.consumer.Name(), outcome).Inc()
+	return applied, err
 }

@@ -40,9 +40,9 @@ func queryParams() map[string][]string {
 		"GET /v1/events":          {"after", "limit"},
 		"GET /v1/ingest/tally":    {"from", "to", "source", "type"},
 		"GET /v1/admin/poison":    {"all"},
-		"GET /v1/stats/cases":     stats(projections.CaseDimensions()),
-		"GET /v1/stats/licenses":  stats(projections.LicenseDimensions()),
-		"GET /v1/stats/lawsuits":  stats(projections.LawsuitDimensions()),
+		"GET /v1/stats/cases":     stats(projections.CaseStats.Table().Dimensions()),
+		"GET /v1/stats/licenses":  stats(projections.LicenseStats.Table().Dimensions()),
+		"GET /v1/stats/lawsuits":  stats(projections.LawsuitStats.Table().Dimensions()),
 		"GET /v1/targets":         {"department", "at"},
 		"GET /v1/targets/history": {"target", "department", "limit"},
 	}

@@ -8,11 +8,11 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -23,6 +23,7 @@ import (
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 const testAdminToken = "stats-test-admin-token"
@@ -50,26 +51,16 @@ func statsServer(t *testing.T, evs ...postgres.NewEvent) (*httptest.Server, *pgx
 			t.Fatal(err)
 		}
 		for _, p := range models {
-			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq) VALUES ($1, $2, $3)`,
-					p.Name(), res.Batch.First, res.Batch.Last); err != nil {
-					return err
-				}
-				recs, err := store.ReadBatch(ctx, tx, res.Batch)
-				if err != nil {
-					return err
-				}
-				return p.Apply(ctx, tx, recs)
-			})
-			if err != nil {
+			if _, err := store.ApplyOnce(ctx, p.Name(), res.Batch, p.Apply); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	api := &httpapi.Server{
-		Pool: pool, Store: store, Catalog: cat, AdminToken: testAdminToken,
+		Log: store, Catalog: cat, AdminToken: testAdminToken,
 		Logger: log, Registry: prometheus.NewRegistry(),
-		ReadModels: models, Consumers: []string{"ingest_tally"},
+		Stats:      read.Store{Pool: pool},
+		ReadModels: projections.Rebuilder{Pool: pool, Models: models}, Consumers: []string{"ingest_tally"},
 	}
 	h, err := api.Handler()
 	if err != nil {
@@ -164,7 +155,7 @@ func groups(t *testing.T, srv *httptest.Server, path string) []map[string]any {
 // check compares fields of a group; numbers compare as float64, nil as null.
 func check(t *testing.T, what string, g map[string]any, want map[string]any) {
 	t.Helper()
-	for _, k := range sortedKeys(want) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		w := want[k]
 		if wf, ok := w.(int); ok {
 			w = float64(wf)
@@ -180,15 +171,6 @@ func check(t *testing.T, what string, g map[string]any, want map[string]any) {
 		}
 	}
 }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range maps.Keys(m) {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 func abs(f float64) float64 {
 	if f < 0 {
 		return -f

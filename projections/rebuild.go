@@ -32,10 +32,15 @@ type RebuildOptions struct {
 	ChunkEvents int64
 	// Workers decode and fold events in parallel. Default GOMAXPROCS.
 	Workers int
-	// SwapLockTimeout bounds the wait for the locks the swap takes (the
-	// live consumer's batch in flight, readers of the old table). Default
-	// 30s.
+	// SwapLockTimeout bounds one attempt's wait for the locks the swap
+	// takes (the live consumer's batch in flight, readers of the old
+	// table); an attempt that times out gives the live consumer its turn
+	// and the swap is tried again. Default 30s.
 	SwapLockTimeout time.Duration
+	// SwapWait bounds the swap with its retries: past it (or when ctx
+	// ends) the rebuild fails and leaves the live table as it was.
+	// Default 5 minutes.
+	SwapWait time.Duration
 }
 
 func (o *RebuildOptions) setDefaults() {
@@ -47,6 +52,9 @@ func (o *RebuildOptions) setDefaults() {
 	}
 	if o.SwapLockTimeout <= 0 {
 		o.SwapLockTimeout = 30 * time.Second
+	}
+	if o.SwapWait <= 0 {
+		o.SwapWait = 5 * time.Minute
 	}
 }
 
@@ -119,7 +127,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}()
 
 	// Step 1: the applied batches so far, folded and copied in.
-	bs, err := appliedBatches(ctx, conn, p.name)
+	bs, err := postgres.AppliedBatches(ctx, conn, p.name)
 	if err != nil {
 		return rep, fmt.Errorf("rebuild %s: %w", p.name, err)
 	}
@@ -133,7 +141,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}
 	rep.Batches, rep.LogEvents, rep.Events = len(bs), total, n
 	p.warnUnknown(f, "rebuild up to", 0, lastSeq(ranges))
-	rows := f.rows()
+	rows := f.rowValues()
 	if err := p.checkCodes(rows); err != nil {
 		return rep, fmt.Errorf("rebuild: %w", err)
 	}
@@ -145,7 +153,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL)`, newTable, p.name)); err != nil {
 			return err
 		}
-		return p.spec.copyInto(ctx, tx, newTable, rows)
+		return p.table.copyInto(ctx, tx, newTable, rows)
 	})
 	if err != nil {
 		return rep, fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
@@ -163,10 +171,16 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}
 
 	// Step 2: the swap. A reader holding the live table past the lock
-	// timeout makes it fail; the new table is kept and the swap retried.
+	// timeout makes an attempt fail; the new table is kept and the swap
+	// tried again until it succeeds or SwapWait ends. The wait is bounded
+	// by each attempt's lock_timeout rather than by cancelling a query,
+	// which would close the connection and leave the rebuild lock held
+	// until the server notices.
+	deadline := time.Now().Add(opts.SwapWait)
 	for attempt := 1; ; attempt++ {
+		wait := max(time.Millisecond, min(opts.SwapLockTimeout, time.Until(deadline)))
 		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, opts.SwapLockTimeout.Milliseconds())); err != nil {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, wait.Milliseconds())); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, p.swapLock); err != nil {
@@ -184,7 +198,11 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 			return nil
 		})
 		var pgErr *pgconn.PgError
-		if err == nil || attempt == 3 || !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
+		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
+			break
+		}
+		if time.Until(deadline) <= 0 {
+			err = fmt.Errorf("gave up waiting for the locks after %d attempts in %s (SwapWait): %w", attempt, opts.SwapWait, err)
 			break
 		}
 		if p.log != nil {
@@ -219,7 +237,7 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 	}
 	f := p.newFold()
 	for _, r := range mergeRanges(delta) {
-		evs, err := readRange(ctx, q, r.First, r.Last, p.types)
+		evs, err := postgres.ReadRange(ctx, q, r.First, r.Last, p.types)
 		if err != nil {
 			return 0, err
 		}
@@ -231,11 +249,11 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 		rep.Events += int64(len(evs))
 		rep.LogEvents += r.Last - r.First + 1
 	}
-	rows := f.rows()
+	rows := f.rowValues()
 	if err := p.checkCodes(rows); err != nil {
 		return 0, err
 	}
-	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, rows) })
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.table.upsert(ctx, tx, table, rows) })
 	if err != nil {
 		return 0, err
 	}
@@ -327,7 +345,7 @@ func (p *Projection) replay(ctx context.Context, pool *pgxpool.Pool, ranges []ev
 		for _, r := range ranges {
 			for lo := r.First; lo <= r.Last; lo += opts.ChunkEvents {
 				hi := min(lo+opts.ChunkEvents-1, r.Last)
-				evs, err := readRange(ctx, pool, lo, hi, p.types)
+				evs, err := postgres.ReadRange(ctx, pool, lo, hi, p.types)
 				if err != nil {
 					fail(err)
 					return
@@ -391,28 +409,6 @@ func (p *Projection) replay(ctx context.Context, pool *pgxpool.Pool, ranges []ev
 		}
 	}
 	return folds[0], n, nil
-}
-
-// readRange reads the events of types with seq in [lo, hi].
-func readRange(ctx context.Context, q postgres.Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, envelope::text FROM events
-		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
-	if err != nil {
-		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
-	}
-	defer rows.Close()
-	var out []events.Recorded
-	for rows.Next() {
-		var e events.Recorded
-		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.Envelope); err != nil {
-			return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
-	}
-	return out, nil
 }
 
 func lastSeq(ranges []events.Batch) int64 {

@@ -3,72 +3,71 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/govpulse/govpulse/benchmark"
 	"github.com/govpulse/govpulse/catalog"
-	"github.com/govpulse/govpulse/postgres"
 )
 
-// Bars of the portal benchmark (server time, p99).
-const (
-	barSearchP99 = 20 * time.Millisecond
-	barPolicyP99 = 10 * time.Millisecond
-	barMatchP99  = 20 * time.Millisecond
-)
-
-// benchPortal measures the portal on a scratch database of generated
-// policies and prints medians, p99 and the ratio to the ILIKE baseline.
-func benchPortal(ctx context.Context, o benchOptions, stdout, stderr io.Writer) error {
-	cat, err := catalog.Default()
-	if err != nil {
-		return err
-	}
-	syn, err := catalog.Synonyms("")
-	if err != nil {
-		return err
-	}
-	return withScratchDB(ctx, o.serverURL, func(url string) error {
-		pool, err := postgres.Open(ctx, url)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		if _, err := postgres.Migrate(ctx, pool); err != nil {
-			return err
-		}
-		rep, err := benchmark.Portal(ctx, pool, cat, syn, o.portalOpts, func(s string) { fmt.Fprintln(stderr, "portal:", s) })
-		if err != nil {
-			return fmt.Errorf("bench portal: %w", err)
-		}
-		fmt.Fprintf(stdout, "portal: %d policies (%d events): log %s, read model %s, in-memory index %s\n",
-			rep.Policies, rep.Events, rep.Append.Round(time.Millisecond), rep.Rebuild.Round(time.Millisecond), rep.IndexLoad.Round(time.Millisecond))
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "measurement (server time)\trequests\tp50\tp99\tmax\tbar\n")
-		row := func(l benchmark.Latencies, bar time.Duration) {
-			verdict := ""
-			if bar > 0 {
-				verdict = fmt.Sprintf("p99 < %s: ", bar)
-				if l.P99 < bar {
-					verdict += "ok"
-				} else {
-					verdict += "MISSED"
-				}
+// portalStep measures the portal (issue 9): o.portal.Policies generated
+// policies in the log and the policies read model, then search, the
+// policy page and match through the JSON API with o.portal.Clients
+// concurrent clients (server time, in process), beside the same query
+// texts as ILIKE '%…%' over title and body in the same run.
+func portalStep(o *benchOptions) benchmark.Step {
+	return benchmark.Step{
+		Name: "portal",
+		Title: fmt.Sprintf("Portal: search, policy page and match with %d policies and %d clients, beside ILIKE over title and body",
+			o.portal.Policies, o.portal.Clients),
+		Run: func(ctx context.Context, r *benchmark.Run) error {
+			cat, err := catalog.Default()
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.2fms\t%.2fms\t%.2fms\t%s\n", l.Name, l.N, msf(l.P50), msf(l.P99), msf(l.Max), verdict)
-		}
-		row(rep.SearchCold, 0)
-		row(rep.Search, barSearchP99)
-		row(rep.Policy, barPolicyP99)
-		row(rep.Match, barMatchP99)
-		row(rep.Baseline, 0)
-		tw.Flush()
-		fmt.Fprintf(stdout, "portal: baseline/search = %.0f× at p50, %.0f× at p99 (%d distinct query texts)\n",
-			msf(rep.Baseline.P50)/msf(rep.Search.P50), msf(rep.Baseline.P99)/msf(rep.Search.P99), rep.BaselineQueries)
-		return nil
-	})
+			syn, err := catalog.Synonyms("")
+			if err != nil {
+				return err
+			}
+			for run := 1; run <= o.portalRuns; run++ {
+				var rep benchmark.PortalReport
+				err := withScratchDB(ctx, o, func(db scratchDB) error {
+					pool, err := openMigrated(ctx, db.url)
+					if err != nil {
+						return err
+					}
+					defer pool.Close()
+					rep, err = benchmark.Portal(ctx, pool, cat, syn, o.portal, func(s string) { r.Printf("portal: %s", s) })
+					return err
+				})
+				if err != nil {
+					return fmt.Errorf("portal: %w", err)
+				}
+				ms := func(d time.Duration) []float64 { return []float64{float64(d) / float64(time.Millisecond)} }
+				clients := fmt.Sprintf("%d clients, %d requests", o.portal.Clients, rep.Search.N)
+				r.Add(
+					benchmark.Figure{ID: "portal_search_p99", Unit: "ms", Runs: ms(rep.Search.P99), Baseline: "portal_ilike_p99",
+						Name: "search p99 (" + clients + "; after a cold pass, so every query is cached), server time through the JSON API"},
+					benchmark.Figure{ID: "portal_search_p50", Unit: "ms", Runs: ms(rep.Search.P50), Baseline: "portal_ilike_p50", Name: "search p50, same requests"},
+					benchmark.Figure{ID: "portal_search_cold_p99", Unit: "ms", Runs: ms(rep.SearchCold.P99),
+						Name: fmt.Sprintf("search p99 with empty caches: each of the %d distinct searches once, one client", rep.SearchCold.N)},
+					benchmark.Figure{ID: "portal_search_cold_p50", Unit: "ms", Runs: ms(rep.SearchCold.P50), Name: "search p50 with empty caches, same requests"},
+					benchmark.Figure{ID: "portal_page_p99", Unit: "ms", Runs: ms(rep.Policy.P99), Name: "policy page p99 (" + clients + ", 500 random policies)"},
+					benchmark.Figure{ID: "portal_page_p50", Unit: "ms", Runs: ms(rep.Policy.P50), Name: "policy page p50, same requests"},
+					benchmark.Figure{ID: "portal_match_p99", Unit: "ms", Runs: ms(rep.Match.P99), Name: "match p99 (" + clients + ", 500 random profiles)"},
+					benchmark.Figure{ID: "portal_match_p50", Unit: "ms", Runs: ms(rep.Match.P50), Name: "match p50, same requests"},
+					benchmark.Figure{ID: "portal_ilike_p99", Unit: "ms", Runs: ms(rep.Baseline.P99),
+						Name: fmt.Sprintf("baseline: the same %d query texts as ILIKE '%%…%%' over title and body (first page by recency and the total), %d clients, %d requests, p99",
+							rep.BaselineQueries, o.portal.Clients, rep.Baseline.N)},
+					benchmark.Figure{ID: "portal_ilike_p50", Unit: "ms", Runs: ms(rep.Baseline.P50), Name: "baseline p50, same requests"},
+					benchmark.Figure{ID: "portal_fold", Unit: "s", Runs: []float64{rep.Rebuild.Seconds()},
+						Name: fmt.Sprintf("folding %d policies (%d events) into the read model (govpulse rebuild policies)", rep.Policies, rep.Events)},
+				)
+				r.Printf("run %d/%d: search p50 %.2fms p99 %.2fms, page p99 %.2fms, match p99 %.2fms, ILIKE p50 %.0fms",
+					run, o.portalRuns, ms(rep.Search.P50)[0], ms(rep.Search.P99)[0], ms(rep.Policy.P99)[0], ms(rep.Match.P99)[0], ms(rep.Baseline.P50)[0])
+			}
+			r.Note("Server time is the JSON API handler's, called in process (no network), with the store listening for the read model's changes. " +
+				"Each run loads its own database, so --portal-runs (default 1) bounds the step's length.")
+			return nil
+		},
+	}
 }
-
-func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,4 +1,4 @@
-package projections
+package read
 
 import (
 	"context"
@@ -9,11 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 )
 
-// StatsQuery selects and groups a read model's rows for the stats API.
-type StatsQuery struct {
+// Query selects and groups a read model's rows.
+type Query struct {
 	// From and To bound the day (of the event's own time, in the
 	// calendar's zone), both inclusive; zero means open.
 	From, To time.Time
@@ -22,29 +24,95 @@ type StatsQuery struct {
 	Filters map[string][]string
 	// GroupBy lists dimensions, "day" or "month"; none gives one group.
 	GroupBy []string
+	// Measures names the measures to sum; none means every one.
+	Measures []string
 }
 
-// Dimensions of each read model that the stats API filters and groups by.
-var (
-	caseDimensions    = []string{"department", "district", "channel", "mode", "item"}
-	licenseDimensions = []string{"license_type", "department", "district", "holder_type"}
-	lawsuitDimensions = []string{"agency", "court"}
-)
+// Group is one group of a read model's rows: its key (each group_by
+// value by name) and the sums of its measures, each in its field of S
+// (those not asked for are 0).
+type Group[S any] struct {
+	Key  map[string]string
+	Sums S
+}
 
-// CaseDimensions are the case_stats columns the stats API filters and
-// groups by.
-func CaseDimensions() []string { return slices.Clone(caseDimensions) }
-
-// LicenseDimensions are the license_stats columns the stats API filters
-// and groups by.
-func LicenseDimensions() []string { return slices.Clone(licenseDimensions) }
-
-// LawsuitDimensions are the lawsuit_stats columns the stats API filters
-// and groups by.
-func LawsuitDimensions() []string { return slices.Clone(lawsuitDimensions) }
+// Sums answers q on the read model m, reading each measure by name into
+// its field of S: the one reading of sums behind the stats API, the
+// metrics collectors and the targets. A query without group_by over no
+// rows gives one group of zeros.
+func Sums[K comparable, S any, E events.Event](ctx context.Context, db postgres.Querier, m *projections.Model[K, S, E], q Query) ([]Group[S], error) {
+	t := m.Table()
+	var measures []projections.Column
+	if len(q.Measures) == 0 {
+		measures = t.Measures
+	}
+	for _, name := range q.Measures {
+		c, ok := t.Measure(name)
+		if !ok {
+			return nil, fmt.Errorf("read %s: no measure %q", t.Name, name)
+		}
+		measures = append(measures, c)
+	}
+	var exprs []string
+	for _, c := range measures {
+		if c.Kind == projections.SumHist {
+			exprs = append(exprs, histSums(c.Name, c.Buckets)...)
+		} else {
+			exprs = append(exprs, sums(c.Name)...)
+		}
+	}
+	sql, args, err := statsSQL(t.Name, t.Dimensions(), q, exprs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	var out []Group[S]
+	for rows.Next() {
+		key := make([]string, len(q.GroupBy))
+		var g Group[S]
+		dest := make([]any, 0, len(key)+len(exprs))
+		for i := range key {
+			dest = append(dest, &key[i])
+		}
+		for _, c := range measures {
+			dest = append(dest, m.Dest(&g.Sums, c)...)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read %s: %w", t.Name, err)
+		}
+		g.Key = make(map[string]string, len(key))
+		for i, name := range q.GroupBy {
+			g.Key[name] = key[i]
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	return out, nil
+}
 
 // TimeGroups are the group_by values besides dimensions.
 func TimeGroups() []string { return []string{"day", "month"} }
+
+// answer reads q's groups of m and turns each into an answer of the
+// stats API with of.
+func answer[K comparable, S any, E events.Event, G any](ctx context.Context, db postgres.Querier, m *projections.Model[K, S, E], q Query,
+	of func(key map[string]string, s S) G) ([]G, error) {
+	gs, err := Sums(ctx, db, m, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]G, len(gs))
+	for i, g := range gs {
+		out[i] = of(g.Key, g.Sums)
+	}
+	return out, nil
+}
 
 // groupExpr returns the SQL for a group_by value; only whitelisted names
 // reach SQL.
@@ -62,7 +130,7 @@ func groupExpr(dims []string, g string) (string, error) {
 
 // statsSQL builds the grouped query over table: group values first (as
 // text), then measures.
-func statsSQL(table string, dims []string, q StatsQuery, measures []string) (string, []any, error) {
+func statsSQL(table string, dims []string, q Query, measures []string) (string, []any, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -126,46 +194,6 @@ func histSums(col string, buckets int) []string {
 	return out
 }
 
-// queryGroups runs a stats query and returns each group's key and its
-// measures in order. A query without group_by over no rows gives one
-// group of zeros.
-func queryGroups(ctx context.Context, q postgres.Querier, table string, dims []string, sq StatsQuery, measures []string) ([]map[string]string, [][]int64, error) {
-	sql, args, err := statsSQL(table, dims, sq, measures)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", table, err)
-	}
-	defer rows.Close()
-	var keys []map[string]string
-	var vals [][]int64
-	for rows.Next() {
-		key := make([]string, len(sq.GroupBy))
-		v := make([]int64, len(measures))
-		dest := make([]any, 0, len(key)+len(v))
-		for i := range key {
-			dest = append(dest, &key[i])
-		}
-		for i := range v {
-			dest = append(dest, &v[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", table, err)
-		}
-		k := make(map[string]string, len(key))
-		for i, g := range sq.GroupBy {
-			k[g] = key[i]
-		}
-		keys, vals = append(keys, k), append(vals, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", table, err)
-	}
-	return keys, vals, nil
-}
-
 // ratio is a/b rounded to 4 decimals, nil when b is 0.
 func ratio(a, b float64) *float64 {
 	if b == 0 {
@@ -180,7 +208,7 @@ func round4(v float64) *float64 {
 }
 
 func quantile(q float64, h []int64) *float64 {
-	v, ok := Quantile(q, h, workingDayBounds[:])
+	v, ok := projections.Quantile(q, h, projections.WorkingDayBounds())
 	if !ok {
 		return nil
 	}
@@ -188,7 +216,7 @@ func quantile(q float64, h []int64) *float64 {
 }
 
 func quantileSeconds(q float64, h []int64) *float64 {
-	v, ok := QuantileContinuous(q, h, instantSecondsBounds[:])
+	v, ok := projections.QuantileContinuous(q, h, projections.InstantSecondsBounds())
 	if !ok {
 		return nil
 	}
