@@ -23,6 +23,7 @@ import (
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/projections/collector"
@@ -57,6 +58,11 @@ type Main struct {
 	server   *http.Server
 	pprof    *http.Server
 	listener net.Listener
+
+	// Portal reads the policies read model for the portal's pages and API.
+	Portal *store.Store
+	// portalStopped stops the portal's change listener and waits for it.
+	portalStopped func()
 
 	busDone   chan error
 	evalDone  chan struct{}
@@ -93,6 +99,7 @@ func (m *Main) steps() []openStep {
 		{"bus", m.openBus},
 		{"metrics", m.openMetrics},
 		{"api", m.openAPI},
+		{"portal-data", m.openPortalData},
 		{"http", m.serveHTTP},
 	}
 }
@@ -325,6 +332,9 @@ func (m *Main) close() error {
 	}
 	if m.evalDone != nil {
 		<-m.evalDone
+	}
+	if m.portalStopped != nil {
+		m.portalStopped()
 	}
 	if m.pool != nil {
 		m.pool.Close()
