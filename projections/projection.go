@@ -172,7 +172,9 @@ func elapsedWorkingDays(cal *calendar.Calendar, from, to time.Time) (days int, k
 }
 
 // ReadModels returns the read models govpulse keeps, on calendar cal:
-// case_stats, license_stats and lawsuit_stats.
+// case_stats, license_stats, lawsuit_stats, and the portal's usage,
+// portal_views and portal_searches.
 func ReadModels(cal *calendar.Calendar, log *slog.Logger) []*Projection {
-	return []*Projection{NewCaseStats(cal, log), NewLicenseStats(cal, log), NewLawsuitStats(cal, log)}
+	return []*Projection{NewCaseStats(cal, log), NewLicenseStats(cal, log), NewLawsuitStats(cal, log),
+		NewPortalViews(cal, log), NewPortalSearches(cal, log)}
 }
