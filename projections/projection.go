@@ -71,8 +71,8 @@ func (p *Projection) Table() string { return p.name }
 // Types are the event types the projection folds; it ignores the others.
 func (p *Projection) Types() []string { return slices.Clone(p.types) }
 
-// countsWorkingDays says whether the table has an elapsed_unknown column.
-func (p *Projection) countsWorkingDays() bool {
+// CountsWorkingDays says whether the table has an elapsed_unknown column.
+func (p *Projection) CountsWorkingDays() bool {
 	return slices.ContainsFunc(p.spec.columns, func(c column) bool { return c.name == "elapsed_unknown" })
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/govpulse/govpulse/httpapi"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/collector"
 	"github.com/govpulse/govpulse/sources"
 	"github.com/govpulse/govpulse/targets"
 )
@@ -131,7 +132,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	otherConsumers := []string{projections.IngestTally{}.Name()}
-	if err := reg.Register(projections.NewLagCollector(m.pool, readModels, otherConsumers, 5*time.Second)); err != nil {
+	if err := reg.Register(collector.New(m.pool, readModels, otherConsumers, m.Logger)); err != nil {
 		return err
 	}
 	ts, err := targets.Load(cfg.TargetsFile, cat)
@@ -144,8 +145,6 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	for _, c := range []prometheus.Collector{
 		evaluator,
-		&projections.DomainCollector{Pool: m.pool, Logger: m.Logger},
-		projections.IngestCollector{Pool: m.pool},
 	} {
 		if err := reg.Register(c); err != nil {
 			return err
