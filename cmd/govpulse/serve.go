@@ -46,6 +46,7 @@ type Main struct {
 	listener net.Listener
 	busDone  chan error
 	evalDone chan struct{}
+	usage    *portalUsage
 
 	closeOnce sync.Once
 	closeErr  error
@@ -167,10 +168,15 @@ func (m *Main) Open(ctx context.Context) error {
 		return errors.New("start bus: not running after 30s")
 	}
 
+	store := &postgres.EventStore{Pool: m.pool, Outbox: m.bus}
+	validator := &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now}
+	if err := m.openUsage(store, validator, reg); err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Pool:       m.pool,
-		Store:      &postgres.EventStore{Pool: m.pool, Outbox: m.bus},
-		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now},
+		Store:      store,
+		Validator:  validator,
 		Catalog:    cat,
 		Sources:    srcs,
 		Bus:        m.bus,
@@ -230,6 +236,7 @@ func (m *Main) close() error {
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
 	}
+	m.closeUsage()
 	if m.bus != nil {
 		errs = append(errs, m.bus.Close())
 	}
