@@ -33,9 +33,6 @@ const MaxSearchQueryRunes = 64
 // maxSearchResults bounds PortalSearched.Results: far above any catalogue.
 const maxSearchResults = 10_000_000
 
-// maxPolicyIDLen bounds a policy_id read by the usage events.
-const maxPolicyIDLen = 100
-
 // PolicyViewed says a policy's page was shown once, and where the visitor
 // came from.
 type PolicyViewed struct {
@@ -55,7 +52,7 @@ func (PolicyViewed) OccurredAt() time.Time { return time.Time{} }
 // decodePolicyViewed reads and checks a PolicyViewed payload.
 func decodePolicyViewed(r *fieldReader) Event {
 	var v PolicyViewed
-	v.PolicyID = r.String("policy_id", maxPolicyIDLen)
+	v.PolicyID = r.PolicyID("policy_id", true)
 	v.Origin = r.Enum("origin", ViewOrigins()...)
 	return v
 }

@@ -18,6 +18,11 @@ func eventTypes() []eventType {
 		{TypeCaseFinished, decodeCaseFinished, "department"},
 		{TypeLicenseIssued, decodeLicenseIssued, "department"},
 		{TypeLawsuitAppearance, decodeLawsuitAppearance, "agency"},
+		{TypePolicyPublished, decodePolicyPublished, "issuer"},
+		{TypePolicyInterpreted, decodePolicyInterpreted, "issuer"},
+		{TypePolicyAmended, decodePolicyAmended, "issuer"},
+		{TypePolicyExtended, decodePolicyExtended, "issuer"},
+		{TypePolicyRepealed, decodePolicyRepealed, "issuer"},
 		{TypePolicyViewed, decodePolicyViewed, ""},
 		{TypePortalSearched, decodePortalSearched, ""},
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/events"
-	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 // handleReadEvents is GET /v1/events?after=SEQ&limit=N (admin).
@@ -44,7 +44,7 @@ func (s *Server) handleReadEvents(w http.ResponseWriter, r *http.Request) {
 // source's token its own rows.
 func (s *Server) handleTally(w http.ResponseWriter, r *http.Request) {
 	q := query(r)
-	f := projections.TallyFilter{From: q.Get("from"), To: q.Get("to"), Source: q.Get("source"), Type: q.Get("type")}
+	f := read.TallyFilter{From: q.Get("from"), To: q.Get("to"), Source: q.Get("source"), Type: q.Get("type")}
 	for _, name := range []string{"from", "to"} {
 		if _, _, err := dateParam(name, q.Get(name), time.UTC); err != nil {
 			s.writeError(w, r, err)
@@ -67,13 +67,13 @@ func (s *Server) handleTally(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Source = src.Name
 	}
-	rows, err := projections.ReadTally(r.Context(), s.Pool, f)
+	rows, err := read.Tally(r.Context(), s.Pool, f)
 	if err != nil {
 		s.writeError(w, r, s.storageError(err))
 		return
 	}
 	if rows == nil {
-		rows = []projections.TallyRow{}
+		rows = []read.TallyRow{}
 	}
 	var total int64
 	for _, x := range rows {

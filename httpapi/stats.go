@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/events"
-	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 // statsTimeout bounds one stats query.
@@ -27,7 +27,7 @@ type statsEndpoint struct {
 
 func (s *Server) caseStatsEndpoint() statsEndpoint {
 	return statsEndpoint{
-		dims: projections.CaseDimensions(),
+		dims: read.CaseDimensions(),
 		check: map[string]func(string) bool{
 			"department": s.Catalog.HasDepartment,
 			"district":   s.Catalog.HasDistrict,
@@ -47,7 +47,7 @@ func (s *Server) caseStatsEndpoint() statsEndpoint {
 
 func (s *Server) licenseStatsEndpoint() statsEndpoint {
 	return statsEndpoint{
-		dims: projections.LicenseDimensions(),
+		dims: read.LicenseDimensions(),
 		check: map[string]func(string) bool{
 			"license_type": s.Catalog.HasLicenseType,
 			"department":   s.Catalog.HasDepartment,
@@ -65,7 +65,7 @@ func (s *Server) licenseStatsEndpoint() statsEndpoint {
 
 func (s *Server) lawsuitStatsEndpoint() statsEndpoint {
 	return statsEndpoint{
-		dims: projections.LawsuitDimensions(),
+		dims: read.LawsuitDimensions(),
 		check: map[string]func(string) bool{
 			"agency": s.Catalog.HasAgency,
 			"court":  s.Catalog.HasCourt,
@@ -85,9 +85,9 @@ func oneOf(values ...string) func(string) bool {
 // Filters and group_by take comma-separated lists (strictQuery refuses a
 // repeated parameter before this runs); an empty
 // value is no filter. Anything else is a 400 naming the parameter.
-func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (projections.StatsQuery, *Error) {
-	sq := projections.StatsQuery{Filters: map[string][]string{}}
-	groupable := append(slices.Clone(e.dims), projections.TimeGroups()...)
+func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (read.Query, *Error) {
+	sq := read.Query{Filters: map[string][]string{}}
+	groupable := append(slices.Clone(e.dims), read.TimeGroups()...)
 	known := append([]string{"from", "to", "group_by"}, e.dims...)
 	for _, name := range sortedKeys(q) {
 		if !slices.Contains(known, name) {
@@ -171,7 +171,7 @@ type statsAnswer[G any] struct {
 
 // serveStats parses the query, runs read and writes the answer.
 func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e statsEndpoint,
-	read func(ctx context.Context, q projections.StatsQuery) ([]G, error)) {
+	readGroups func(ctx context.Context, q read.Query) ([]G, error)) {
 	sq, perr := e.parseStatsQuery(query(r), s.Catalog)
 	if perr != nil {
 		s.writeError(w, r, perr)
@@ -179,7 +179,7 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), statsTimeout)
 	defer cancel()
-	groups, err := read(ctx, sq)
+	groups, err := readGroups(ctx, sq)
 	if err != nil {
 		s.writeError(w, r, s.storageError(err))
 		return
@@ -202,21 +202,21 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 
 // handleCaseStats is GET /v1/stats/cases.
 func (s *Server) handleCaseStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, s.caseStatsEndpoint(), func(ctx context.Context, q projections.StatsQuery) ([]projections.CaseGroup, error) {
-		return projections.ReadCaseStats(ctx, s.Pool, q)
+	serveStats(s, w, r, s.caseStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.CaseGroup, error) {
+		return read.CaseStats(ctx, s.Pool, q)
 	})
 }
 
 // handleLicenseStats is GET /v1/stats/licenses.
 func (s *Server) handleLicenseStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, s.licenseStatsEndpoint(), func(ctx context.Context, q projections.StatsQuery) ([]projections.LicenseGroup, error) {
-		return projections.ReadLicenseStats(ctx, s.Pool, q)
+	serveStats(s, w, r, s.licenseStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.LicenseGroup, error) {
+		return read.LicenseStats(ctx, s.Pool, q)
 	})
 }
 
 // handleLawsuitStats is GET /v1/stats/lawsuits.
 func (s *Server) handleLawsuitStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, s.lawsuitStatsEndpoint(), func(ctx context.Context, q projections.StatsQuery) ([]projections.LawsuitGroup, error) {
-		return projections.ReadLawsuitStats(ctx, s.Pool, q)
+	serveStats(s, w, r, s.lawsuitStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.LawsuitGroup, error) {
+		return read.LawsuitStats(ctx, s.Pool, q)
 	})
 }

@@ -71,8 +71,8 @@ func (p *Projection) Table() string { return p.name }
 // Types are the event types the projection folds; it ignores the others.
 func (p *Projection) Types() []string { return slices.Clone(p.types) }
 
-// countsWorkingDays says whether the table has an elapsed_unknown column.
-func (p *Projection) countsWorkingDays() bool {
+// CountsWorkingDays says whether the table has an elapsed_unknown column.
+func (p *Projection) CountsWorkingDays() bool {
 	return slices.ContainsFunc(p.spec.columns, func(c column) bool { return c.name == "elapsed_unknown" })
 }
 
@@ -172,7 +172,9 @@ func elapsedWorkingDays(cal *calendar.Calendar, from, to time.Time) (days int, k
 }
 
 // ReadModels returns the read models govpulse keeps, on calendar cal:
-// case_stats, license_stats and lawsuit_stats.
+// case_stats, license_stats, lawsuit_stats, and the portal's usage,
+// portal_views and portal_searches.
 func ReadModels(cal *calendar.Calendar, log *slog.Logger) []*Projection {
-	return []*Projection{NewCaseStats(cal, log), NewLicenseStats(cal, log), NewLawsuitStats(cal, log)}
+	return []*Projection{NewCaseStats(cal, log), NewLicenseStats(cal, log), NewLawsuitStats(cal, log),
+		NewPortalViews(cal, log), NewPortalSearches(cal, log)}
 }

@@ -395,7 +395,7 @@ func (p *Projection) replay(ctx context.Context, pool *pgxpool.Pool, ranges []ev
 
 // readRange reads the events of types with seq in [lo, hi].
 func readRange(ctx context.Context, q postgres.Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, envelope::text FROM events
+	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text FROM events
 		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
 	if err != nil {
 		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
@@ -404,7 +404,7 @@ func readRange(ctx context.Context, q postgres.Querier, lo, hi int64, types []st
 	var out []events.Recorded
 	for rows.Next() {
 		var e events.Recorded
-		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.Envelope); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope); err != nil {
 			return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
 		}
 		out = append(out, e)

@@ -1,6 +1,3 @@
-// Package projections folds the event log into read models. Each projection
-// is a bus.Consumer: it applies a batch inside the bus's transaction, so it
-// takes effect exactly once.
 package projections
 
 import (
@@ -10,7 +7,6 @@ import (
 	_ "time/tzdata" // the tally's time zone must load on machines without tzdata
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/events"
 )
@@ -86,35 +82,4 @@ func (t IngestTally) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 		return fmt.Errorf("ingest tally by department: %w", err)
 	}
 	return nil
-}
-
-// TallyRow is one line of the tally.
-type TallyRow struct {
-	Day    string `json:"day"`
-	Source string `json:"source"`
-	Type   string `json:"type"`
-	Events int64  `json:"events"`
-}
-
-// TallyFilter narrows ReadTally; empty fields match everything.
-type TallyFilter struct {
-	From, To string // YYYY-MM-DD, inclusive
-	Source   string
-	Type     string
-}
-
-// ReadTally returns the tally's rows, ordered by day, source and type.
-func ReadTally(ctx context.Context, pool *pgxpool.Pool, f TallyFilter) ([]TallyRow, error) {
-	rows, err := pool.Query(ctx, `SELECT day::text, source, type, events FROM ingest_tally
-		WHERE ($1 = '' OR day >= NULLIF($1, '')::date) AND ($2 = '' OR day <= NULLIF($2, '')::date)
-		  AND ($3 = '' OR source = $3) AND ($4 = '' OR type = $4)
-		ORDER BY day, source, type`, f.From, f.To, f.Source, f.Type)
-	if err != nil {
-		return nil, fmt.Errorf("read ingest tally: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[TallyRow])
-	if err != nil {
-		return nil, fmt.Errorf("read ingest tally: %w", err)
-	}
-	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 // TestIngestTallyExactlyOnceUnderRedelivery: the tally counts a batch the
@@ -40,7 +41,7 @@ func TestIngestTallyExactlyOnceUnderRedelivery(t *testing.T) {
 	for _, e := range append(first, marker...) {
 		want[e.Envelope.Type]++
 	}
-	rows, err := projections.ReadTally(ctx, pool, projections.TallyFilter{})
+	rows, err := read.Tally(ctx, pool, read.TallyFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

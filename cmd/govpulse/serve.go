@@ -24,6 +24,7 @@ import (
 	"github.com/govpulse/govpulse/httpapi"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/collector"
 	"github.com/govpulse/govpulse/sources"
 	"github.com/govpulse/govpulse/targets"
 )
@@ -45,6 +46,7 @@ type Main struct {
 	listener net.Listener
 	busDone  chan error
 	evalDone chan struct{}
+	usage    *portalUsage
 
 	closeOnce sync.Once
 	closeErr  error
@@ -131,7 +133,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	otherConsumers := []string{projections.IngestTally{}.Name()}
-	if err := reg.Register(projections.NewLagCollector(m.pool, readModels, otherConsumers, 5*time.Second)); err != nil {
+	if err := reg.Register(collector.New(m.pool, readModels, otherConsumers, m.Logger)); err != nil {
 		return err
 	}
 	ts, err := targets.Load(cfg.TargetsFile, cat)
@@ -144,8 +146,6 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	for _, c := range []prometheus.Collector{
 		evaluator,
-		&projections.DomainCollector{Pool: m.pool, Logger: m.Logger},
-		projections.IngestCollector{Pool: m.pool},
 	} {
 		if err := reg.Register(c); err != nil {
 			return err
@@ -168,10 +168,15 @@ func (m *Main) Open(ctx context.Context) error {
 		return errors.New("start bus: not running after 30s")
 	}
 
+	store := &postgres.EventStore{Pool: m.pool, Outbox: m.bus}
+	validator := &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now}
+	if err := m.openUsage(store, validator, reg); err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Pool:       m.pool,
-		Store:      &postgres.EventStore{Pool: m.pool, Outbox: m.bus},
-		Validator:  &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now},
+		Store:      store,
+		Validator:  validator,
 		Catalog:    cat,
 		Sources:    srcs,
 		Bus:        m.bus,
@@ -231,6 +236,7 @@ func (m *Main) close() error {
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
 	}
+	m.closeUsage()
 	if m.bus != nil {
 		errs = append(errs, m.bus.Close())
 	}

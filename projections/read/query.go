@@ -1,4 +1,4 @@
-package projections
+package read
 
 import (
 	"context"
@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 )
 
-// StatsQuery selects and groups a read model's rows for the stats API.
-type StatsQuery struct {
+// Query selects and groups a read model's rows.
+type Query struct {
 	// From and To bound the day (of the event's own time, in the
 	// calendar's zone), both inclusive; zero means open.
 	From, To time.Time
@@ -62,7 +63,7 @@ func groupExpr(dims []string, g string) (string, error) {
 
 // statsSQL builds the grouped query over table: group values first (as
 // text), then measures.
-func statsSQL(table string, dims []string, q StatsQuery, measures []string) (string, []any, error) {
+func statsSQL(table string, dims []string, q Query, measures []string) (string, []any, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -129,7 +130,7 @@ func histSums(col string, buckets int) []string {
 // queryGroups runs a stats query and returns each group's key and its
 // measures in order. A query without group_by over no rows gives one
 // group of zeros.
-func queryGroups(ctx context.Context, q postgres.Querier, table string, dims []string, sq StatsQuery, measures []string) ([]map[string]string, [][]int64, error) {
+func queryGroups(ctx context.Context, q postgres.Querier, table string, dims []string, sq Query, measures []string) ([]map[string]string, [][]int64, error) {
 	sql, args, err := statsSQL(table, dims, sq, measures)
 	if err != nil {
 		return nil, nil, err
@@ -180,7 +181,7 @@ func round4(v float64) *float64 {
 }
 
 func quantile(q float64, h []int64) *float64 {
-	v, ok := Quantile(q, h, workingDayBounds[:])
+	v, ok := projections.Quantile(q, h, projections.WorkingDayBounds())
 	if !ok {
 		return nil
 	}
@@ -188,7 +189,7 @@ func quantile(q float64, h []int64) *float64 {
 }
 
 func quantileSeconds(q float64, h []int64) *float64 {
-	v, ok := QuantileContinuous(q, h, instantSecondsBounds[:])
+	v, ok := projections.QuantileContinuous(q, h, projections.InstantSecondsBounds())
 	if !ok {
 		return nil
 	}

@@ -1,9 +1,10 @@
-package projections
+package read
 
 import (
 	"context"
 
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // LicenseGroup is one group of the licence statistics. Shares and averages
@@ -29,10 +30,10 @@ type LicenseGroup struct {
 
 var licenseMeasures = append(sums("issued", "elapsed_unknown", "within_1wd", "elapsed_wd_sum",
 	"steps_sum", "electronic", "contracts", "contract_value_fen"),
-	histSums("elapsed_wd_hist", workingDayBuckets)...)
+	histSums("elapsed_wd_hist", len(projections.WorkingDayBounds())+1)...)
 
-// ReadLicenseStats answers the licence statistics for q.
-func ReadLicenseStats(ctx context.Context, db postgres.Querier, q StatsQuery) ([]LicenseGroup, error) {
+// LicenseStats answers the licence statistics for q.
+func LicenseStats(ctx context.Context, db postgres.Querier, q Query) ([]LicenseGroup, error) {
 	keys, vals, err := queryGroups(ctx, db, "license_stats", licenseDimensions, q, licenseMeasures)
 	if err != nil {
 		return nil, err

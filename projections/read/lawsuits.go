@@ -1,4 +1,4 @@
-package projections
+package read
 
 import (
 	"context"
@@ -19,8 +19,8 @@ type LawsuitGroup struct {
 
 var lawsuitMeasures = sums("hearings", "head_appearances", "role_head", "role_deputy_head", "role_staff")
 
-// ReadLawsuitStats answers the lawsuit statistics for q.
-func ReadLawsuitStats(ctx context.Context, db postgres.Querier, q StatsQuery) ([]LawsuitGroup, error) {
+// LawsuitStats answers the lawsuit statistics for q.
+func LawsuitStats(ctx context.Context, db postgres.Querier, q Query) ([]LawsuitGroup, error) {
 	keys, vals, err := queryGroups(ctx, db, "lawsuit_stats", lawsuitDimensions, q, lawsuitMeasures)
 	if err != nil {
 		return nil, err

@@ -1,9 +1,10 @@
-package projections
+package read
 
 import (
 	"context"
 
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // CaseGroup is one group of the case statistics. Shares and averages are
@@ -40,11 +41,11 @@ type CaseGroup struct {
 var caseMeasures = append(append(sums("finished", "approved", "rejected", "withdrawn", "assisted",
 	"elapsed_unknown", "overdue", "elapsed_wd_sum", "promised_wd_sum", "promised_cases",
 	"promised_elapsed_sum", "promised_limit_sum", "instant", "instant_ms_sum"),
-	histSums("elapsed_wd_hist", workingDayBuckets)...),
-	histSums("instant_seconds_hist", instantSecondsBuckets)...)
+	histSums("elapsed_wd_hist", len(projections.WorkingDayBounds())+1)...),
+	histSums("instant_seconds_hist", len(projections.InstantSecondsBounds())+1)...)
 
-// ReadCaseStats answers the case statistics for q.
-func ReadCaseStats(ctx context.Context, db postgres.Querier, q StatsQuery) ([]CaseGroup, error) {
+// CaseStats answers the case statistics for q.
+func CaseStats(ctx context.Context, db postgres.Querier, q Query) ([]CaseGroup, error) {
 	keys, vals, err := queryGroups(ctx, db, "case_stats", caseDimensions, q, caseMeasures)
 	if err != nil {
 		return nil, err
@@ -53,8 +54,8 @@ func ReadCaseStats(ctx context.Context, db postgres.Querier, q StatsQuery) ([]Ca
 	for i, v := range vals {
 		finished, elapsedUnknown := v[0], v[5]
 		timed := float64(finished - elapsedUnknown)
-		hist := v[14 : 14+workingDayBuckets]
-		ihist := v[14+workingDayBuckets:]
+		hist := v[14 : 14+len(projections.WorkingDayBounds())+1]
+		ihist := v[14+len(projections.WorkingDayBounds())+1:]
 		instant := v[12]
 		out[i] = CaseGroup{
 			Key: keys[i], Finished: finished, Approved: v[1], Rejected: v[2], Withdrawn: v[3], Assisted: v[4],

@@ -1,9 +1,10 @@
-package projections
+package collector
 
 import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -33,7 +34,7 @@ func TestDomainCollector(t *testing.T) {
 		('2025-06-10', 'qd-zrzy', 'qd-court-shinan', 1, 0, 0, 0, 1)`); err != nil {
 		t.Fatal(err)
 	}
-	c := &DomainCollector{Pool: pool}
+	c := &Exporter{Entries: ReadModels(pool, 10*time.Second)}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)
 	want := `
@@ -101,10 +102,15 @@ govpulse_lawsuit_head_appearances_total{agency="qd-zrzy"} 2
 govpulse_read_model_scrape_error{read_model="case_stats"} 0
 govpulse_read_model_scrape_error{read_model="lawsuit_stats"} 0
 govpulse_read_model_scrape_error{read_model="license_stats"} 0
+# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
+# TYPE govpulse_scrape_collector_success gauge
+govpulse_scrape_collector_success{collector="case_stats"} 1
+govpulse_scrape_collector_success{collector="lawsuit_stats"} 1
+govpulse_scrape_collector_success{collector="license_stats"} 1
 `
 	names := []string{"govpulse_cases_finished_total", "govpulse_cases_overdue_total", "govpulse_case_elapsed_workingdays",
 		"govpulse_case_instant_decision_seconds", "govpulse_licenses_within_one_workingday_total", "govpulse_lawsuit_hearings_total",
-		"govpulse_lawsuit_head_appearances_total", "govpulse_read_model_scrape_error"}
+		"govpulse_lawsuit_head_appearances_total", "govpulse_read_model_scrape_error", "govpulse_scrape_collector_success"}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
@@ -112,11 +118,26 @@ govpulse_read_model_scrape_error{read_model="license_stats"} 0
 	if _, err := pool.Exec(ctx, `ALTER TABLE lawsuit_stats RENAME TO lawsuit_stats_gone`); err != nil {
 		t.Fatal(err)
 	}
-	c.CacheFor = 1 // effectively no cache
+	c = &Exporter{Entries: ReadModels(pool, 0)}
 	if n := testutil.CollectAndCount(c, "govpulse_lawsuit_hearings_total"); n != 0 {
 		t.Errorf("hearings exported from a missing table: %d series", n)
 	}
 	if n := testutil.CollectAndCount(c, "govpulse_licenses_issued_total"); n != 1 {
 		t.Errorf("licences not exported while lawsuits fail: %d series", n)
+	}
+	failed := `
+# HELP govpulse_read_model_scrape_error 1 when the read model could not be read for this scrape (its metrics are missing).
+# TYPE govpulse_read_model_scrape_error gauge
+govpulse_read_model_scrape_error{read_model="case_stats"} 0
+govpulse_read_model_scrape_error{read_model="lawsuit_stats"} 1
+govpulse_read_model_scrape_error{read_model="license_stats"} 0
+# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
+# TYPE govpulse_scrape_collector_success gauge
+govpulse_scrape_collector_success{collector="case_stats"} 1
+govpulse_scrape_collector_success{collector="lawsuit_stats"} 0
+govpulse_scrape_collector_success{collector="license_stats"} 1
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(failed), "govpulse_read_model_scrape_error", "govpulse_scrape_collector_success"); err != nil {
+		t.Error(err)
 	}
 }

@@ -1,0 +1,180 @@
+package collector
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
+)
+
+// Collector reads one group of metrics at scrape time.
+//
+// Describe sends every descriptor Update may use. Update sends the
+// metrics, reading within ctx (the Exporter's timeout); an error means
+// its metrics are missing from this scrape. It neither logs the error nor
+// sends an invalid metric: the Exporter reports it.
+type Collector interface {
+	Describe(ch chan<- *prometheus.Desc)
+	Update(ctx context.Context, ch chan<- prometheus.Metric) error
+}
+
+// Entry is one collector the Exporter runs.
+type Entry struct {
+	// Name is the collector's label on govpulse_scrape_collector_*.
+	Name      string
+	Collector Collector
+	// CacheFor, when above 0, serves the collector's last metrics for that
+	// long: the domain collectors sum whole read models.
+	CacheFor time.Duration
+	// ReadModel, when set, names the read model the collector exports;
+	// its failures also show on govpulse_read_model_scrape_error.
+	ReadModel string
+}
+
+// Exporter is a prometheus.Collector that runs its entries at scrape
+// time, each in its own goroutine, and reports each one's duration and
+// success.
+type Exporter struct {
+	Entries []Entry
+	// Timeout bounds each collector's Update; 0 means 5s.
+	Timeout time.Duration
+	// Logger receives one warning per failed Update; nil logs nothing.
+	Logger *slog.Logger
+
+	mu    sync.Mutex
+	cache map[string]*result
+}
+
+// result is one Update's outcome.
+type result struct {
+	metrics  []prometheus.Metric
+	took     time.Duration
+	err      error
+	finished time.Time
+}
+
+var (
+	durationDesc = prometheus.NewDesc("govpulse_scrape_collector_duration_seconds",
+		"Seconds the collector's last read took.", []string{"collector"}, nil)
+	successDesc = prometheus.NewDesc("govpulse_scrape_collector_success",
+		"1 when the collector's last read succeeded, 0 when its metrics are missing.", []string{"collector"}, nil)
+	readModelErrorDesc = prometheus.NewDesc("govpulse_read_model_scrape_error",
+		"1 when the read model could not be read for this scrape (its metrics are missing).", []string{"read_model"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	ch <- durationDesc
+	ch <- successDesc
+	ch <- readModelErrorDesc
+	for _, en := range e.Entries {
+		en.Collector.Describe(ch)
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	results := make([]*result, len(e.Entries))
+	var wg sync.WaitGroup
+	for i, en := range e.Entries {
+		wg.Go(func() { results[i] = e.run(en) })
+	}
+	wg.Wait()
+	for i, en := range e.Entries {
+		r := results[i]
+		success, failed := 1.0, 0.0
+		if r.err != nil {
+			success, failed = 0, 1
+		} else {
+			for _, m := range r.metrics {
+				ch <- m
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, r.took.Seconds(), en.Name)
+		ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, success, en.Name)
+		if en.ReadModel != "" {
+			ch <- prometheus.MustNewConstMetric(readModelErrorDesc, prometheus.GaugeValue, failed, en.ReadModel)
+		}
+	}
+}
+
+// run returns the entry's cached result while it is fresh, or updates it.
+func (e *Exporter) run(en Entry) *result {
+	if en.CacheFor > 0 {
+		e.mu.Lock()
+		r := e.cache[en.Name]
+		e.mu.Unlock()
+		if r != nil && time.Since(r.finished) <= en.CacheFor {
+			return r
+		}
+	}
+	r := e.update(en)
+	if en.CacheFor > 0 {
+		e.mu.Lock()
+		if e.cache == nil {
+			e.cache = map[string]*result{}
+		}
+		e.cache[en.Name] = r
+		e.mu.Unlock()
+	}
+	return r
+}
+
+func (e *Exporter) update(en Entry) *result {
+	timeout := e.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	ch := make(chan prometheus.Metric)
+	done := make(chan []prometheus.Metric)
+	go func() {
+		var ms []prometheus.Metric
+		for m := range ch {
+			ms = append(ms, m)
+		}
+		done <- ms
+	}()
+	err := en.Collector.Update(ctx, ch)
+	close(ch)
+	r := &result{metrics: <-done, took: time.Since(start), err: err, finished: time.Now()}
+	if err != nil && e.Logger != nil {
+		e.Logger.Warn("metrics: collector failed; its metrics are missing from this scrape", "collector", en.Name, "err", err)
+	}
+	return r
+}
+
+// ReadModels are the entries of the read models' collectors: each reads
+// its whole read model, so its metrics are cached for cacheFor.
+func ReadModels(db postgres.Querier, cacheFor time.Duration) []Entry {
+	return []Entry{
+		{Name: "case_stats", ReadModel: "case_stats", Collector: Cases{DB: db}, CacheFor: cacheFor},
+		{Name: "license_stats", ReadModel: "license_stats", Collector: Licenses{DB: db}, CacheFor: cacheFor},
+		{Name: "lawsuit_stats", ReadModel: "lawsuit_stats", Collector: Lawsuits{DB: db}, CacheFor: cacheFor},
+	}
+}
+
+// New is the Exporter of everything govpulse reads at scrape time: the
+// read models (cached for 10s), the portal's usage (cached too), the ingest tally, the lag of the read
+// models and of the other consumers named, and the events counted without
+// working days.
+func New(db postgres.Querier, readModels []*projections.Projection, otherConsumers []string, log *slog.Logger) *Exporter {
+	names := slices.Clone(otherConsumers)
+	for _, p := range readModels {
+		names = append(names, p.Name())
+	}
+	return &Exporter{Logger: log, Entries: append(ReadModels(db, 10*time.Second),
+		Entry{Name: "portal_usage", ReadModel: "portal_views", Collector: Portal{DB: db}, CacheFor: 10 * time.Second},
+		Entry{Name: "ingest", Collector: Ingest{DB: db}},
+		Entry{Name: "projection_lag", Collector: Lag{DB: db, Consumers: names}},
+		Entry{Name: "unknown_workingdays", Collector: UnknownWorkingDays{DB: db, ReadModels: readModels}},
+	)}
+}
