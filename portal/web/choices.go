@@ -23,3 +23,20 @@ func name(list []events.CodeName, code string) string {
 	}
 	return code
 }
+
+// ChoicesFrom takes the portal's lists from the catalogue.
+func ChoicesFrom(cat *events.Catalog) Choices {
+	var issuers []events.CodeName
+	for _, d := range cat.Departments {
+		issuers = append(issuers, events.CodeName{Code: d.Code, Name: d.Name})
+	}
+	return Choices{
+		Issuers:        issuers,
+		Categories:     cat.PolicyCategories,
+		Industries:     cat.Industries,
+		Sizes:          cat.EnterpriseSizes,
+		Districts:      cat.Districts,
+		DocumentTypes:  cat.DocumentTypes,
+		Qualifications: cat.Qualifications,
+	}
+}

@@ -190,7 +190,7 @@ func (s *Server) writeICS(w http.ResponseWriter, r *http.Request, name string, d
 	}
 	w.Header().Set("Content-Type", icsType+"; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	return cal.SerializeTo(w)
+	return cal.SerializeTo(w, ics.WithNewLine("\r\n"))
 }
 
 func (s *Server) changesAtom(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
