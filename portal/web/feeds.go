@@ -60,11 +60,10 @@ func (s *Server) feedSearch(r *http.Request, extra ...string) (*portal.SearchQue
 	if len(sel) == 0 {
 		return nil, q, nil
 	}
-	sq, perr := s.Choices.searchQuery(sel)
-	if perr != nil {
-		return nil, nil, perr
+	sq, err := s.searchQuery(sel)
+	if err != nil {
+		return nil, nil, err
 	}
-	sq.On = s.today()
 	return &sq, q, nil
 }
 
@@ -73,12 +72,10 @@ func (s *Server) feedProfile(r *http.Request, extra ...string) (*portal.Profile,
 	if perr != nil {
 		return nil, nil, perr
 	}
-	today := s.today()
-	p, perr := s.Choices.profile(q, today.Time().Year())
-	if perr != nil {
-		return nil, nil, perr
+	p, err := s.profile(q)
+	if err != nil {
+		return nil, nil, err
 	}
-	p.On = today
 	return &p, q, nil
 }
 

@@ -74,11 +74,10 @@ func (s *Server) match(ctx context.Context, r *http.Request) (string, any, error
 		return "", nil, perr
 	}
 	today := s.today()
-	p, perr := s.Choices.profile(q, today.Time().Year())
-	if perr != nil {
-		return "", nil, perr
+	p, err := s.profile(q)
+	if err != nil {
+		return "", nil, err
 	}
-	p.On = today
 	d := matchData{
 		base:           base{Title: "我的企业能享受什么政策"},
 		Profile:        p,
@@ -94,7 +93,7 @@ func (s *Server) match(ctx context.Context, r *http.Request) (string, any, error
 	}
 	res, err := s.Reader.Match(ctx, p)
 	if err != nil {
-		return "", nil, err
+		return "", nil, s.chinese(err)
 	}
 	d.Result = res
 	for _, m := range res.Matches {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -61,12 +62,6 @@ func badParam(name, format string, args ...any) *paramError {
 	return &paramError{Param: name, Message: fmt.Sprintf("参数 %s（%s）%s", name, label, fmt.Sprintf(format, args...))}
 }
 
-// Which parameters each kind of page takes; list parameters may repeat.
-var (
-	searchParams  = []string{"q", portal.FilterIssuer, portal.FilterCategory, portal.FilterIndustry, portal.FilterSize, portal.FilterDistrict, portal.FilterDocumentType, portal.FilterValidity, "published_from", "published_to", "page"}
-	profileParams = []string{portal.FilterIndustry, portal.FilterSize, portal.FilterDistrict, "founded", "qualifications"}
-	listParams    = []string{portal.FilterIssuer, portal.FilterCategory, portal.FilterIndustry, portal.FilterSize, portal.FilterDistrict, portal.FilterDocumentType, portal.FilterValidity, "qualifications"}
-)
 
 // readParams parses a raw query string strictly; allowed lists the names
 // the page takes.
@@ -129,51 +124,88 @@ func clip(s string) string {
 	return string(r[:40]) + "…"
 }
 
-// listValues splits a list parameter's values (repeated or comma
-// separated), dropping blanks and repeats.
-func listValues(q url.Values, name string) []string {
-	var out []string
-	for _, v := range q[name] {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
+// originParam reads the from parameter: where a policy page's visitor
+// came from (one of events.ViewOrigins; direct when absent).
+func originParam(q url.Values) (string, *paramError) {
+	v := q.Get("from")
+	if v == "" {
+		return events.OriginDirect, nil
 	}
-	return out
+	if !slices.Contains(events.ViewOrigins(), v) {
+		return "", badParam("from", "的值 %q 无效，可用 %s", clip(v), strings.Join(events.ViewOrigins(), "、"))
+	}
+	return v, nil
 }
 
-// codes reads a list parameter whose values must be codes of list.
-func codes(q url.Values, name string, list []events.CodeName) ([]string, *paramError) {
-	vals := listValues(q, name)
-	if len(vals) > portal.MaxFilterValues {
-		return nil, badParam(name, "最多选 %d 项，给了 %d 项", portal.MaxFilterValues, len(vals))
-	}
-	for _, v := range vals {
-		if !hasCode(list, v) {
-			return nil, badParam(name, "的值 %q 不在可选范围内%s", clip(v), examples(list))
-		}
-	}
-	return vals, nil
-}
+// Which parameters each kind of page takes: those portal.ParseSearchQuery
+// and portal.ParseProfile read, which the JSON API reads the same way.
+var (
+	searchParams  = []string{"q", portal.FilterIssuer, portal.FilterCategory, portal.FilterIndustry, portal.FilterSize, portal.FilterDistrict, portal.FilterDocumentType, portal.FilterValidity, "published_from", "published_to", "page", "page_size"}
+	profileParams = []string{portal.FilterIndustry, portal.FilterSize, portal.FilterDistrict, "founded", "qualifications"}
+	// listParams may repeat: forms send checkboxes as repeated names.
+	listParams = []string{portal.FilterIssuer, portal.FilterCategory, portal.FilterIndustry, portal.FilterSize, portal.FilterDistrict, portal.FilterDocumentType, portal.FilterValidity, "qualifications"}
+)
 
-// oneCode reads a single-valued code parameter ("" when absent).
-func oneCode(q url.Values, name string, list []events.CodeName) (string, *paramError) {
-	vals, err := codes(q, name, list)
+// searchQuery reads a search with the portal's one reading of it.
+func (s *Server) searchQuery(q url.Values) (portal.SearchQuery, error) {
+	sq, err := portal.ParseSearchQuery(q)
 	if err != nil {
-		return "", err
+		return sq, s.chinese(err)
 	}
-	if len(vals) > 1 {
-		return "", badParam(name, "只能选一项")
-	}
-	if len(vals) == 0 {
-		return "", nil
-	}
-	return vals[0], nil
+	sq.On = s.today()
+	return sq, nil
 }
 
-func hasCode(list []events.CodeName, code string) bool {
-	return slices.ContainsFunc(list, func(c events.CodeName) bool { return c.Code == code })
+// profile reads a company profile with the portal's one reading of it.
+func (s *Server) profile(q url.Values) (portal.Profile, error) {
+	p, err := portal.ParseProfile(q, s.Now())
+	if err != nil {
+		return p, s.chinese(err)
+	}
+	p.On = s.today()
+	return p, nil
+}
+
+// chinese turns a portal.Error naming a parameter into a paramError that
+// tells the visitor, in Chinese, what the parameter takes.
+func (s *Server) chinese(err error) error {
+	var e *portal.Error
+	if !errors.As(err, &e) || e.Code != portal.EInvalid || e.Param == "" {
+		return err
+	}
+	return badParam(e.Param, "%s", s.hint(e.Param))
+}
+
+// hint says what a parameter takes.
+func (s *Server) hint(param string) string {
+	c := &s.Choices
+	lists := map[string][]events.CodeName{
+		portal.FilterIssuer: c.Issuers, portal.FilterCategory: c.Categories, portal.FilterIndustry: c.Industries,
+		portal.FilterSize: c.Sizes, portal.FilterDistrict: c.Districts, portal.FilterDocumentType: c.DocumentTypes,
+		"qualifications": c.Qualifications,
+	}
+	if list, ok := lists[param]; ok {
+		return fmt.Sprintf("的值不在可选范围内，或选了超过 %d 项；请从页面上的选项中选择%s", portal.MaxFilterValues, examples(list))
+	}
+	switch param {
+	case "q":
+		return fmt.Sprintf("有误：搜索词最多 %d 个字，且只能给一次", portal.MaxQueryLen)
+	case portal.FilterValidity:
+		var ls []string
+		for _, v := range portal.Validities {
+			ls = append(ls, string(v.Code)+"（"+v.Label+"）")
+		}
+		return "的值应是 " + strings.Join(ls, "、") + " 之一"
+	case "published_from", "published_to":
+		return "应是 2024-03-01 这样的日期，且截止日期不早于起始日期"
+	case "page":
+		return fmt.Sprintf("应是 1 到 %d 之间的整数", portal.MaxPage)
+	case "page_size":
+		return fmt.Sprintf("应是 1 到 %d 之间的整数", portal.MaxPageSize)
+	case "founded":
+		return fmt.Sprintf("应是 1900 到 %d 之间的年份，如 2018", s.today().Time().Year())
+	}
+	return "的值不正确，请修改后再试"
 }
 
 // examples names a few valid codes with their names, for an error.
@@ -192,7 +224,8 @@ func examples(list []events.CodeName) string {
 	return "，例如 " + strings.Join(parts, "、")
 }
 
-// dateParam reads an optional date YYYY-MM-DD between 2000 and 2099.
+// dateParam reads an optional date YYYY-MM-DD between 2000 and 2099
+// (the at of a policy page, the since of a feed).
 func dateParam(q url.Values, name string) (portal.Date, *paramError) {
 	v := q.Get(name)
 	if v == "" {
@@ -219,95 +252,4 @@ func intParam(q url.Values, name string, lo, hi int) (int, bool, *paramError) {
 		return 0, false, badParam(name, "的值 %q 应是 %d 到 %d 之间的整数", clip(v), lo, hi)
 	}
 	return n, true, nil
-}
-
-// searchQuery reads a search (the parameters of /search) from q.
-func (c *Choices) searchQuery(q url.Values) (portal.SearchQuery, *paramError) {
-	var sq portal.SearchQuery
-	var err *paramError
-	sq.Q = strings.TrimSpace(q.Get("q"))
-	if n := utf8.RuneCountInString(sq.Q); n > portal.MaxQueryLen {
-		return sq, badParam("q", "太长（%d 个字），最多 %d 个字", n, portal.MaxQueryLen)
-	}
-	for _, f := range []struct {
-		name string
-		list []events.CodeName
-		dst  *[]string
-	}{
-		{portal.FilterIssuer, c.Issuers, &sq.Issuers},
-		{portal.FilterCategory, c.Categories, &sq.Categories},
-		{portal.FilterIndustry, c.Industries, &sq.Industries},
-		{portal.FilterSize, c.Sizes, &sq.EnterpriseSizes},
-		{portal.FilterDistrict, c.Districts, &sq.Districts},
-		{portal.FilterDocumentType, c.DocumentTypes, &sq.DocumentTypes},
-	} {
-		if *f.dst, err = codes(q, f.name, f.list); err != nil {
-			return sq, err
-		}
-	}
-	vals, err := codes(q, portal.FilterValidity, validityChoices())
-	if err != nil {
-		return sq, err
-	}
-	for _, v := range vals {
-		sq.Validities = append(sq.Validities, portal.Validity(v))
-	}
-	if sq.PublishedFrom, err = dateParam(q, "published_from"); err != nil {
-		return sq, err
-	}
-	if sq.PublishedTo, err = dateParam(q, "published_to"); err != nil {
-		return sq, err
-	}
-	if !sq.PublishedFrom.IsZero() && !sq.PublishedTo.IsZero() && sq.PublishedTo.Before(sq.PublishedFrom) {
-		return sq, badParam("published_to", "的日期 %s 早于起始日期 %s", sq.PublishedTo, sq.PublishedFrom)
-	}
-	if sq.Page, _, err = intParam(q, "page", 1, portal.MaxPage); err != nil {
-		return sq, err
-	}
-	return sq, nil
-}
-
-// profile reads a company profile (the parameters of /match) from q;
-// thisYear bounds the founding year.
-func (c *Choices) profile(q url.Values, thisYear int) (portal.Profile, *paramError) {
-	var p portal.Profile
-	var err *paramError
-	if p.Industry, err = oneCode(q, portal.FilterIndustry, c.Industries); err != nil {
-		return p, err
-	}
-	if p.Size, err = oneCode(q, portal.FilterSize, c.Sizes); err != nil {
-		return p, err
-	}
-	if p.District, err = oneCode(q, portal.FilterDistrict, c.Districts); err != nil {
-		return p, err
-	}
-	if p.Founded, _, err = intParam(q, "founded", 1949, thisYear); err != nil {
-		return p, err
-	}
-	if p.Qualifications, err = codes(q, "qualifications", c.Qualifications); err != nil {
-		return p, err
-	}
-	return p, nil
-}
-
-// validityChoices are the validities as a code list.
-func validityChoices() []events.CodeName {
-	var out []events.CodeName
-	for _, v := range portal.Validities {
-		out = append(out, events.CodeName{Code: string(v.Code), Name: v.Label})
-	}
-	return out
-}
-
-// originParam reads the from parameter: where a policy page's visitor
-// came from (one of events.ViewOrigins; direct when absent).
-func originParam(q url.Values) (string, *paramError) {
-	v := q.Get("from")
-	if v == "" {
-		return events.OriginDirect, nil
-	}
-	if !slices.Contains(events.ViewOrigins(), v) {
-		return "", badParam("from", "的值 %q 无效，可用 %s", clip(v), strings.Join(events.ViewOrigins(), "、"))
-	}
-	return v, nil
 }

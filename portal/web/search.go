@@ -98,14 +98,13 @@ func (s *Server) search(ctx context.Context, r *http.Request) (string, any, erro
 	if perr != nil {
 		return "", nil, perr
 	}
-	sq, perr := s.Choices.searchQuery(params)
-	if perr != nil {
-		return "", nil, perr
-	}
-	sq.On = s.today()
-	res, err := s.Reader.Search(ctx, sq)
+	sq, err := s.searchQuery(params)
 	if err != nil {
 		return "", nil, err
+	}
+	res, err := s.Reader.Search(ctx, sq)
+	if err != nil {
+		return "", nil, s.chinese(err)
 	}
 	if sq.Page <= 1 {
 		s.Usage.Search(sq.Q, res.Page.Total)

@@ -207,11 +207,8 @@ func (s *Server) classify(r *http.Request, err error) (int, string, string) {
 		case portal.ENotFound:
 			return http.StatusNotFound, "", "没有找到这份政策。它的编号可能写错了；请从首页搜索。"
 		case portal.EInvalid:
-			label := paramLabels[e.Param]
-			if label == "" {
-				label = e.Param
-			}
-			return http.StatusBadRequest, e.Param, "参数 " + e.Param + "（" + label + "）的值不正确，请修改后再试。"
+			pe := badParam(e.Param, "%s", s.hint(e.Param))
+			return http.StatusBadRequest, pe.Param, pe.Message
 		}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
