@@ -47,6 +47,7 @@ type Main struct {
 	busDone  chan error
 	evalDone chan struct{}
 	usage    *portalUsage
+	portal   *portalServer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -123,6 +124,7 @@ func (m *Main) Open(ctx context.Context) error {
 	for _, p := range readModels {
 		consumers = append(consumers, p)
 	}
+	consumers = append(consumers, policiesConsumer(cat, m.Logger))
 	running, err := selectConsumers(cfg.Consumers, consumers)
 	if err != nil {
 		return err
@@ -132,7 +134,7 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	otherConsumers := []string{projections.IngestTally{}.Name()}
+	otherConsumers := []string{projections.IngestTally{}.Name(), projections.PoliciesName}
 	if err := reg.Register(collector.New(m.pool, readModels, otherConsumers, m.Logger)); err != nil {
 		return err
 	}
@@ -197,6 +199,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if handler, err = m.openPortal(cat, handler); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("--http-addr (GOVPULSE_HTTP_ADDR) %s: %w", cfg.HTTPAddr, err)
@@ -236,6 +241,7 @@ func (m *Main) close() error {
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
 	}
+	errs = append(errs, m.closePortal(ctx))
 	m.closeUsage()
 	if m.bus != nil {
 		errs = append(errs, m.bus.Close())

@@ -79,6 +79,7 @@ type Page struct {
 	t   testing.TB
 	ctx context.Context
 
+	opts    Options
 	mu      sync.Mutex
 	dialogs []string
 }
@@ -89,7 +90,10 @@ func (b *Browser) NewPage(t testing.TB, opts Options) *Page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx)
 	t.Cleanup(cancel)
-	p := &Page{t: t, ctx: ctx}
+	if opts.Width == 0 {
+		opts.Width, opts.Height = 1280, 900
+	}
+	p := &Page{t: t, ctx: ctx, opts: opts}
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range dialogs {
@@ -102,17 +106,8 @@ func (b *Browser) NewPage(t testing.TB, opts Options) *Page {
 			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}()
-	w, h := opts.Width, opts.Height
-	if w == 0 {
-		w, h = 1280, 900
-	}
-	p.Do(chromedp.EmulateViewport(int64(w), int64(h)))
-	if opts.FontSize > 0 {
-		p.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, page.SetFontSizes, page.SetFontSizesParams{FontSizes: &page.FontSizes{Standard: int64(opts.FontSize), Fixed: int64(opts.FontSize * 13 / 16)}})
-			return err
-		}))
-	}
+	p.Do(chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height)))
+	p.setFontSize()
 	if opts.BypassCSP {
 		p.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
@@ -120,6 +115,19 @@ func (b *Browser) NewPage(t testing.TB, opts Options) *Page {
 		}))
 	}
 	return p
+}
+
+// setFontSize applies Options.FontSize.
+func (p *Page) setFontSize() {
+	p.t.Helper()
+	if p.opts.FontSize <= 0 {
+		return
+	}
+	fs := int64(p.opts.FontSize)
+	p.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.SetFontSizes, page.SetFontSizesParams{FontSizes: &page.FontSizes{Standard: fs, Fixed: fs * 13 / 16}})
+		return err
+	}))
 }
 
 // timeout bounds every browser step, so a test never hangs.
@@ -177,12 +185,19 @@ func (p *Page) Dialogs() []string {
 	return append([]string(nil), p.dialogs...)
 }
 
-// Screenshot writes a PNG of the whole page to path.
+// Screenshot writes a PNG of the whole page to path, as the page's
+// viewport width and text size show it. (Chromium's capture beyond the
+// viewport drops the text size, so the viewport is stretched to the
+// page's height for the capture instead.)
 func (p *Page) Screenshot(path string) {
 	p.t.Helper()
+	h := Eval[int](p, "Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight))")
+	h = min(max(h, p.opts.Height), 16000)
+	p.Do(chromedp.EmulateViewport(int64(p.opts.Width), int64(h)))
 	ctx, cancel := context.WithTimeout(p.ctx, timeout)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	p.Do(chromedp.EmulateViewport(int64(p.opts.Width), int64(p.opts.Height)))
 	if err != nil {
 		p.t.Fatalf("browser: screenshot: %v", err)
 	}
@@ -195,4 +210,18 @@ func (p *Page) Screenshot(path string) {
 // viewport (0: no horizontal scrolling).
 func (p *Page) HorizontalOverflow() int {
 	return Eval[int](p, "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - document.documentElement.clientWidth")
+}
+
+// Overflowing names the elements that reach past the viewport's right
+// edge, innermost first, to say what makes a page scroll sideways.
+func (p *Page) Overflowing() []string {
+	return Eval[[]string](p, `(() => {
+  const w = document.documentElement.clientWidth, out = [];
+  for (const e of document.body.querySelectorAll("*")) {
+    const r = e.getBoundingClientRect();
+    if (r.right > w + 0.5 && ![...e.children].some(c => c.getBoundingClientRect().right > w + 0.5))
+      out.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + String(e.className).replace(/ /g, ".") : "") + " right=" + Math.round(r.right));
+  }
+  return out.slice(0, 10);
+})()`)
 }

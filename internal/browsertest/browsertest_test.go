@@ -1,8 +1,11 @@
 package browsertest
 
 import (
+	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -84,9 +87,25 @@ func TestHarnessSeesWhatItChecks(t *testing.T) {
 		t.Errorf("with the CSP bypassed, dialogs %v, want the alert", d)
 	}
 
-	big := b.NewPage(t, Options{FontSize: 32})
+	big := b.NewPage(t, Options{Width: 360, Height: 640, FontSize: 32})
 	big.Go(srv.URL + "/ok")
+	width := Eval[float64](big, "document.querySelector('a').getBoundingClientRect().width")
 	if got := Eval[string](big, "getComputedStyle(document.querySelector('p')).fontSize"); got != "32px" {
 		t.Errorf("text at 200%%: font size %s, want 32px", got)
+	}
+	// A screenshot is of the page as shown: at its width and text size.
+	shot := filepath.Join(t.TempDir(), "big.png")
+	big.Screenshot(shot)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.DecodeConfig(f)
+	if err != nil || img.Width != 360 || img.Height < 640 {
+		t.Errorf("screenshot %dx%d (%v), want 360 wide and at least 640 high", img.Width, img.Height, err)
+	}
+	if got := Eval[float64](big, "document.querySelector('a').getBoundingClientRect().width"); got != width {
+		t.Errorf("after the screenshot the link is %v px wide, before %v: the text size changed", got, width)
 	}
 }

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/portal/store"
+	"github.com/govpulse/govpulse/portal/web"
+	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
+)
+
+// The portal (政策通) in the service: its read model is a bus consumer,
+// and its HTTP side (pages, feeds, /api/v1) is served either beside the
+// API on --http-addr (the demo) or alone on --portal-addr, where no
+// ingest, admin or metrics endpoint is reachable.
+
+// portalServer is the portal's own HTTP server, when --portal-addr is set.
+type portalServer struct {
+	server   *http.Server
+	listener net.Listener
+}
+
+// policiesConsumer is the policies read model the portal reads.
+func policiesConsumer(cat *events.Catalog, log *slog.Logger) *projections.Policies {
+	return &projections.Policies{Catalog: cat, Logger: log}
+}
+
+// portalPaths are the paths the portal answers on the main address.
+var portalPaths = []string{"/search", "/match", "/policies/", "/feeds/", "/static/", "/api/v1/"}
+
+// isPortalPath reports whether the portal answers path (the home page
+// "/" included); everything else is the API's.
+func isPortalPath(path string) bool {
+	if path == "/" {
+		return true
+	}
+	for _, p := range portalPaths {
+		if path == p || strings.HasPrefix(path, p) || path == strings.TrimSuffix(p, "/") {
+			return true
+		}
+	}
+	return false
+}
+
+// openPortal builds the portal's handler on the policies read model and
+// either serves it on --portal-addr or returns api with the portal
+// mounted beside it.
+func (m *Main) openPortal(cat *events.Catalog, api http.Handler) (http.Handler, error) {
+	cfg := m.Config
+	syn, err := catalog.Synonyms(cfg.SynonymsFile)
+	if err != nil {
+		return nil, fmt.Errorf("--synonyms-file (GOVPULSE_SYNONYMS_FILE): %w", err)
+	}
+	reader := &store.Store{Pool: m.pool, Catalog: cat, Synonyms: syn, Now: m.Now, Views: read.PortalViews{Pool: m.pool}}
+	site := &web.Server{
+		Reader:        reader,
+		Usage:         m.Usage(),
+		Choices:       web.ChoicesFrom(cat),
+		Now:           m.Now,
+		RatePerClient: cfg.PortalRate,
+		RateBurst:     cfg.PortalBurst,
+		Logger:        m.Logger,
+	}
+	portal, err := site.Handler()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.PortalAddr == "" {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isPortalPath(r.URL.Path) {
+				portal.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		}), nil
+	}
+	ln, err := net.Listen("tcp", cfg.PortalAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--portal-addr (GOVPULSE_PORTAL_ADDR) %s: %w", cfg.PortalAddr, err)
+	}
+	const maxHeaderBytes = 64 << 10
+	m.portal = &portalServer{
+		listener: httpapi.JSONErrorListener(ln, maxHeaderBytes),
+		server: &http.Server{
+			Handler:           portal,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    maxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		},
+	}
+	go func() {
+		if err := m.portal.server.Serve(m.portal.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("portal server stopped", "err", err)
+		}
+	}()
+	m.Logger.Info("portal serving", "addr", m.portal.listener.Addr().String())
+	return api, nil
+}
+
+// PortalURL is the portal's base URL: its own address when
+// --portal-addr is set, else the API's.
+func (m *Main) PortalURL() string {
+	if m.portal != nil {
+		return "http://" + m.portal.listener.Addr().String()
+	}
+	return m.URL()
+}
+
+// closePortal finishes the portal server's in-flight requests.
+func (m *Main) closePortal(ctx context.Context) error {
+	if m.portal == nil {
+		return nil
+	}
+	return m.portal.server.Shutdown(ctx)
+}
