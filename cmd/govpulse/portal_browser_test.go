@@ -83,6 +83,8 @@ func TestPortalInTheBrowser(t *testing.T) {
 		if !visible {
 			t.Errorf("the diff is not visible once opened")
 		}
+		p.Do(chromedp.ScrollIntoView(chromedp.ID("hist-h")))
+		p.ScreenshotViewport(shotPath(t, "policy-diff-open", 360))
 		p.Do(chromedp.Click(chromedp.CSS(`#v1 a`)), chromedp.WaitVisible(chromedp.CSS(".version-banner")))
 		if text := p.Text(); !strings.Contains(text, "您正在查看第 1 版（共 2 版）") || !strings.Contains(text, "补贴最高2000元") {
 			t.Errorf("version 1 page:\n%s", text)
@@ -197,7 +199,7 @@ func TestPortalInTheBrowser(t *testing.T) {
 					}
 				}
 				if o.opts.FontSize == 32 {
-					p.Screenshot(shotPath(t, pg.name+"-text200", o.opts.Width))
+					p.ScreenshotViewport(shotPath(t, pg.name+"-text200-first-screen", o.opts.Width))
 				} else {
 					p.Screenshot(shotPath(t, pg.name, o.opts.Width))
 				}

@@ -206,6 +206,21 @@ func (p *Page) Screenshot(path string) {
 	}
 }
 
+// ScreenshotViewport writes a PNG of what the viewport shows: the first
+// screen a visitor sees.
+func (p *Page) ScreenshotViewport(path string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, timeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("browser: screenshot: %v", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 // HorizontalOverflow is how many CSS pixels the page is wider than its
 // viewport (0: no horizontal scrolling).
 func (p *Page) HorizontalOverflow() int {

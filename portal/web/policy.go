@@ -24,6 +24,7 @@ type policyData struct {
 	Related  []card
 	DaysLeft int  // until the application window closes
 	Window   bool // the policy has an application window
+	Inactive bool // repealed or expired: no more applications
 	Feed     string
 }
 
@@ -91,6 +92,7 @@ func (s *Server) policyData(v portal.PolicyView, at portal.Date) policyData {
 		d.Canonical = "/policies/" + url.PathEscape(p.ID) + "/versions/" + strconv.Itoa(v.Version)
 	}
 	d.Feeds = []feedLink{{"这份政策的变更（Atom）", d.Feed, atomType}}
+	d.Inactive = v.Validity == portal.Repealed || v.Validity == portal.Expired
 	if !p.ApplicationTo.IsZero() {
 		d.Window = true
 		d.DaysLeft = today.DaysUntil(p.ApplicationTo)

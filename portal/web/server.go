@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/govpulse/govpulse/portal"
@@ -208,6 +209,9 @@ func (s *Server) classify(r *http.Request, err error) (int, string, string) {
 			return http.StatusNotFound, "", "没有找到这份政策。它的编号可能写错了；请从首页搜索。"
 		case portal.EInvalid:
 			pe := badParam(e.Param, "%s", s.hint(e.Param))
+			if given := r.URL.Query()[e.Param]; len(given) > 0 {
+				pe.Message += "（您给的是“" + clip(strings.Join(given, ",")) + "”）"
+			}
 			return http.StatusBadRequest, pe.Param, pe.Message
 		}
 	}
