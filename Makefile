@@ -43,7 +43,8 @@ demo: build
 	wait $$pid
 
 ## test-deps: install and start what the tests need (PostgreSQL; promtool,
-## prometheus, amtool and alertmanager from Debian packages)
+## prometheus, amtool and alertmanager, and chromium for the portal's
+## browser tests, from Debian packages)
 test-deps:
 	scripts/ensure-services.sh
 	scripts/install-test-tools.sh
