@@ -93,7 +93,7 @@ func (s *Server) match(ctx context.Context, r *http.Request) (string, any, error
 	}
 	res, err := s.Reader.Match(ctx, p)
 	if err != nil {
-		return "", nil, s.chinese(err)
+		return "", nil, err
 	}
 	d.Result = res
 	for _, m := range res.Matches {

@@ -150,7 +150,7 @@ var (
 func (s *Server) searchQuery(q url.Values) (portal.SearchQuery, error) {
 	sq, err := portal.ParseSearchQuery(q)
 	if err != nil {
-		return sq, s.chinese(err)
+		return sq, s.chinese(err, q)
 	}
 	sq.On = s.today()
 	return sq, nil
@@ -160,20 +160,25 @@ func (s *Server) searchQuery(q url.Values) (portal.SearchQuery, error) {
 func (s *Server) profile(q url.Values) (portal.Profile, error) {
 	p, err := portal.ParseProfile(q, s.Now())
 	if err != nil {
-		return p, s.chinese(err)
+		return p, s.chinese(err, q)
 	}
 	p.On = s.today()
 	return p, nil
 }
 
 // chinese turns a portal.Error naming a parameter into a paramError that
-// tells the visitor, in Chinese, what the parameter takes.
-func (s *Server) chinese(err error) error {
+// tells the visitor, in Chinese, what the parameter takes and what was
+// given (from the request's parameters q).
+func (s *Server) chinese(err error, q url.Values) error {
 	var e *portal.Error
 	if !errors.As(err, &e) || e.Code != portal.EInvalid || e.Param == "" {
 		return err
 	}
-	return badParam(e.Param, "%s", s.hint(e.Param))
+	pe := badParam(e.Param, "%s", s.hint(e.Param))
+	if given := q[e.Param]; len(given) > 0 {
+		pe.Message += "（您给的是“" + clip(strings.Join(given, ",")) + "”）"
+	}
+	return pe
 }
 
 // hint says what a parameter takes.

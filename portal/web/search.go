@@ -104,7 +104,7 @@ func (s *Server) search(ctx context.Context, r *http.Request) (string, any, erro
 	}
 	res, err := s.Reader.Search(ctx, sq)
 	if err != nil {
-		return "", nil, s.chinese(err)
+		return "", nil, err
 	}
 	if sq.Page <= 1 {
 		s.Usage.Search(sq.Q, res.Page.Total)

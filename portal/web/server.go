@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/govpulse/govpulse/portal"
@@ -208,11 +207,11 @@ func (s *Server) classify(r *http.Request, err error) (int, string, string) {
 		case portal.ENotFound:
 			return http.StatusNotFound, "", "没有找到这份政策。它的编号可能写错了；请从首页搜索。"
 		case portal.EInvalid:
-			pe := badParam(e.Param, "%s", s.hint(e.Param))
-			if given := r.URL.Query()[e.Param]; len(given) > 0 {
-				pe.Message += "（您给的是“" + clip(strings.Join(given, ",")) + "”）"
+			var pe *paramError
+			if errors.As(s.chinese(err, r.URL.Query()), &pe) {
+				return http.StatusBadRequest, pe.Param, pe.Message
 			}
-			return http.StatusBadRequest, pe.Param, pe.Message
+			return http.StatusBadRequest, "", "请求的参数不正确，请修改后再试。"
 		}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
