@@ -97,6 +97,9 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if _, err := postgres.Migrate(ctx, pool); err != nil {
 		return err
 	}
+	if err := projections.CheckTables(ctx, pool, models); err != nil {
+		return err
+	}
 	for _, p := range models {
 		if name != "all" && p.Name() != name {
 			continue

@@ -100,16 +100,21 @@ func (m *Main) Open(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.pool, m.Logger, reg)
+	store := &postgres.EventStore{Pool: m.pool}
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, store, m.Logger, reg)
 	if err != nil {
 		return err
 	}
+	store.Outbox = m.bus
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
 		return err
 	}
 	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, m.Logger)
 	if err != nil {
+		return err
+	}
+	if err := projections.CheckTables(ctx, m.pool, readModels); err != nil {
 		return err
 	}
 	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
@@ -168,7 +173,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return errors.New("start bus: not running after 30s")
 	}
 
-	store := &postgres.EventStore{Pool: m.pool, Outbox: m.bus}
 	validator := &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now}
 	if err := m.openUsage(store, validator, reg); err != nil {
 		return err
