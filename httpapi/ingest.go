@@ -92,6 +92,18 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 		e.Problems = problems
 		return src, e
 	}
+	if problems, err := checkPolicyRefs(r.Context(), s.Store, envs, evs); err != nil {
+		if postgres.IsUnavailable(err) {
+			e := errorf(EUnavailable, "the event store is unavailable; nothing was stored, retry later")
+			e.RetryAfter = 5 * time.Second
+			return src, e
+		}
+		return src, err
+	} else if len(problems) > 0 {
+		e := errorf(EInvalid, fmt.Sprintf("%d problem(s) in %d event(s); nothing was stored", len(problems), countEvents(problems)))
+		e.Problems = problems
+		return src, e
+	}
 	for i, ev := range evs {
 		// Validation decoded what PeekDepartment read; check the decoded
 		// value anyway, it is what gets stored.

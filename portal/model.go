@@ -469,9 +469,16 @@ type PolicyMatch struct {
 // met).
 type MatchResult struct {
 	Profile    Profile       `json:"profile"`
+	Total      int           `json:"total"` // policies qualified for; Matches holds the best MaxMatches
 	Matches    []PolicyMatch `json:"matches"`
 	NearMisses []PolicyMatch `json:"near_misses"`
 }
+
+// Limits of a match's lists.
+const (
+	MaxMatches    = 50
+	MaxNearMisses = 20
+)
 
 // Deadline is an application window of a policy.
 type Deadline struct {

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -67,5 +68,31 @@ func TestDateJSONAndDays(t *testing.T) {
 	}
 	if _, err := ParseDate("2020-13-01"); err == nil {
 		t.Error("month 13 accepted")
+	}
+}
+
+func TestDiff(t *testing.T) {
+	old := Policy{Title: "关于支持企业的措施", Support: "补贴1000元", Body: "第一条　总则。\n第二条　补贴1000元。\n第三条　附则。", Categories: []string{"talent"}}
+	nw := old
+	nw.Support = "补贴2000元"
+	nw.Body = "第一条　总则。\n第二条　补贴2000元。\n第三条　附则。\n第四条　施行日期。"
+	nw.Categories = []string{"talent", "innovation"}
+	got := Diff(old, nw)
+	if len(got) != 3 || got[0].Field != "categories" || got[1].Field != "body" || got[2].Field != "support" {
+		t.Fatalf("Diff fields = %+v", got)
+	}
+	if got[0].Old != "talent" || got[0].New != "talent、innovation" || got[2].Label != "扶持标准" {
+		t.Errorf("changes = %+v", got)
+	}
+	var ops []string
+	for _, p := range got[1].Paragraphs {
+		ops = append(ops, string(p.Op)+":"+p.Text)
+	}
+	want := []string{"same:第一条　总则。", "removed:第二条　补贴1000元。", "added:第二条　补贴2000元。", "same:第三条　附则。", "added:第四条　施行日期。"}
+	if strings.Join(ops, "|") != strings.Join(want, "|") {
+		t.Errorf("paragraphs = %v\nwant %v", ops, want)
+	}
+	if len(Diff(old, old)) != 0 {
+		t.Error("a policy differs from itself")
 	}
 }

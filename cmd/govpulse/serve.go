@@ -22,6 +22,7 @@ import (
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/projections/collector"
@@ -39,6 +40,9 @@ type Main struct {
 	// be) and target evaluation (which windows are current); nil means
 	// time.Now. Tests set a fixed one.
 	Now func() time.Time
+
+	// Portal reads the policies read model for the portal's pages and API.
+	Portal *store.Store
 
 	pool     *pgxpool.Pool
 	bus      *bus.Bus
@@ -124,7 +128,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := reg.Register(calendarGauge(cal)); err != nil {
 		return err
 	}
-	consumers := []bus.Consumer{projections.IngestTally{Location: loc}}
+	policies, portalReader, err := openPortalData(cfg, m.pool, cat, m.Now, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.Portal = portalReader
+	consumers := []bus.Consumer{projections.IngestTally{Location: loc}, policies}
 	for _, p := range readModels {
 		consumers = append(consumers, p)
 	}
@@ -137,7 +146,7 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	otherConsumers := []string{projections.IngestTally{}.Name()}
+	otherConsumers := []string{projections.IngestTally{}.Name(), policies.Name()}
 	if err := reg.Register(collector.New(m.pool, readModels, otherConsumers, m.Logger)); err != nil {
 		return err
 	}
@@ -201,6 +210,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	handler = withPortalAPI(handler, portalReader, m.Now, m.Logger)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("--http-addr (GOVPULSE_HTTP_ADDR) %s: %w", cfg.HTTPAddr, err)

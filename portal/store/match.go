@@ -1,0 +1,183 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/portal"
+)
+
+// checkProfile refuses codes the catalogue lacks.
+func (s *Store) checkProfile(p *portal.Profile) error {
+	c := s.Catalog
+	if p.Industry != "" && !c.InPolicyList(events.ListIndustries, p.Industry) {
+		return portal.Invalid("industry", "unknown industry %q; a GB/T 4754 section a..t, see GET /v1/catalog", p.Industry)
+	}
+	if p.Size != "" && !c.InPolicyList(events.ListEnterpriseSizes, p.Size) {
+		return portal.Invalid("size", "unknown enterprise size %q; see GET /v1/catalog", p.Size)
+	}
+	if p.District != "" && !c.HasDistrict(p.District) {
+		return portal.Invalid("district", "unknown district %q; see GET /v1/catalog", p.District)
+	}
+	for _, q := range p.Qualifications {
+		if !c.InPolicyList(events.ListQualifications, q) {
+			return portal.Invalid("qualifications", "unknown qualification %q; see GET /v1/catalog", q)
+		}
+	}
+	if p.On.IsZero() {
+		p.On = s.today()
+	}
+	return nil
+}
+
+// check checks profile p against doc d's criteria. The criteria's lists
+// fall back to the policy's own (a policy for small firms in 市南区 asks
+// that of whoever applies).
+func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
+	pol := d.policy
+	cr := pol.Criteria
+	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On)}
+	add := func(r portal.CriterionResult) {
+		m.Criteria = append(m.Criteria, r)
+		switch r.Outcome {
+		case portal.Met:
+			m.Met++
+		case portal.NotMet:
+			m.NotMet++
+		default:
+			m.Unknown++
+		}
+	}
+	oneOf := func(criterion, label string, want []string, have string, name func(string) string) {
+		if len(want) == 0 {
+			return
+		}
+		names := make([]string, len(want))
+		for i, w := range want {
+			names[i] = name(w)
+		}
+		r := portal.CriterionResult{Criterion: criterion, Label: label, Required: strings.Join(names, "、")}
+		switch {
+		case have == "":
+			r.Outcome, r.Reason = portal.Unknown, "未填写"+label
+		case slices.Contains(want, have):
+			r.Outcome = portal.Met
+		default:
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("%s为%s，不在适用范围内", label, name(have))
+		}
+		add(r)
+	}
+	n := s.names
+	oneOf("industries", "行业", firstNonEmpty(cr.Industries, pol.Industries), p.Industry, func(c string) string { return n.of(events.ListIndustries, c) })
+	oneOf("enterprise_sizes", "企业规模", firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size, func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
+	oneOf("districts", "所在区域", firstNonEmpty(cr.Districts, pol.Districts), p.District, n.district)
+	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
+		r := portal.CriterionResult{Criterion: "years_founded", Label: "成立年限"}
+		switch {
+		case cr.MinYearsFounded != nil && cr.MaxYearsFounded != nil:
+			r.Required = fmt.Sprintf("成立%d至%d年", *cr.MinYearsFounded, *cr.MaxYearsFounded)
+		case cr.MinYearsFounded != nil:
+			r.Required = fmt.Sprintf("成立满%d年", *cr.MinYearsFounded)
+		default:
+			r.Required = fmt.Sprintf("成立不超过%d年", *cr.MaxYearsFounded)
+		}
+		years := p.On.Time().Year() - p.Founded
+		switch {
+		case p.Founded == 0:
+			r.Outcome, r.Reason = portal.Unknown, "未填写成立年份"
+		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded:
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("成立%d年，不足%d年", years, *cr.MinYearsFounded)
+		case cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("成立%d年，超过%d年", years, *cr.MaxYearsFounded)
+		default:
+			r.Outcome = portal.Met
+		}
+		add(r)
+	}
+	if len(cr.Qualifications) > 0 {
+		names := n.all(events.ListQualifications, cr.Qualifications)
+		r := portal.CriterionResult{Criterion: "qualifications", Label: "资质", Required: strings.Join(names, "、")}
+		var missing []string
+		for _, q := range cr.Qualifications {
+			if !slices.Contains(p.Qualifications, q) {
+				missing = append(missing, n.of(events.ListQualifications, q))
+			}
+		}
+		switch {
+		case len(missing) == 0:
+			r.Outcome = portal.Met
+		case len(p.Qualifications) == 0:
+			r.Outcome, r.Reason = portal.Unknown, "未填写资质"
+		default:
+			r.Outcome, r.Reason = portal.NotMet, "缺少"+strings.Join(missing, "、")
+		}
+		add(r)
+	}
+	if m.Criteria == nil {
+		m.Criteria = []portal.CriterionResult{}
+	}
+	return m
+}
+
+func firstNonEmpty(a, b []string) []string {
+	if len(a) > 0 {
+		return a
+	}
+	return b
+}
+
+// Match implements portal.Reader.
+func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	s.init()
+	if err := s.checkProfile(&p); err != nil {
+		return portal.MatchResult{}, err
+	}
+	idx, err := s.snapshot(ctx)
+	if err != nil {
+		return portal.MatchResult{}, err
+	}
+	matches, near := s.matchDocs(idx, p)
+	res := portal.MatchResult{Profile: p, Total: len(matches), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
+	res.Matches = append(res.Matches, matches[:min(len(matches), portal.MaxMatches)]...)
+	res.NearMisses = append(res.NearMisses, near[:min(len(near), portal.MaxNearMisses)]...)
+	return res, nil
+}
+
+// matchDocs returns every in-force policy p qualifies for and the near
+// misses (one criterion not met), best first: most criteria met, fewest
+// unknown, the application window closing soonest, newest.
+func (s *Store) matchDocs(idx *index, p portal.Profile) (matches, near []portal.PolicyMatch) {
+	for _, d := range idx.docs {
+		if d.validity(p.On) != portal.InForce {
+			continue
+		}
+		m := s.check(d, p)
+		switch m.NotMet {
+		case 0:
+			matches = append(matches, m)
+		case 1:
+			near = append(near, m)
+		}
+	}
+	best := func(a, b portal.PolicyMatch) int {
+		if c := cmp.Compare(b.Met, a.Met); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Unknown, b.Unknown); c != 0 {
+			return c
+		}
+		if c := b.PublishedAt.Time().Compare(a.PublishedAt.Time()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	}
+	slices.SortFunc(matches, best)
+	slices.SortFunc(near, best)
+	return matches, near
+}

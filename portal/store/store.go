@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/portal"
+	"github.com/govpulse/govpulse/portal/search"
+)
+
+// ViewCounter gives the views per policy, for the home page's most viewed
+// list (the usage read model); optional.
+type ViewCounter interface {
+	PolicyViews(ctx context.Context, limit int) (map[string]int64, error)
+}
+
+// Store answers portal.Reader from the policies read model.
+type Store struct {
+	Pool     *pgxpool.Pool
+	Catalog  *events.Catalog
+	Synonyms *search.Synonyms
+	// Now is the clock that says what "today" is; nil means time.Now.
+	Now func() time.Time
+	// Views, when set, counts views for the home page and summaries.
+	Views ViewCounter
+	// Timeout bounds each database call; zero means 5s.
+	Timeout time.Duration
+
+	names   names
+	initMu  sync.Once
+	loadMu  sync.Mutex // one loader at a time
+	idx     atomic.Pointer[index]
+	matches *lru.Cache[string, []int32] // generation|tsquery -> matching doc positions
+}
+
+var _ portal.Reader = (*Store)(nil)
+
+// cacheEntries bounds the candidate cache.
+const cacheEntries = 2048
+
+func (s *Store) init() {
+	s.initMu.Do(func() {
+		s.names = newNames(s.Catalog)
+		s.matches, _ = lru.New[string, []int32](cacheEntries)
+	})
+}
+
+func (s *Store) today() portal.Date {
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	return portal.DateOf(now)
+}
+
+func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	t := s.Timeout
+	if t == 0 {
+		t = 5 * time.Second
+	}
+	return context.WithTimeout(ctx, t)
+}
+
+// snapshot returns the index at the read model's current generation,
+// loading what changed since the last one.
+func (s *Store) snapshot(ctx context.Context) (*index, error) {
+	s.init()
+	var gen, reset int64
+	if err := s.Pool.QueryRow(ctx, `SELECT generation, reset FROM policy_model WHERE id = 1`).Scan(&gen, &reset); err != nil {
+		return nil, fmt.Errorf("policy model generation: %w", err)
+	}
+	cur := s.idx.Load()
+	if cur != nil && cur.gen == gen {
+		return cur, nil
+	}
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if cur = s.idx.Load(); cur != nil && cur.gen >= gen {
+		return cur, nil
+	}
+	base := cur
+	if base != nil && base.reset != reset {
+		base = nil // rebuilt: load everything
+	}
+	next, err := s.loadIndex(ctx, base, gen, reset)
+	if err != nil {
+		return nil, err
+	}
+	s.idx.Store(next)
+	return next, nil
+}
+
+// Refresh loads the read model's newest generation now.
+func (s *Store) Refresh(ctx context.Context) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	_, err := s.snapshot(ctx)
+	return err
+}
+
+// names resolves catalogue codes to their names.
+type names struct {
+	departments, districts map[string]string
+	lists                  map[string]map[string]string
+	cat                    *events.Catalog
+}
+
+func newNames(c *events.Catalog) names {
+	n := names{departments: map[string]string{}, districts: map[string]string{}, lists: map[string]map[string]string{}, cat: c}
+	if c == nil {
+		return n
+	}
+	for _, d := range c.Departments {
+		n.departments[d.Code] = d.Name
+	}
+	for _, d := range c.Districts {
+		n.districts[d.Code] = d.Name
+	}
+	for _, l := range []string{events.ListPolicyCategories, events.ListIndustries, events.ListEnterpriseSizes, events.ListQualifications, events.ListDocumentTypes} {
+		m := map[string]string{}
+		for _, e := range c.PolicyList(l) {
+			m[e.Code] = e.Name
+		}
+		n.lists[l] = m
+	}
+	return n
+}
+
+func (n names) department(code string) string {
+	if v, ok := n.departments[code]; ok {
+		return v
+	}
+	return code
+}
+
+func (n names) district(code string) string {
+	if v, ok := n.districts[code]; ok {
+		return v
+	}
+	return code
+}
+
+func (n names) of(list, code string) string {
+	if v, ok := n.lists[list][code]; ok {
+		return v
+	}
+	return code
+}
+
+func (n names) all(list string, codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = n.of(list, c)
+	}
+	return out
+}
+
+// policyNames are the names of a policy's codes.
+func (n names) policyNames(p portal.Policy) portal.Names {
+	out := portal.Names{
+		Issuer:          n.department(p.Issuer),
+		DocumentType:    n.of(events.ListDocumentTypes, p.DocumentType),
+		Categories:      n.all(events.ListPolicyCategories, p.Categories),
+		Industries:      n.all(events.ListIndustries, p.Industries),
+		EnterpriseSizes: n.all(events.ListEnterpriseSizes, p.EnterpriseSizes),
+	}
+	for _, d := range p.Districts {
+		out.Districts = append(out.Districts, n.district(d))
+	}
+	if len(p.Districts) == 0 {
+		out.Districts = []string{"全市"}
+	}
+	return out
+}
+
+// summary is a doc's card, with its validity on day.
+func (s *Store) summary(d *doc, day portal.Date) portal.PolicySummary {
+	p := d.policy
+	v := d.validity(day)
+	return portal.PolicySummary{
+		ID: p.ID, DocNumber: p.DocNumber, Title: p.Title, Issuer: p.Issuer, IssuerName: s.names.department(p.Issuer),
+		DocumentType: p.DocumentType, DocumentName: s.names.of(events.ListDocumentTypes, p.DocumentType),
+		Categories: p.Categories, PublishedAt: p.PublishedAt, EffectiveFrom: p.EffectiveFrom, EffectiveTo: p.EffectiveTo,
+		ApplicationFrom: p.ApplicationFrom, ApplicationTo: p.ApplicationTo,
+		Validity: v, ValidityLabel: v.Label(), Versions: d.versions,
+	}
+}
