@@ -2,9 +2,10 @@
 // through Watermill: on PostgreSQL (watermill-sql, the default) or on NATS
 // JetStream (watermill-nats) fed by a transactional outbox.
 //
-// Every consumer gets each batch at least once; the bus records the batch
-// in consumer_batches in the same transaction as the consumer's writes, so
-// each batch takes effect exactly once.
+// Every consumer gets each batch at least once; the bus applies it through
+// the event store's ApplyOnce, which records the batch in the consumer
+// ledger in the same transaction as the consumer's writes, so each batch
+// takes effect exactly once.
 package bus
 
 import (
@@ -98,9 +99,10 @@ type Bus struct {
 	wlog    watermill.LoggerAdapter
 	metrics wmetrics.PrometheusMetricsBuilder
 
-	router    *message.Router
-	nc        *nats.Conn
-	consumers map[string]*consumerHandler
+	router     *message.Router
+	nc         *nats.Conn
+	consumers  map[string]*consumerHandler
+	deliveries *prometheus.CounterVec
 	// consumerMiddleware wraps every consumer's handler.
 	consumerMiddleware []message.HandlerMiddleware
 	Poison             *PoisonQueue
@@ -108,16 +110,21 @@ type Bus struct {
 	started            atomic.Bool
 }
 
-// New builds a bus on pool. It does not start it; add consumers, then Run.
-func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, reg prometheus.Registerer) (*Bus, error) {
+// New builds a bus on the event store's database: the Postgres bus's
+// tables, the outbox and the poison queue live there, and consumers apply
+// batches through store.ApplyOnce. It does not start the bus; add
+// consumers, then Run. Ingest stages batches on the bus (set it as the
+// store's Outbox).
+func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.Logger, reg prometheus.Registerer) (*Bus, error) {
 	cfg.setDefaults()
 	if cfg.Kind != KindPostgres && cfg.Kind != KindNATS {
 		return nil, fmt.Errorf("bus: kind %q: must be %q or %q", cfg.Kind, KindPostgres, KindNATS)
 	}
+	pool := store.Pool
 	b := &Bus{
 		cfg:   cfg,
 		pool:  pool,
-		store: &postgres.EventStore{Pool: pool},
+		store: store,
 		log:   log,
 		wlog: watermill.NewSlogLoggerWithLevelMapping(log.With("component", "bus"),
 			// Watermill narrates every start and stop at info; keep that for debug.
@@ -131,6 +138,13 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, 
 		return nil, fmt.Errorf("bus: router: %w", err)
 	}
 	b.metrics.AddPrometheusRouterMetrics(b.router)
+	b.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "govpulse_bus_batch_deliveries_total",
+		Help: "Batches handed to a consumer (deliveries, retries and poison-queue replays), by consumer and outcome: applied, skipped (applied before: a redelivery) or failed (retried, then poisoned).",
+	}, []string{"consumer", "outcome"})
+	if err := reg.Register(b.deliveries); err != nil {
+		return nil, fmt.Errorf("bus: register delivery counter: %w", err)
+	}
 	b.Poison = &PoisonQueue{pool: pool, bus: b}
 	if err := registerPoisonGauge(reg, pool); err != nil {
 		return nil, err

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/bus"
@@ -73,7 +75,7 @@ func startBus(t *testing.T, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consum
 // in the outbox, as after a crash right after commit.
 func newBus(t *testing.T, pool *pgxpool.Pool, cfg bus.Config) *bus.Bus {
 	t.Helper()
-	b, err := bus.New(context.Background(), cfg, pool, quietLogger(), prometheus.NewRegistry())
+	b, err := bus.New(context.Background(), cfg, &postgres.EventStore{Pool: pool}, quietLogger(), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,21 +203,26 @@ func TestOutboxAfterCrash(t *testing.T) {
 	}
 }
 
-// TestRedelivery: a batch delivered twice (an ack lost, or republished) is
-// applied once.
+// TestRedelivery: a batch staged twice (as when the forwarder dies between
+// publishing a batch and acknowledging its outbox row) is applied once. On
+// NATS its second copy carries the same message id and JetStream's
+// duplicate tracking drops it before any consumer sees it: the stream holds
+// one message per batch and the consumer gets no second delivery. On the
+// Postgres bus the copy is delivered and the ledger skips it.
 func TestRedelivery(t *testing.T) {
 	for name, cfg := range busConfigs(t) {
 		t.Run(name, func(t *testing.T) {
 			pool := setUp(t)
 			c := &counter{name: "counter_a"}
-			bs := startBus(t, pool, cfg(), c)
-			store := &postgres.EventStore{Pool: pool, Outbox: bs}
+			conf := cfg()
+			in := bustest.StartInstance(t, pool, conf, c)
+			store := &postgres.EventStore{Pool: pool, Outbox: in.Bus}
 			all := ids("ev", 5)
 			res := appendEvents(t, store, "src", all...)
 			waitCounts(t, pool, "counter_a", all)
-			// Publish the same batch again, as a redelivery would.
+			// Stage the same batch again, then a later batch behind it.
 			err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-				return bs.Stage(context.Background(), tx, res.Batch)
+				return in.Stage(context.Background(), tx, res.Batch)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -224,12 +231,70 @@ func TestRedelivery(t *testing.T) {
 			appendEvents(t, store, "src", more...)
 			waitCounts(t, pool, "counter_a", append(all, more...))
 			if got := c.calls.Load(); got != 2 {
-				t.Errorf("Apply called %d times, want 2 (the redelivered batch skipped before Apply)", got)
+				t.Errorf("Apply called %d times, want 2 (the restaged batch never applied)", got)
 			}
+			want := map[string]int{bus.OutcomeApplied: 2, bus.OutcomeSkipped: 1}
+			if name == "nats" {
+				want = map[string]int{bus.OutcomeApplied: 2}
+				if n := streamMessages(t, conf.NATSURL); n != 2 {
+					t.Errorf("the JetStream stream holds %d messages, want 2: the restaged batch was not dropped as a duplicate", n)
+				}
+			}
+			waitDeliveries(t, in, "counter_a", want)
 		})
 	}
 }
 
+// TestBatchMessageIDDerivesFromTheBatch: the same batch always gets the
+// same message id, and another batch another one.
+func TestBatchMessageIDDerivesFromTheBatch(t *testing.T) {
+	a := events.Batch{First: 1, Last: 10, Source: "src"}
+	if bus.BatchMessageID(a) != bus.BatchMessageID(a) {
+		t.Fatal("the message id of a batch changes between calls")
+	}
+	for _, other := range []events.Batch{{First: 1, Last: 11, Source: "src"}, {First: 2, Last: 10, Source: "src"}, {First: 1, Last: 10, Source: "other"}} {
+		if bus.BatchMessageID(a) == bus.BatchMessageID(other) {
+			t.Errorf("batches %+v and %+v share message id %s", a, other, bus.BatchMessageID(a))
+		}
+	}
+}
+
+// streamMessages returns how many messages the batches stream holds.
+func streamMessages(t *testing.T, url string) uint64 {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := nc.JetStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := js.StreamInfo(bus.TopicBatches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+// waitDeliveries waits until the instance has handed consumer as many
+// batches as want counts, then compares them by outcome.
+func waitDeliveries(t *testing.T, in bustest.Instance, consumer string, want map[string]int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var got map[string]int
+	for time.Now().Before(deadline) {
+		got = in.Deliveries(t, consumer)
+		if bustest.Total(got) >= bustest.Total(want) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("deliveries to %s by outcome = %v, want %v", consumer, got, want)
+	}
+}
 // TestPoisonQueueAndReplay: a batch that keeps failing goes to the poison
 // queue after its retries without blocking later batches, leaves nothing
 // half-applied, and applies exactly once when replayed.
@@ -320,31 +385,76 @@ func indexOf(s, sub string) int {
 }
 
 // TestInstancesShareAConsumerGroup: two govpulse instances on one database
-// and one bus run the same consumer; each batch is applied once in all,
-// and on NATS the work is shared between them.
+// and one bus run the same consumer. Every delivery is counted, skipped
+// ones included (the ledger would hide a batch delivered to both): each
+// batch is delivered exactly once across the instances, and on NATS both
+// instances get work.
 func TestInstancesShareAConsumerGroup(t *testing.T) {
 	for name, cfg := range busConfigs(t) {
 		t.Run(name, func(t *testing.T) {
 			pool := setUp(t)
 			c := cfg()
 			a, b := &counter{name: "counter_a"}, &counter{name: "counter_a"}
-			busA := startBus(t, pool, c, a)
-			startBus(t, pool, c, b)
-			store := &postgres.EventStore{Pool: pool, Outbox: busA}
+			inA := bustest.StartInstance(t, pool, c, a)
+			inB := bustest.StartInstance(t, pool, c, b)
+			store := &postgres.EventStore{Pool: pool, Outbox: inA.Bus}
+			const batches = 40
 			var all []string
-			for i := 0; i < 40; i++ {
+			for i := 0; i < batches; i++ {
 				batch := ids(fmt.Sprintf("b%02d", i), 3)
 				appendEvents(t, store, "src", batch...)
 				all = append(all, batch...)
 			}
 			waitCounts(t, pool, "counter_a", all)
-			t.Logf("%s: instance A applied %d batches, instance B %d", name, a.calls.Load(), b.calls.Load())
-			if got := a.calls.Load() + b.calls.Load(); got < 40 {
-				t.Errorf("the instances applied %d batches, want at least 40", got)
+			if name == "nats" {
+				// A delivery is counted before it is acknowledged: once
+				// nothing is pending or unacknowledged, every delivery
+				// (a second one to another instance included) is counted.
+				waitStreamSettled(t, c.NATSURL)
 			}
-			if name == "nats" && (a.calls.Load() == 0 || b.calls.Load() == 0) {
-				t.Errorf("one NATS instance did all the work (A %d, B %d): the queue group is not shared", a.calls.Load(), b.calls.Load())
+			dA, dB := inA.Deliveries(t, "counter_a"), inB.Deliveries(t, "counter_a")
+			t.Logf("%s: deliveries to instance A %v, to instance B %v", name, dA, dB)
+			if got := bustest.Total(dA) + bustest.Total(dB); got != batches {
+				t.Errorf("the instances got %d deliveries in all, want exactly %d (one per batch)", got, batches)
+			}
+			if got := dA[bus.OutcomeApplied] + dB[bus.OutcomeApplied]; got != batches {
+				t.Errorf("the instances applied %d batches, want %d", got, batches)
+			}
+			if name == "nats" && (bustest.Total(dA) == 0 || bustest.Total(dB) == 0) {
+				t.Errorf("one NATS instance got all the work (A %v, B %v): the queue group is not shared", dA, dB)
 			}
 		})
+	}
+}
+
+// waitStreamSettled waits until no consumer of the batches stream has a
+// message pending or waiting for its ack.
+func waitStreamSettled(t *testing.T, url string) {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := nc.JetStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		settled, n := true, 0
+		for ci := range js.Consumers(bus.TopicBatches) {
+			n++
+			if ci.NumPending > 0 || ci.NumAckPending > 0 {
+				settled = false
+			}
+		}
+		if settled && n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("JetStream consumers still have messages pending after 20s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -56,40 +56,34 @@ func (b *Bus) AddConsumer(c Consumer) error {
 	return nil
 }
 
+// Delivery outcomes, the outcome label of govpulse_bus_batch_deliveries_total.
+const (
+	OutcomeApplied = "applied"
+	OutcomeSkipped = "skipped"
+	OutcomeFailed  = "failed"
+)
+
 func (h *consumerHandler) handle(msg *message.Message) error {
 	var batch events.Batch
 	if err := json.Unmarshal(msg.Payload, &batch); err != nil || batch.First <= 0 || batch.Last < batch.First {
+		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeFailed).Inc()
 		return fmt.Errorf("message %s is not a batch reference: %q", msg.UUID, msg.Payload)
 	}
 	_, err := h.apply(msg.Context(), batch)
 	return err
 }
 
-// apply applies batch unless it was applied before; it reports whether it
-// did.
+// apply applies batch unless it was applied before, counting the delivery
+// by its outcome; it reports whether it applied it.
 func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
-	applied := false
-	err := pgx.BeginFunc(ctx, h.bus.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq)
-			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, h.consumer.Name(), batch.First, batch.Last)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil // applied before: a redelivery
-		}
-		evs, err := h.bus.store.ReadBatch(ctx, tx, batch)
-		if err != nil {
-			return err
-		}
-		if err := h.consumer.Apply(ctx, tx, evs); err != nil {
-			return err
-		}
-		applied = true
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("consumer %s: batch %d-%d: %w", h.consumer.Name(), batch.First, batch.Last, err)
+	applied, err := h.bus.store.ApplyOnce(ctx, h.consumer.Name(), batch, h.consumer.Apply)
+	outcome := OutcomeApplied
+	switch {
+	case err != nil:
+		outcome = OutcomeFailed
+	case !applied:
+		outcome = OutcomeSkipped
 	}
-	return applied, nil
+	h.bus.deliveries.WithLabelValues(h.consumer.Name(), outcome).Inc()
+	return applied, err
 }

@@ -9,6 +9,7 @@ import (
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
 	"github.com/ThreeDotsLabs/watermill/components/forwarder"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -38,14 +39,28 @@ func (b *Bus) Stage(ctx context.Context, tx pgx.Tx, batch events.Batch) error {
 	return nil
 }
 
-// batchMessage is the Watermill message for a batch; its UUID is derived
-// from the batch so a republished batch is recognisable.
+// batchNamespace is the UUID namespace of batch message ids.
+var batchNamespace = uuid.MustParse("5d0c3f0e-7a53-4b8e-9a57-6f1d2b0c9e41")
+
+// BatchMessageID is the id of a batch's message: a name-based UUID (v5)
+// of the batch's source and seq range, which are unique in the log. A
+// batch forwarded twice (the forwarder died between publishing and
+// acknowledging its outbox row, or the batch was staged again) carries
+// the same id, and NATS JetStream, which gets it as Nats-Msg-Id, drops the
+// copy within the stream's duplicate window (2 minutes) before any
+// consumer sees it; past the window, or on the Postgres bus, the consumer
+// ledger skips it.
+func BatchMessageID(batch events.Batch) string {
+	return uuid.NewSHA1(batchNamespace, fmt.Appendf(nil, "%s\x00%d\x00%d", batch.Source, batch.First, batch.Last)).String()
+}
+
+// batchMessage is the Watermill message for a batch.
 func batchMessage(batch events.Batch) (*message.Message, error) {
 	payload, err := json.Marshal(batch)
 	if err != nil {
 		return nil, err
 	}
-	msg := message.NewMessage(watermill.NewUUID(), payload)
+	msg := message.NewMessage(BatchMessageID(batch), payload)
 	msg.Metadata.Set("first_seq", fmt.Sprint(batch.First))
 	msg.Metadata.Set("last_seq", fmt.Sprint(batch.Last))
 	msg.Metadata.Set("source", batch.Source)

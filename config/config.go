@@ -25,13 +25,13 @@ type Config struct {
 	// one portal client may make, PortalBurst how many at once.
 	PortalRate      float64
 	PortalBurst     int
-	SynonymsFile    string
 	SourcesFile     string
 	AdminToken      string
 	Bus             string
 	NATSURL         string
 	NATSReplicas    int
 	CatalogFile     string
+	SynonymsFile    string
 	CalendarDir     string
 	TimeZone        string
 	TargetsFile     string
@@ -87,19 +87,19 @@ func (c *Config) settings() []setting {
 		{"portal-addr", "GOVPULSE_PORTAL_ADDR", "address the public portal (pages, feeds, /api/v1) listens on by itself (host:port); empty: the portal is on --http-addr", &c.PortalAddr},
 		{"portal-rate", "GOVPULSE_PORTAL_RATE", "portal searches, matches and feed reads per second allowed per client", &c.PortalRate},
 		{"portal-burst", "GOVPULSE_PORTAL_BURST", "portal searches, matches and feed reads a client may make at once above its rate", &c.PortalBurst},
-		{"synonyms-file", "GOVPULSE_SYNONYMS_FILE", "portal search synonyms file replacing the shipped catalog/synonyms.yaml", &c.SynonymsFile},
 		{"sources-file", "GOVPULSE_SOURCES_FILE", "YAML file of sending systems and their tokens", &c.SourcesFile},
 		{"admin-token", "GOVPULSE_ADMIN_TOKEN", "token for admin endpoints (empty disables them)", &c.AdminToken},
 		{"bus", "GOVPULSE_BUS", "message bus: postgres or nats", &c.Bus},
 		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL, or a comma list of a cluster's servers (for --bus=nats)", &c.NATSURL},
 		{"nats-replicas", "GOVPULSE_NATS_REPLICAS", "JetStream replicas of the batch stream: 1, or 3 (or 5) on a cluster so it survives a lost node", &c.NATSReplicas},
 		{"catalog-file", "GOVPULSE_CATALOG_FILE", "reference catalogue file replacing the shipped one", &c.CatalogFile},
+		{"synonyms-file", "GOVPULSE_SYNONYMS_FILE", "portal search synonyms file (plain word: [official terms]) replacing the shipped catalog/synonyms.yaml", &c.SynonymsFile},
 		{"calendar-dir", "GOVPULSE_CALENDAR_DIR", "directory of holiday files (holiday-cn format) adding or replacing years", &c.CalendarDir},
 		{"time-zone", "GOVPULSE_TIME_ZONE", "IANA time zone that administrative dates are counted in", &c.TimeZone},
 		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
 		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
 		{"targets-as-of", "GOVPULSE_TARGETS_AS_OF", "evaluate the targets as of this date (YYYY-MM-DD) instead of today, e.g. for a past year's demo data", &c.TargetsAsOf},
-		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats, portal_views, portal_searches)", &c.Consumers},
+		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats, portal_views, portal_searches, policies)", &c.Consumers},
 		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
 		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
 		{"rate-per-source", "GOVPULSE_RATE_PER_SOURCE", "ingest requests per second allowed per source", &c.RatePerSource},

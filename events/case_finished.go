@@ -43,13 +43,13 @@ func decodeCaseFinished(r *fieldReader) Event {
 	c.ItemCode = r.Code("item_code", "item", r.catalog.HasItem)
 	c.DepartmentCode = r.Code("department", "department", r.catalog.HasDepartment)
 	c.District = r.Code("district", "district", r.catalog.HasDistrict)
-	c.Channel = r.Enum("channel", "window", "self_service", "online", "mobile")
-	c.Mode = r.Enum("mode", "instant", "standard", "commitment")
+	c.Channel = r.Enum(Channel)
+	c.Mode = r.Enum(Mode)
 	accepted, acceptedRaw, okAccepted := r.Time("accepted_at")
 	finished, finishedRaw, okFinished := r.Time("finished_at")
 	c.AcceptedAt, c.FinishedAt = accepted, finished
 	c.PromisedWorkingDays = r.Int("promised_working_days", 0, 365)
-	c.Result = r.Enum("result", "approved", "rejected", "withdrawn")
+	c.Result = r.Enum(Result)
 	c.Assisted = r.Bool("assisted")
 
 	if okAccepted && okFinished && finished.Before(accepted) {

@@ -109,10 +109,8 @@ func (c *Catalog) check(root *yaml.Node) error {
 		if it.PromisedWorkingDays < 0 || it.PromisedWorkingDays > 365 {
 			fail("items", i, it.Code, "promised_working_days must be between 0 and 365, got %d", it.PromisedWorkingDays)
 		}
-		switch it.Mode {
-		case "", "instant", "standard", "commitment":
-		default:
-			fail("items", i, it.Code, "mode must be instant, standard or commitment (or omitted), got %q", it.Mode)
+		if it.Mode != "" && !Mode.Has(it.Mode) {
+			fail("items", i, it.Code, "mode must be %s (or omitted), got %q", Mode.Phrase(), it.Mode)
 		}
 		c.items[it.Code] = it
 	}

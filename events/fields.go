@@ -218,14 +218,15 @@ func (r *fieldReader) Code(name, what string, known func(string) bool) string {
 	return s
 }
 
-// Enum reads a string that must be one of allowed.
-func (r *fieldReader) Enum(name string, allowed ...string) string {
-	s := r.String(name, maxStringLen)
+// Enum reads the field e is the type of: a string that must be one of
+// e's values.
+func (r *fieldReader) Enum(e Enum) string {
+	s := r.String(e.field, maxStringLen)
 	if s == "" {
 		return ""
 	}
-	if !slices.Contains(allowed, s) {
-		r.fail(name, fmt.Sprintf("must be one of %s; got %q", strings.Join(allowed, ", "), s))
+	if !e.Has(s) {
+		r.fail(e.field, fmt.Sprintf("must be one of %s; got %q", strings.Join(e.values, ", "), s))
 		return ""
 	}
 	return s

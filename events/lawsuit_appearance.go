@@ -41,10 +41,10 @@ func decodeLawsuitAppearance(r *fieldReader) Event {
 	l.Court = r.Code("court", "court", r.catalog.HasCourt)
 	l.HearingAt, _, _ = r.Time("hearing_at")
 	l.HeadAppeared = r.Bool("head_appeared")
-	l.AppearedRole = r.Enum("appeared_role", "head", "deputy_head", "staff")
+	l.AppearedRole = r.Enum(AppearedRole)
 
 	if l.AppearedRole != "" && !r.failed("head_appeared") {
-		headRole := l.AppearedRole == "head" || l.AppearedRole == "deputy_head"
+		headRole := l.AppearedRole == RoleHead || l.AppearedRole == RoleDeputyHead
 		if l.HeadAppeared != headRole {
 			r.fail("appeared_role", fmt.Sprintf("is %q but head_appeared is %t; head_appeared is true exactly when the head or a deputy head (负责人) appeared, i.e. appeared_role is head or deputy_head",
 				l.AppearedRole, l.HeadAppeared))

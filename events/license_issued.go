@@ -43,7 +43,7 @@ func decodeLicenseIssued(r *fieldReader) Event {
 	var l LicenseIssued
 	l.LicenseID = r.String("license_id", maxStringLen)
 	l.LicenseType = r.Code("license_type", "licence type", r.catalog.HasLicenseType)
-	l.HolderType = r.Enum("holder_type", "enterprise", "individual_business", "institution", "individual")
+	l.HolderType = r.Enum(HolderType)
 	l.DepartmentCode = r.Code("department", "department", r.catalog.HasDepartment)
 	l.District = r.Code("district", "district", r.catalog.HasDistrict)
 	applied, appliedRaw, okApplied := r.Time("applied_at")

@@ -49,7 +49,7 @@ func decodePolicyInterpreted(r *fieldReader) Event {
 	for i, k := range InterpretationKinds {
 		kinds[i] = k.Code
 	}
-	p.Kind = r.Enum("kind", kinds...)
+	p.Kind = r.Enum(Enum{"kind", kinds})
 	p.Title = r.String("title", maxTitleLen)
 	p.Body = r.OptionalText("body", maxPolicyBodyLen)
 	for _, q := range r.Objects("qa", false, 200) {

@@ -20,11 +20,12 @@ const (
 	OriginDirect = "direct" // a link from elsewhere, a bookmark, a typed URL
 )
 
-// ViewOrigins lists the origins a PolicyViewed may name, in the order
-// boards and metrics show them.
-func ViewOrigins() []string {
-	return []string{OriginSearch, OriginMatch, OriginHome, OriginFeed, OriginDirect}
-}
+// ViewOrigin is PolicyViewed.Origin, in the order boards and metrics show
+// the origins.
+var ViewOrigin = Enum{"origin", []string{OriginSearch, OriginMatch, OriginHome, OriginFeed, OriginDirect}}
+
+// ViewOrigins lists the origins a PolicyViewed may name.
+func ViewOrigins() []string { return ViewOrigin.Values() }
 
 // MaxSearchQueryRunes is how many characters of a search's text a
 // PortalSearched keeps; the portal cuts longer queries to it.
@@ -53,7 +54,7 @@ func (PolicyViewed) OccurredAt() time.Time { return time.Time{} }
 func decodePolicyViewed(r *fieldReader) Event {
 	var v PolicyViewed
 	v.PolicyID = r.PolicyID("policy_id", true)
-	v.Origin = r.Enum("origin", ViewOrigins()...)
+	v.Origin = r.Enum(ViewOrigin)
 	return v
 }
 

@@ -208,8 +208,8 @@ func TestBoardsBuild(t *testing.T) {
 			}
 		}
 	}
-	if len(got) != 6 {
-		t.Errorf("%d boards, want 6", len(got))
+	if len(got) != 7 {
+		t.Errorf("%d boards, want 7", len(got))
 	}
 }
 
@@ -470,7 +470,7 @@ func metricNamesInCode(t *testing.T) map[string]bool {
 	t.Helper()
 	lit := regexp.MustCompile(`Name:\s*"(govpulse_[a-z0-9_]+)"|NewDesc\("(govpulse_[a-z0-9_]+)"`)
 	names := map[string]bool{}
-	for _, dir := range []string{"projections", "targets", "httpapi", "bus"} {
+	for _, dir := range []string{"projections", "projections/collector", "targets", "httpapi", "bus", "portal/usage"} {
 		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) consumerNames() []string {
 func (s *Server) handleProjections(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	st, err := projections.ReadStatus(ctx, s.Pool, s.consumerNames(), func(name string) bool {
+	st, err := postgres.ReadConsumerStatus(ctx, s.Pool, s.consumerNames(), func(name string) bool {
 		_, ok := s.readModel(name)
 		return ok
 	})
@@ -47,7 +48,7 @@ func (s *Server) handleProjections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st == nil {
-		st = []projections.Status{}
+		st = []postgres.ConsumerStatus{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"projections": st})
 }

@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govpulse/govpulse/events"
-	"github.com/govpulse/govpulse/projections/read"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // Query strings are read once, strictly, before any handler runs: a
@@ -40,9 +40,9 @@ func queryParams() map[string][]string {
 		"GET /v1/events":          {"after", "limit"},
 		"GET /v1/ingest/tally":    {"from", "to", "source", "type"},
 		"GET /v1/admin/poison":    {"all"},
-		"GET /v1/stats/cases":     stats(read.CaseDimensions()),
-		"GET /v1/stats/licenses":  stats(read.LicenseDimensions()),
-		"GET /v1/stats/lawsuits":  stats(read.LawsuitDimensions()),
+		"GET /v1/stats/cases":     stats(projections.CaseStats.Table().Dimensions()),
+		"GET /v1/stats/licenses":  stats(projections.LicenseStats.Table().Dimensions()),
+		"GET /v1/stats/lawsuits":  stats(projections.LawsuitStats.Table().Dimensions()),
 		"GET /v1/targets":         {"department", "at"},
 		"GET /v1/targets/history": {"target", "department", "limit"},
 	}

@@ -10,75 +10,19 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/projections/read"
 )
 
 // statsTimeout bounds one stats query.
 const statsTimeout = 30 * time.Second
 
-// statsEndpoint describes one stats endpoint's parameters: its dimensions
-// (each a filter and a group_by value) and how to check a filter value.
+// statsEndpoint is one stats endpoint, on a read model's table: its
+// dimensions are the filters and group_by values, and each dimension's
+// code list says which values it accepts.
 type statsEndpoint struct {
-	dims  []string
-	check map[string]func(string) bool
-	// known lists the accepted values of each dimension for messages.
-	known map[string]string
-}
-
-func (s *Server) caseStatsEndpoint() statsEndpoint {
-	return statsEndpoint{
-		dims: read.CaseDimensions(),
-		check: map[string]func(string) bool{
-			"department": s.Catalog.HasDepartment,
-			"district":   s.Catalog.HasDistrict,
-			"item":       s.Catalog.HasItem,
-			"channel":    oneOf("window", "self_service", "online", "mobile"),
-			"mode":       oneOf("instant", "standard", "commitment"),
-		},
-		known: map[string]string{
-			"department": "a department code from GET /v1/catalog",
-			"district":   "a district code from GET /v1/catalog",
-			"item":       "an item code from GET /v1/catalog",
-			"channel":    "window, self_service, online or mobile",
-			"mode":       "instant, standard or commitment",
-		},
-	}
-}
-
-func (s *Server) licenseStatsEndpoint() statsEndpoint {
-	return statsEndpoint{
-		dims: read.LicenseDimensions(),
-		check: map[string]func(string) bool{
-			"license_type": s.Catalog.HasLicenseType,
-			"department":   s.Catalog.HasDepartment,
-			"district":     s.Catalog.HasDistrict,
-			"holder_type":  oneOf("enterprise", "individual_business", "institution", "individual"),
-		},
-		known: map[string]string{
-			"license_type": "a licence type code from GET /v1/catalog",
-			"department":   "a department code from GET /v1/catalog",
-			"district":     "a district code from GET /v1/catalog",
-			"holder_type":  "enterprise, individual_business, institution or individual",
-		},
-	}
-}
-
-func (s *Server) lawsuitStatsEndpoint() statsEndpoint {
-	return statsEndpoint{
-		dims: read.LawsuitDimensions(),
-		check: map[string]func(string) bool{
-			"agency": s.Catalog.HasAgency,
-			"court":  s.Catalog.HasCourt,
-		},
-		known: map[string]string{
-			"agency": "an agency code from GET /v1/catalog",
-			"court":  "a court code from GET /v1/catalog",
-		},
-	}
-}
-
-func oneOf(values ...string) func(string) bool {
-	return func(v string) bool { return slices.Contains(values, v) }
+	table *projections.Table
 }
 
 // parseStatsQuery reads from, to, group_by and the dimension filters.
@@ -87,8 +31,9 @@ func oneOf(values ...string) func(string) bool {
 // value is no filter. Anything else is a 400 naming the parameter.
 func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (read.Query, *Error) {
 	sq := read.Query{Filters: map[string][]string{}}
-	groupable := append(slices.Clone(e.dims), read.TimeGroups()...)
-	known := append([]string{"from", "to", "group_by"}, e.dims...)
+	dims := e.table.Dimensions()
+	groupable := append(slices.Clone(dims), read.TimeGroups()...)
+	known := append([]string{"from", "to", "group_by"}, dims...)
 	for _, name := range sortedKeys(q) {
 		if !slices.Contains(known, name) {
 			return sq, errorf(EMalformed, fmt.Sprintf("unknown parameter %q; this endpoint takes %s", name, strings.Join(known, ", ")))
@@ -124,14 +69,15 @@ func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (read.
 			sq.GroupBy = append(sq.GroupBy, g)
 		}
 	}
-	for _, d := range e.dims {
+	for _, d := range dims {
 		vs := splitList(q[d])
 		if len(vs) == 0 {
 			continue
 		}
+		col, _ := e.table.Key(d)
 		for _, v := range vs {
-			if check := e.check[d]; check != nil && cat != nil && !check(v) {
-				return sq, errorf(EMalformed, fmt.Sprintf("%s: unknown code %q; use %s", d, clipText(v), e.known[d]))
+			if col.Codes != nil && cat != nil && !col.Codes.Has(cat, v) {
+				return sq, errorf(EMalformed, fmt.Sprintf("%s: unknown code %q; use %s", d, clipText(v), col.Codes.Describe()))
 			}
 		}
 		sq.Filters[d] = vs
@@ -171,7 +117,7 @@ type statsAnswer[G any] struct {
 
 // serveStats parses the query, runs read and writes the answer.
 func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e statsEndpoint,
-	readGroups func(ctx context.Context, q read.Query) ([]G, error)) {
+	readGroups func(ctx context.Context, db postgres.Querier, q read.Query) ([]G, error)) {
 	sq, perr := e.parseStatsQuery(query(r), s.Catalog)
 	if perr != nil {
 		s.writeError(w, r, perr)
@@ -179,7 +125,7 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), statsTimeout)
 	defer cancel()
-	groups, err := readGroups(ctx, sq)
+	groups, err := readGroups(ctx, s.Pool, sq)
 	if err != nil {
 		s.writeError(w, r, s.storageError(err))
 		return
@@ -202,21 +148,15 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 
 // handleCaseStats is GET /v1/stats/cases.
 func (s *Server) handleCaseStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, s.caseStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.CaseGroup, error) {
-		return read.CaseStats(ctx, s.Pool, q)
-	})
+	serveStats(s, w, r, statsEndpoint{projections.CaseStats.Table()}, read.CaseStats)
 }
 
 // handleLicenseStats is GET /v1/stats/licenses.
 func (s *Server) handleLicenseStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, s.licenseStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.LicenseGroup, error) {
-		return read.LicenseStats(ctx, s.Pool, q)
-	})
+	serveStats(s, w, r, statsEndpoint{projections.LicenseStats.Table()}, read.LicenseStats)
 }
 
 // handleLawsuitStats is GET /v1/stats/lawsuits.
 func (s *Server) handleLawsuitStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, s.lawsuitStatsEndpoint(), func(ctx context.Context, q read.Query) ([]read.LawsuitGroup, error) {
-		return read.LawsuitStats(ctx, s.Pool, q)
-	})
+	serveStats(s, w, r, statsEndpoint{projections.LawsuitStats.Table()}, read.LawsuitStats)
 }

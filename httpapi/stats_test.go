@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -50,18 +49,7 @@ func statsServer(t *testing.T, evs ...postgres.NewEvent) (*httptest.Server, *pgx
 			t.Fatal(err)
 		}
 		for _, p := range models {
-			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq) VALUES ($1, $2, $3)`,
-					p.Name(), res.Batch.First, res.Batch.Last); err != nil {
-					return err
-				}
-				recs, err := store.ReadBatch(ctx, tx, res.Batch)
-				if err != nil {
-					return err
-				}
-				return p.Apply(ctx, tx, recs)
-			})
-			if err != nil {
+			if _, err := store.ApplyOnce(ctx, p.Name(), res.Batch, p.Apply); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -2,10 +2,7 @@ package projections
 
 import (
 	"context"
-	"fmt"
 	"slices"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
@@ -58,38 +55,10 @@ func rangeEvents(bs []events.Batch) int64 {
 	return n
 }
 
-// appliedBatches returns every batch consumer has applied, in seq order.
-func appliedBatches(ctx context.Context, q postgres.Querier, consumer string) ([]events.Batch, error) {
-	rows, err := q.Query(ctx, `SELECT first_seq, last_seq FROM consumer_batches WHERE consumer = $1 ORDER BY first_seq`, consumer)
-	if err != nil {
-		return nil, fmt.Errorf("read applied batches of %s: %w", consumer, err)
-	}
-	return collectBatches(rows, consumer)
-}
-
-// batchesNotIn returns the batches consumer has applied that known lacks.
-// Batches are applied roughly in log order, so it asks only for batches
-// past known's last seq or inside its holes, which the primary key finds
-// without reading every batch again.
+// batchesNotIn returns the batches consumer has applied that known lacks
+// (the ledger's reads are in postgres/eventstore_ledger.go).
 func batchesNotIn(ctx context.Context, q postgres.Querier, consumer string, known appliedSet) ([]events.Batch, error) {
-	cover := known.intervals()
-	var after int64
-	var holeLo, holeHi []int64
-	for _, c := range cover {
-		if c.First > after+1 {
-			holeLo, holeHi = append(holeLo, after+1), append(holeHi, c.First-1)
-		}
-		after = c.Last
-	}
-	rows, err := q.Query(ctx, `SELECT first_seq, last_seq FROM consumer_batches WHERE consumer = $1 AND first_seq > $2
-		UNION ALL
-		SELECT b.first_seq, b.last_seq FROM unnest($3::bigint[], $4::bigint[]) AS h(lo, hi)
-		JOIN consumer_batches b ON b.consumer = $1 AND b.first_seq BETWEEN h.lo AND h.hi
-		ORDER BY 1`, consumer, after, holeLo, holeHi)
-	if err != nil {
-		return nil, fmt.Errorf("read new batches of %s: %w", consumer, err)
-	}
-	bs, err := collectBatches(rows, consumer)
+	bs, err := postgres.AppliedBatchesOutside(ctx, q, consumer, known.intervals())
 	if err != nil {
 		return nil, err
 	}
@@ -100,16 +69,4 @@ func batchesNotIn(ctx context.Context, q postgres.Querier, consumer string, know
 		}
 	}
 	return out, nil
-}
-
-func collectBatches(rows pgx.Rows, consumer string) ([]events.Batch, error) {
-	bs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (events.Batch, error) {
-		var b events.Batch
-		err := r.Scan(&b.First, &b.Last)
-		return b, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read applied batches of %s: %w", consumer, err)
-	}
-	return bs, nil
 }

@@ -2,29 +2,60 @@ package projections
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/govpulse/govpulse/events"
 )
 
-// Catalogue lists a read model's key columns draw their codes from: the
-// codes become metric labels, so a read model only holds codes the
-// running catalogue knows.
-const (
-	listDepartments  = "department"
-	listDistricts    = "district"
-	listItems        = "item"
-	listLicenseTypes = "licence type"
-	listAgencies     = "agency"
-	listCourts       = "court"
-)
+// CodeList is where a key column's values come from: a list of the
+// catalogue or an enum of package events. The values become metric
+// labels, so a read model only holds codes the running catalogue knows
+// (checked on Apply), and the stats API and the targets accept only
+// listed codes as filters.
+type CodeList struct {
+	// Name is the list's name in a key field's `codes` tag.
+	Name string
+	// Noun names a code of the list in messages: "licence type".
+	Noun string
+	// inCatalog looks a code up in the catalogue; nil for an enum.
+	inCatalog func(*events.Catalog, string) bool
+	enum      events.Enum
+}
 
-var catalogLookups = map[string]func(*events.Catalog, string) bool{
-	listDepartments:  (*events.Catalog).HasDepartment,
-	listDistricts:    (*events.Catalog).HasDistrict,
-	listItems:        (*events.Catalog).HasItem,
-	listLicenseTypes: (*events.Catalog).HasLicenseType,
-	listAgencies:     (*events.Catalog).HasAgency,
-	listCourts:       (*events.Catalog).HasCourt,
+// FromCatalog says whether the list is one of the catalogue's.
+func (l *CodeList) FromCatalog() bool { return l.inCatalog != nil }
+
+// Has reports whether code is in the list; a catalogue list needs cat.
+func (l *CodeList) Has(cat *events.Catalog, code string) bool {
+	if l.inCatalog != nil {
+		return cat != nil && l.inCatalog(cat, code)
+	}
+	return l.enum.Has(code)
+}
+
+// Describe says, for a message, which codes the list accepts.
+func (l *CodeList) Describe() string {
+	if l.inCatalog == nil {
+		return l.enum.Phrase()
+	}
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(l.Noun[0])) {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s code from GET /v1/catalog", article, l.Noun)
+}
+
+// codeLists are the lists a key field's `codes` tag may name.
+var codeLists = map[string]CodeList{
+	"department":   {Name: "department", Noun: "department", inCatalog: (*events.Catalog).HasDepartment},
+	"district":     {Name: "district", Noun: "district", inCatalog: (*events.Catalog).HasDistrict},
+	"item":         {Name: "item", Noun: "item", inCatalog: (*events.Catalog).HasItem},
+	"license_type": {Name: "license_type", Noun: "licence type", inCatalog: (*events.Catalog).HasLicenseType},
+	"agency":       {Name: "agency", Noun: "agency", inCatalog: (*events.Catalog).HasAgency},
+	"court":        {Name: "court", Noun: "court", inCatalog: (*events.Catalog).HasCourt},
+	"channel":      {Name: "channel", Noun: "channel", enum: events.Channel},
+	"mode":         {Name: "mode", Noun: "mode", enum: events.Mode},
+	"holder_type":  {Name: "holder_type", Noun: "holder type", enum: events.HolderType},
 }
 
 // UnknownCodeError says that an event carries a code the catalogue does
@@ -55,14 +86,13 @@ func (p *Projection) checkCodes(rows [][]any) error {
 	if p.Catalog == nil {
 		return nil
 	}
-	for i, c := range p.spec.columns {
-		known := catalogLookups[c.codes]
-		if known == nil {
+	for i, c := range p.table.Keys {
+		if c.Codes == nil || !c.Codes.FromCatalog() {
 			continue
 		}
 		for _, row := range rows {
-			if code := row[i].(string); !known(p.Catalog, code) {
-				return &UnknownCodeError{Projection: p.name, Column: c.name, List: c.codes, Code: code}
+			if code := row[i].(string); !c.Codes.Has(p.Catalog, code) {
+				return &UnknownCodeError{Projection: p.name, Column: c.Name, List: c.Codes.Noun, Code: code}
 			}
 		}
 	}
@@ -80,7 +110,7 @@ func (p *Projection) findUnknownCode(evs []events.Recorded, err *UnknownCodeErro
 		if f.add(e) != nil {
 			continue
 		}
-		if p.checkCodes(f.rows()) != nil {
+		if p.checkCodes(f.rowValues()) != nil {
 			err.Event = fmt.Sprintf("event %d (source %s, id %s)", e.Seq, e.Source, e.ID)
 			return
 		}

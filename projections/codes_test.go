@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/internal/pgtest"
@@ -45,13 +44,7 @@ func TestApplyRefusesCodesTheCatalogueLacks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			evs, err := store.ReadBatch(ctx, tx, res.Batch)
-			if err != nil {
-				return err
-			}
-			return tc.p.Apply(ctx, tx, evs)
-		})
+		_, err = store.ApplyOnce(ctx, tc.p.Name(), res.Batch, tc.p.Apply)
 		var uc *projections.UnknownCodeError
 		if !errors.As(err, &uc) || !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), "id "+tc.ev.Envelope.ID) {
 			t.Errorf("%s: Apply = %v; want an UnknownCodeError naming %s and the event", tc.p.Name(), err, tc.field)

@@ -35,11 +35,11 @@ func waitCaughtUp(t *testing.T, pool *pgxpool.Pool, names ...string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		lags, err := projections.ReadLag(context.Background(), pool, names)
+		lags, err := postgres.ReadLag(context.Background(), pool, names)
 		if err != nil {
 			t.Fatal(err)
 		}
-		behind := slices.ContainsFunc(lags, func(l projections.Lag) bool { return l.LagEvents > 0 })
+		behind := slices.ContainsFunc(lags, func(l postgres.Lag) bool { return l.LagEvents > 0 })
 		if !behind {
 			return
 		}

@@ -38,8 +38,8 @@ func testCalendar(t testing.TB) *calendar.Calendar {
 // readModels returns the three read models on the default calendar.
 func readModels(t testing.TB) (cases, licenses, lawsuits *projections.Projection) {
 	cal := testCalendar(t)
-	return projections.NewCaseStats(cal, quietLogger()), projections.NewLicenseStats(cal, quietLogger()),
-		projections.NewLawsuitStats(cal, quietLogger())
+	return projections.CaseStats.Projection(cal, quietLogger()), projections.LicenseStats.Projection(cal, quietLogger()),
+		projections.LawsuitStats.Projection(cal, quietLogger())
 }
 
 // event builds a stored-to-be event of type typ whose data is base with
@@ -105,8 +105,7 @@ func hearingEvent(t testing.TB, id, at string, change func(d map[string]any)) po
 }
 
 // applyBatches appends each batch to the log and applies it to the
-// projections the way the bus does: recording it in consumer_batches in
-// the same transaction.
+// projections through the event store's ApplyOnce, as the bus does.
 func applyBatches(t testing.TB, pool *pgxpool.Pool, ps []*projections.Projection, batches ...[]postgres.NewEvent) {
 	t.Helper()
 	ctx := context.Background()
@@ -120,19 +119,8 @@ func applyBatches(t testing.TB, pool *pgxpool.Pool, ps []*projections.Projection
 			continue
 		}
 		for _, p := range ps {
-			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq) VALUES ($1, $2, $3)`,
-					p.Name(), res.Batch.First, res.Batch.Last); err != nil {
-					return err
-				}
-				evs, err := store.ReadBatch(ctx, tx, res.Batch)
-				if err != nil {
-					return err
-				}
-				return p.Apply(ctx, tx, evs)
-			})
-			if err != nil {
-				t.Fatalf("apply batch %d-%d to %s: %v", res.Batch.First, res.Batch.Last, p.Name(), err)
+			if _, err := store.ApplyOnce(ctx, p.Name(), res.Batch, p.Apply); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}

@@ -10,10 +10,10 @@ var (
 	instantSecondsBounds = [...]float64{1, 5, 10, 30, 60, 300, 3600}
 )
 
-// Bucket counts including the +Inf bucket.
+// Bucket counts of the histograms, the +Inf bucket included.
 const (
-	workingDayBuckets     = len(workingDayBounds) + 1
-	instantSecondsBuckets = len(instantSecondsBounds) + 1
+	WorkingDayBuckets     = len(workingDayBounds) + 1
+	InstantSecondsBuckets = len(instantSecondsBounds) + 1
 )
 
 // WorkingDayBounds returns the finite upper bounds of the working-day

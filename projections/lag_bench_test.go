@@ -31,7 +31,7 @@ func BenchmarkProjectionLag(b *testing.B) {
 		pool := pgtest.NewPool(b)
 		c, l, s := readModels(b)
 		ctx, cancel := context.WithCancel(context.Background())
-		bs, err := bus.New(ctx, bus.Config{Kind: bus.KindPostgres}, pool, quietLogger(), prometheus.NewRegistry())
+		bs, err := bus.New(ctx, bus.Config{Kind: bus.KindPostgres}, &postgres.EventStore{Pool: pool}, quietLogger(), prometheus.NewRegistry())
 		if err != nil {
 			b.Fatal(err)
 		}

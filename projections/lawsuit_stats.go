@@ -1,104 +1,47 @@
 package projections
 
 import (
-	"fmt"
-	"log/slog"
-
 	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/events"
 )
 
-// NewLawsuitStats is the lawsuit_stats read model: administrative lawsuit
-// hearings per day (of hearing_at in the calendar's zone) × agency × court,
-// with how often the agency's head or a deputy head (负责人) appeared, and
-// appearances by role. It needs no holiday data: only cal's time zone.
-func NewLawsuitStats(cal *calendar.Calendar, log *slog.Logger) *Projection {
-	return &Projection{
-		name:  "lawsuit_stats",
-		types: []string{events.TypeLawsuitAppearance},
-		spec: tableSpec{columns: []column{
-			{name: "day", kind: keyDate},
-			{name: "agency", kind: keyText, codes: listAgencies},
-			{name: "court", kind: keyText, codes: listCourts},
-			{name: "hearings", kind: sumInt},
-			{name: "head_appearances", kind: sumInt},
-			{name: "role_head", kind: sumInt},
-			{name: "role_deputy_head", kind: sumInt},
-			{name: "role_staff", kind: sumInt},
-		}},
-		newFold:     func() fold { return &lawsuitFold{cal: cal, m: map[lawsuitKey]*lawsuitSums{}} },
-		swapLock:    7_001_103,
-		rebuildLock: 7_001_203,
-		log:         log,
-	}
+// LawsuitStats is the lawsuit_stats read model: administrative lawsuit
+// hearings per day (of hearing_at in the calendar's zone) × agency ×
+// court, with how often the agency's head or a deputy head (负责人)
+// appeared, and appearances by role. It needs no holiday data: only the
+// calendar's time zone.
+var LawsuitStats = Declare("lawsuit_stats", 7_001_103, foldLawsuit)
+
+// LawsuitKey is the key of a lawsuit_stats row.
+type LawsuitKey struct {
+	Day    calendar.Date `col:"day"`
+	Agency string        `col:"agency" codes:"agency"`
+	Court  string        `col:"court" codes:"court"`
 }
 
-type lawsuitKey struct {
-	day           calendar.Date
-	agency, court string
+// LawsuitSums are the measures of a lawsuit_stats row.
+type LawsuitSums struct {
+	Hearings int64 `col:"hearings"`
+	// HeadAppearances are hearings where the head or a deputy head appeared.
+	HeadAppearances int64 `col:"head_appearances"`
+	RoleHead        int64 `col:"role_head"`
+	RoleDeputyHead  int64 `col:"role_deputy_head"`
+	RoleStaff       int64 `col:"role_staff"`
 }
 
-type lawsuitSums struct {
-	hearings, headAppearances, head, deputy, staff int64
-}
-
-type lawsuitFold struct {
-	cal *calendar.Calendar
-	m   map[lawsuitKey]*lawsuitSums
-}
-
-func (f *lawsuitFold) add(e events.Recorded) error {
-	ev, err := events.DecodeStored(e.Type, e.Envelope)
-	if err != nil {
-		return err
-	}
-	l, ok := ev.(events.LawsuitAppearance)
-	if !ok {
-		return fmt.Errorf("decoded %T, want a LawsuitAppearance", ev)
-	}
-	k := lawsuitKey{f.cal.DateOf(l.HearingAt), l.Agency, l.Court}
-	s := f.m[k]
-	if s == nil {
-		s = &lawsuitSums{}
-		f.m[k] = s
-	}
-	s.hearings++
+func foldLawsuit(f *Folding, l events.LawsuitAppearance, row func(LawsuitKey) *LawsuitSums) error {
+	s := row(LawsuitKey{f.Day(l.HearingAt), l.Agency, l.Court})
+	s.Hearings++
 	if l.HeadAppeared {
-		s.headAppearances++
+		s.HeadAppearances++
 	}
 	switch l.AppearedRole {
-	case "head":
-		s.head++
-	case "deputy_head":
-		s.deputy++
-	case "staff":
-		s.staff++
+	case events.RoleHead:
+		s.RoleHead++
+	case events.RoleDeputyHead:
+		s.RoleDeputyHead++
+	case events.RoleStaff:
+		s.RoleStaff++
 	}
 	return nil
 }
-
-func (f *lawsuitFold) merge(other fold) {
-	for k, os := range other.(*lawsuitFold).m {
-		s := f.m[k]
-		if s == nil {
-			f.m[k] = os
-			continue
-		}
-		s.hearings += os.hearings
-		s.headAppearances += os.headAppearances
-		s.head += os.head
-		s.deputy += os.deputy
-		s.staff += os.staff
-	}
-}
-
-func (f *lawsuitFold) rows() [][]any {
-	rows := make([][]any, 0, len(f.m))
-	for k, s := range f.m {
-		rows = append(rows, []any{dayValue(k.day), k.agency, k.court,
-			s.hearings, s.headAppearances, s.head, s.deputy, s.staff})
-	}
-	return rows
-}
-
-func (f *lawsuitFold) unknownYears() map[int]int64 { return nil }

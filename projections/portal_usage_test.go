@@ -17,7 +17,7 @@ import (
 
 func portalReadModels(t testing.TB) (views, searches *projections.Projection) {
 	cal := testCalendar(t)
-	return projections.NewPortalViews(cal, quietLogger()), projections.NewPortalSearches(cal, quietLogger())
+	return projections.PortalViews.Projection(cal, quietLogger()), projections.PortalSearches.Projection(cal, quietLogger())
 }
 
 // usageEvent is a portal usage event at time at; usage events carry their

@@ -18,8 +18,7 @@ import (
 
 // Projection is a read model: a bus.Consumer that folds the events of some
 // types into one table, and that Rebuild can replay from the log into a
-// fresh table. Build one with NewCaseStats, NewLicenseStats or
-// NewLawsuitStats.
+// fresh table. A Model's Projection method builds one.
 //
 // Apply takes the projection's swap lock in shared mode before it touches
 // the table, so that a rebuild holding the lock exclusively sees every
@@ -33,7 +32,7 @@ type Projection struct {
 
 	name    string
 	types   []string
-	spec    tableSpec
+	table   *Table
 	newFold func() fold
 	// swapLock is the advisory lock Apply takes shared and the swap takes
 	// exclusively; rebuildLock keeps two rebuilds of one projection apart.
@@ -55,8 +54,8 @@ type fold interface {
 	add(e events.Recorded) error
 	// merge adds another fold of the same projection into this one.
 	merge(other fold)
-	// rows returns the aggregated rows in the table's column order.
-	rows() [][]any
+	// rowValues returns the aggregated rows in the table's column order.
+	rowValues() [][]any
 	// unknownYears counts events whose working days could not be counted,
 	// by the first year the calendar had no data for.
 	unknownYears() map[int]int64
@@ -73,7 +72,7 @@ func (p *Projection) Types() []string { return slices.Clone(p.types) }
 
 // CountsWorkingDays says whether the table has an elapsed_unknown column.
 func (p *Projection) CountsWorkingDays() bool {
-	return slices.ContainsFunc(p.spec.columns, func(c column) bool { return c.name == "elapsed_unknown" })
+	return p.table.HasColumn("elapsed_unknown")
 }
 
 func (p *Projection) folds(typ string) bool { return slices.Contains(p.types, typ) }
@@ -99,14 +98,14 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 			p.warnUnknown(f, "batch", evs[0].Seq, evs[len(evs)-1].Seq)
 		}
 	}
-	rows := f.rows()
+	rows := f.rowValues()
 	if err := p.checkCodes(rows); err != nil {
 		if uc, ok := err.(*UnknownCodeError); ok {
 			p.findUnknownCode(evs, uc)
 		}
 		return err
 	}
-	return p.spec.upsert(ctx, tx, p.name, rows)
+	return p.table.upsert(ctx, tx, p.name, rows)
 }
 
 // foldEvents folds the events of the projection's types.
@@ -156,25 +155,10 @@ func (p *Projection) warnUnknown(f fold, what string, first, last int64) {
 		"projection", p.name, what, fmt.Sprintf("%d-%d", first, last), "events", n, "years", years)
 }
 
-// elapsedWorkingDays counts working days from accepted to finished, or
-// reports the year without calendar data that prevents it (known false).
-func elapsedWorkingDays(cal *calendar.Calendar, from, to time.Time) (days int, known bool, missingYear int, err error) {
-	days, err = cal.WorkingDaysBetween(from, to)
-	var missing *calendar.MissingYearError
-	switch {
-	case err == nil:
-		return days, true, 0, nil
-	case errors.As(err, &missing):
-		return 0, false, missing.Year, nil
-	default:
-		return 0, false, 0, err
-	}
-}
-
 // ReadModels returns the read models govpulse keeps, on calendar cal:
 // case_stats, license_stats, lawsuit_stats, and the portal's usage,
 // portal_views and portal_searches.
 func ReadModels(cal *calendar.Calendar, log *slog.Logger) []*Projection {
-	return []*Projection{NewCaseStats(cal, log), NewLicenseStats(cal, log), NewLawsuitStats(cal, log),
-		NewPortalViews(cal, log), NewPortalSearches(cal, log)}
+	return []*Projection{CaseStats.Projection(cal, log), LicenseStats.Projection(cal, log), LawsuitStats.Projection(cal, log),
+		PortalViews.Projection(cal, log), PortalSearches.Projection(cal, log)}
 }

@@ -119,7 +119,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}()
 
 	// Step 1: the applied batches so far, folded and copied in.
-	bs, err := appliedBatches(ctx, conn, p.name)
+	bs, err := postgres.AppliedBatches(ctx, conn, p.name)
 	if err != nil {
 		return rep, fmt.Errorf("rebuild %s: %w", p.name, err)
 	}
@@ -133,7 +133,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}
 	rep.Batches, rep.LogEvents, rep.Events = len(bs), total, n
 	p.warnUnknown(f, "rebuild up to", 0, lastSeq(ranges))
-	rows := f.rows()
+	rows := f.rowValues()
 	if err := p.checkCodes(rows); err != nil {
 		return rep, fmt.Errorf("rebuild: %w", err)
 	}
@@ -145,7 +145,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL)`, newTable, p.name)); err != nil {
 			return err
 		}
-		return p.spec.copyInto(ctx, tx, newTable, rows)
+		return p.table.copyInto(ctx, tx, newTable, rows)
 	})
 	if err != nil {
 		return rep, fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
@@ -219,7 +219,7 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 	}
 	f := p.newFold()
 	for _, r := range mergeRanges(delta) {
-		evs, err := readRange(ctx, q, r.First, r.Last, p.types)
+		evs, err := postgres.ReadRange(ctx, q, r.First, r.Last, p.types)
 		if err != nil {
 			return 0, err
 		}
@@ -231,11 +231,11 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 		rep.Events += int64(len(evs))
 		rep.LogEvents += r.Last - r.First + 1
 	}
-	rows := f.rows()
+	rows := f.rowValues()
 	if err := p.checkCodes(rows); err != nil {
 		return 0, err
 	}
-	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.spec.upsert(ctx, tx, table, rows) })
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error { return p.table.upsert(ctx, tx, table, rows) })
 	if err != nil {
 		return 0, err
 	}
@@ -327,7 +327,7 @@ func (p *Projection) replay(ctx context.Context, pool *pgxpool.Pool, ranges []ev
 		for _, r := range ranges {
 			for lo := r.First; lo <= r.Last; lo += opts.ChunkEvents {
 				hi := min(lo+opts.ChunkEvents-1, r.Last)
-				evs, err := readRange(ctx, pool, lo, hi, p.types)
+				evs, err := postgres.ReadRange(ctx, pool, lo, hi, p.types)
 				if err != nil {
 					fail(err)
 					return
@@ -391,28 +391,6 @@ func (p *Projection) replay(ctx context.Context, pool *pgxpool.Pool, ranges []ev
 		}
 	}
 	return folds[0], n, nil
-}
-
-// readRange reads the events of types with seq in [lo, hi].
-func readRange(ctx context.Context, q postgres.Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text FROM events
-		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
-	if err != nil {
-		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
-	}
-	defer rows.Close()
-	var out []events.Recorded
-	for rows.Next() {
-		var e events.Recorded
-		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope); err != nil {
-			return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
-	}
-	return out, nil
 }
 
 func lastSeq(ranges []events.Batch) int64 {

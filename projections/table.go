@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,39 +14,180 @@ import (
 	"github.com/govpulse/govpulse/calendar"
 )
 
-// columnKind says how a read-model column is written and merged.
-type columnKind int
+// ColumnKind says how a read-model column is written and merged.
+type ColumnKind int
 
+// The kinds of column, from the Go type of a key's or sums' field.
 const (
-	keyDate columnKind = iota // part of the key: a date
-	keyText                   // part of the key: a code
-	sumInt                    // a bigint added on conflict
-	sumHist                   // a bigint[] histogram added element-wise
+	KeyDate ColumnKind = iota // calendar.Date in the key: a date column
+	KeyText                   // string in the key: a text column holding a code
+	SumInt                    // int64 in the sums: a bigint added on conflict
+	SumHist                   // [N]int64 in the sums: a bigint[] histogram added bucket by bucket
 )
 
-type column struct {
-	name string
-	kind columnKind
-	// buckets is a histogram's length.
-	buckets int
-	// codes names the catalogue list a key column's values come from
-	// (list* in codes.go); empty for dates and fixed enums.
-	codes string
+// Column is one column of a read model's table.
+type Column struct {
+	Name string
+	Kind ColumnKind
+	// Buckets is a histogram's length.
+	Buckets int
+	// Codes is where a text key's values come from (nil for none).
+	Codes *CodeList
+
+	field int // the field's index in the key or sums struct
 }
 
-// tableSpec describes a read-model table: its key columns, then its sums.
-// Rows are written as []any in column order: time.Time for dates (UTC
-// midnight), string for codes, int64 for sums, []int64 for histograms.
-type tableSpec struct {
-	columns []column
+// Table is a read model's table as its declaration gives it: its key
+// columns, then its measures, in column order. Rows are written as []any
+// in that order: time.Time for dates (UTC midnight), string for codes,
+// int64 for sums, []int64 for histograms.
+type Table struct {
+	Name     string
+	Keys     []Column
+	Measures []Column
 }
 
-func (t tableSpec) names() []string {
-	out := make([]string, len(t.columns))
-	for i, c := range t.columns {
-		out[i] = c.name
+// Columns returns the key columns, then the measures.
+func (t *Table) Columns() []Column { return slices.Concat(t.Keys, t.Measures) }
+
+// Dimensions are the text key columns: what the stats API filters and
+// groups by, and metrics take as labels.
+func (t *Table) Dimensions() []string {
+	var out []string
+	for _, c := range t.Keys {
+		if c.Kind == KeyText {
+			out = append(out, c.Name)
+		}
 	}
 	return out
+}
+
+// Key returns the key column named name.
+func (t *Table) Key(name string) (Column, bool) {
+	i := slices.IndexFunc(t.Keys, func(c Column) bool { return c.Name == name })
+	if i < 0 {
+		return Column{}, false
+	}
+	return t.Keys[i], true
+}
+
+// Measure returns the measure named name.
+func (t *Table) Measure(name string) (Column, bool) {
+	i := slices.IndexFunc(t.Measures, func(c Column) bool { return c.Name == name })
+	if i < 0 {
+		return Column{}, false
+	}
+	return t.Measures[i], true
+}
+
+// HasColumn reports whether the table has a column named name.
+func (t *Table) HasColumn(name string) bool {
+	_, key := t.Key(name)
+	_, measure := t.Measure(name)
+	return key || measure
+}
+
+func (t *Table) names() []string {
+	cols := t.Columns()
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+var dateType = reflect.TypeFor[calendar.Date]()
+
+// tableOf reads a table's columns from the `col` tags of the key struct
+// K and the sums struct S; a declaration it cannot read panics, as a
+// program that declares a read model wrongly cannot start.
+func tableOf(name string, key, sums reflect.Type) *Table {
+	t := &Table{Name: name}
+	fields := func(st reflect.Type, what string, kind func(reflect.StructField) (Column, bool)) []Column {
+		if st.Kind() != reflect.Struct {
+			panic(fmt.Sprintf("read model %s: the %s must be a struct, not %s", name, what, st))
+		}
+		var out []Column
+		for i := range st.NumField() {
+			f := st.Field(i)
+			c, ok := kind(f)
+			c.Name, c.field = f.Tag.Get("col"), i
+			if !ok || c.Name == "" {
+				panic(fmt.Sprintf("read model %s: %s field %s (%s) needs a `col` tag and a column type", name, what, f.Name, f.Type))
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	t.Keys = fields(key, "key", func(f reflect.StructField) (Column, bool) {
+		switch {
+		case f.Type == dateType:
+			return Column{Kind: KeyDate}, true
+		case f.Type.Kind() == reflect.String:
+			c := Column{Kind: KeyText}
+			if list := f.Tag.Get("codes"); list != "" {
+				l, ok := codeLists[list]
+				if !ok {
+					panic(fmt.Sprintf("read model %s: key field %s: no code list %q", name, f.Name, list))
+				}
+				c.Codes = &l
+			}
+			return c, true
+		}
+		return Column{}, false
+	})
+	t.Measures = fields(sums, "sums", func(f reflect.StructField) (Column, bool) {
+		switch {
+		case f.Type.Kind() == reflect.Int64:
+			return Column{Kind: SumInt}, true
+		case f.Type.Kind() == reflect.Array && f.Type.Elem().Kind() == reflect.Int64:
+			return Column{Kind: SumHist, Buckets: f.Type.Len()}, true
+		}
+		return Column{}, false
+	})
+	return t
+}
+
+// keyValues appends the key struct k's values in column order.
+func (t *Table) keyValues(row []any, k reflect.Value) []any {
+	for _, c := range t.Keys {
+		f := k.Field(c.field)
+		if c.Kind == KeyDate {
+			row = append(row, dayValue(f.Interface().(calendar.Date)))
+		} else {
+			row = append(row, f.String())
+		}
+	}
+	return row
+}
+
+// sumValues appends the sums s's values (s addressable) in column order;
+// histograms share s's memory.
+func (t *Table) sumValues(row []any, s reflect.Value) []any {
+	for _, c := range t.Measures {
+		f := s.Field(c.field)
+		if c.Kind == SumHist {
+			row = append(row, f.Slice(0, c.Buckets).Interface().([]int64))
+		} else {
+			row = append(row, f.Int())
+		}
+	}
+	return row
+}
+
+// addSums adds the sums o to s (both addressable structs of one type).
+func (t *Table) addSums(s, o reflect.Value) {
+	for _, c := range t.Measures {
+		f, g := s.Field(c.field), o.Field(c.field)
+		if c.Kind == SumHist {
+			for b := range c.Buckets {
+				e := f.Index(b)
+				e.SetInt(e.Int() + g.Index(b).Int())
+			}
+		} else {
+			f.SetInt(f.Int() + g.Int())
+		}
+	}
 }
 
 // upsertSQL adds rows to table: one INSERT ... SELECT FROM unnest(...)
@@ -53,31 +196,31 @@ func (t tableSpec) names() []string {
 // Rows are written in key order, so that instances applying batches of the
 // same read model at once lock shared rows in the same order instead of
 // deadlocking.
-func (t tableSpec) upsertSQL(table string) string {
+func (t *Table) upsertSQL(table string) string {
 	var params, selects, keys, sets []string
-	for i, c := range t.columns {
+	for i, c := range t.Columns() {
 		p := "$" + strconv.Itoa(i+1)
-		switch c.kind {
-		case keyDate:
+		switch c.Kind {
+		case KeyDate:
 			params = append(params, p+"::date[]")
-			selects = append(selects, c.name)
-			keys = append(keys, c.name)
-		case keyText:
+			selects = append(selects, c.Name)
+			keys = append(keys, c.Name)
+		case KeyText:
 			params = append(params, p+"::text[]")
-			selects = append(selects, c.name)
-			keys = append(keys, c.name)
-		case sumInt:
+			selects = append(selects, c.Name)
+			keys = append(keys, c.Name)
+		case SumInt:
 			params = append(params, p+"::bigint[]")
-			selects = append(selects, c.name)
-			sets = append(sets, fmt.Sprintf("%s = %s.%s + excluded.%s", c.name, table, c.name, c.name))
-		case sumHist:
+			selects = append(selects, c.Name)
+			sets = append(sets, fmt.Sprintf("%s = %s.%s + excluded.%s", c.Name, table, c.Name, c.Name))
+		case SumHist:
 			params = append(params, p+"::text[]")
-			selects = append(selects, c.name+"::bigint[]")
-			elems := make([]string, c.buckets)
-			for b := range c.buckets {
-				elems[b] = fmt.Sprintf("%s.%s[%d] + excluded.%s[%d]", table, c.name, b+1, c.name, b+1)
+			selects = append(selects, c.Name+"::bigint[]")
+			elems := make([]string, c.Buckets)
+			for b := range c.Buckets {
+				elems[b] = fmt.Sprintf("%s.%s[%d] + excluded.%s[%d]", table, c.Name, b+1, c.Name, b+1)
 			}
-			sets = append(sets, fmt.Sprintf("%s = ARRAY[%s]", c.name, strings.Join(elems, ", ")))
+			sets = append(sets, fmt.Sprintf("%s = ARRAY[%s]", c.Name, strings.Join(elems, ", ")))
 		}
 	}
 	names := strings.Join(t.names(), ", ")
@@ -87,29 +230,18 @@ func (t tableSpec) upsertSQL(table string) string {
 }
 
 // upsertArgs turns rows into upsertSQL's column arrays.
-func (t tableSpec) upsertArgs(rows [][]any) []any {
-	args := make([]any, len(t.columns))
-	for i, c := range t.columns {
-		switch c.kind {
-		case keyDate:
-			v := make([]time.Time, len(rows))
-			for r, row := range rows {
-				v[r] = row[i].(time.Time)
-			}
-			args[i] = v
-		case keyText:
-			v := make([]string, len(rows))
-			for r, row := range rows {
-				v[r] = row[i].(string)
-			}
-			args[i] = v
-		case sumInt:
-			v := make([]int64, len(rows))
-			for r, row := range rows {
-				v[r] = row[i].(int64)
-			}
-			args[i] = v
-		case sumHist:
+func (t *Table) upsertArgs(rows [][]any) []any {
+	cols := t.Columns()
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		switch c.Kind {
+		case KeyDate:
+			args[i] = column[time.Time](rows, i)
+		case KeyText:
+			args[i] = column[string](rows, i)
+		case SumInt:
+			args[i] = column[int64](rows, i)
+		case SumHist:
 			v := make([]string, len(rows))
 			for r, row := range rows {
 				v[r] = histText(row[i].([]int64))
@@ -120,8 +252,17 @@ func (t tableSpec) upsertArgs(rows [][]any) []any {
 	return args
 }
 
+// column is the i-th value of every row.
+func column[T any](rows [][]any, i int) []T {
+	v := make([]T, len(rows))
+	for r, row := range rows {
+		v[r] = row[i].(T)
+	}
+	return v
+}
+
 // upsert adds rows to table in tx.
-func (t tableSpec) upsert(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
+func (t *Table) upsert(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -132,7 +273,7 @@ func (t tableSpec) upsert(ctx context.Context, tx pgx.Tx, table string, rows [][
 }
 
 // copyInto writes rows into an empty table with COPY.
-func (t tableSpec) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
+func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}

@@ -176,14 +176,10 @@ func (s *Scope) check(cat *events.Catalog) error {
 		{"departments", s.Departments, cat.HasDepartment},
 		{"districts", s.Districts, cat.HasDistrict},
 		{"items", s.Items, cat.HasItem},
-		{"modes", s.Modes, func(c string) bool { return slices.Contains([]string{"instant", "standard", "commitment"}, c) }},
-		{"channels", s.Channels, func(c string) bool {
-			return slices.Contains([]string{"window", "self_service", "online", "mobile"}, c)
-		}},
+		{"modes", s.Modes, events.Mode.Has},
+		{"channels", s.Channels, events.Channel.Has},
 		{"license_types", s.LicenseTypes, cat.HasLicenseType},
-		{"holder_types", s.HolderTypes, func(c string) bool {
-			return slices.Contains([]string{"enterprise", "individual_business", "institution", "individual"}, c)
-		}},
+		{"holder_types", s.HolderTypes, events.HolderType.Has},
 		{"courts", s.Courts, cat.HasCourt},
 	}
 	for _, l := range lists {

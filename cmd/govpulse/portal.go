@@ -10,17 +10,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
-	"github.com/govpulse/govpulse/portal/store"
+	portalapi "github.com/govpulse/govpulse/portal/api"
 	"github.com/govpulse/govpulse/portal/web"
-	"github.com/govpulse/govpulse/projections"
-	"github.com/govpulse/govpulse/projections/read"
 )
 
-// The portal (政策通) in the service: its read model is a bus consumer,
-// and its HTTP side (pages, feeds, /api/v1) is served either beside the
+// The portal (政策通) in the service: its read model and Reader are
+// opened by openPortalData; its HTTP side (pages, feeds, /api/v1) is served either beside the
 // API on --http-addr (the demo) or alone on --portal-addr, where no
 // ingest, admin or metrics endpoint is reachable.
 
@@ -28,11 +25,6 @@ import (
 type portalServer struct {
 	server   *http.Server
 	listener net.Listener
-}
-
-// policiesConsumer is the policies read model the portal reads.
-func policiesConsumer(cat *events.Catalog, log *slog.Logger) *projections.Policies {
-	return &projections.Policies{Catalog: cat, Logger: log}
 }
 
 // portalPaths are the paths the portal answers on the main address.
@@ -52,18 +44,15 @@ func isPortalPath(path string) bool {
 	return false
 }
 
-// openPortal builds the portal's handler on the policies read model and
-// either serves it on --portal-addr or returns api with the portal
+// openPortal builds the portal's HTTP side on m.Portal (openPortalData):
+// the pages and feeds, with the JSON API (portal/api) under /api/v1/, and
+// either serves it on --portal-addr or returns next with the portal
 // mounted beside it.
-func (m *Main) openPortal(cat *events.Catalog, api http.Handler) (http.Handler, error) {
+func (m *Main) openPortal(cat *events.Catalog, next http.Handler) (http.Handler, error) {
 	cfg := m.Config
-	syn, err := catalog.Synonyms(cfg.SynonymsFile)
-	if err != nil {
-		return nil, fmt.Errorf("--synonyms-file (GOVPULSE_SYNONYMS_FILE): %w", err)
-	}
-	reader := &store.Store{Pool: m.pool, Catalog: cat, Synonyms: syn, Now: m.Now, Views: read.PortalViews{Pool: m.pool}}
 	site := &web.Server{
-		Reader:        reader,
+		Reader:        m.Portal,
+		API:           (&portalapi.Handler{Reader: m.Portal, Logger: m.Logger, Now: m.Now}).Routes(),
 		Usage:         m.Usage(),
 		Choices:       web.ChoicesFrom(cat),
 		Now:           m.Now,
@@ -81,7 +70,7 @@ func (m *Main) openPortal(cat *events.Catalog, api http.Handler) (http.Handler, 
 				portal.ServeHTTP(w, r)
 				return
 			}
-			api.ServeHTTP(w, r)
+			next.ServeHTTP(w, r)
 		}), nil
 	}
 	ln, err := net.Listen("tcp", cfg.PortalAddr)
@@ -107,7 +96,7 @@ func (m *Main) openPortal(cat *events.Catalog, api http.Handler) (http.Handler, 
 		}
 	}()
 	m.Logger.Info("portal serving", "addr", m.portal.listener.Addr().String())
-	return api, nil
+	return next, nil
 }
 
 // PortalURL is the portal's base URL: its own address when

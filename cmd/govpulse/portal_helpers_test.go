@@ -26,12 +26,12 @@ const (
 	typePolicyRepealed    = "govpulse.policy.repealed.v1"
 )
 
-func policyEvent(typ, id, at string, data map[string]any) testEvent {
+func portalEvent(typ, id, at string, data map[string]any) testEvent {
 	return testEvent{"specversion": "1.0", "id": id, "source": hubSource, "type": typ, "time": at, "data": data}
 }
 
 // publishedData is a complete published policy; over replaces fields.
-func publishedData(policyID string, over map[string]any) map[string]any {
+func portalPublished(policyID string, over map[string]any) map[string]any {
 	d := map[string]any{
 		"policy_id":        policyID,
 		"doc_number":       "青政办发〔2025〕1号",
@@ -63,7 +63,7 @@ func publishedData(policyID string, over map[string]any) map[string]any {
 // tax measure, a talent policy that a profile nearly meets.
 func portalPolicies() []testEvent {
 	return []testEvent{
-		policyEvent(typePolicyPublished, "pt-startup-1", "2025-03-05T09:00:00+08:00", publishedData("qd-xzsp-2025-12", map[string]any{
+		portalEvent(typePolicyPublished, "pt-startup-1", "2025-03-05T09:00:00+08:00", portalPublished("qd-xzsp-2025-12", map[string]any{
 			"doc_number": "青政办发〔2025〕12号", "title": "关于进一步压缩企业开办时间的若干措施",
 			"written_at": "2025-02-28", "effective_from": "2025-03-05",
 			"body":             "第一条　为优化营商环境，企业开办时间压缩至1个工作日内。\n第二条　申请人通过网上平台一次提交材料。\n第三条　免费刻制公章。",
@@ -72,31 +72,31 @@ func portalPolicies() []testEvent {
 			"application_from": "2026-02-01", "application_to": "2026-03-20",
 			"how_to_apply": "登录青岛市企业开办智能一窗通平台提交申请。",
 		})),
-		policyEvent(typePolicyAmended, "pt-startup-2", "2025-09-01T09:00:00+08:00", map[string]any{
+		portalEvent(typePolicyAmended, "pt-startup-2", "2025-09-01T09:00:00+08:00", map[string]any{
 			"policy_id": "qd-xzsp-2025-12", "issuer": "qd-xzsp", "doc_number": "青政办发〔2025〕30号", "reason": "补贴标准调整",
 			"support": "免费刻制公章，补贴最高3000元。",
 			"body":    "第一条　为优化营商环境，企业开办时间压缩至1个工作日内。\n第二条　申请人通过网上平台或窗口一次提交材料。\n第三条　免费刻制公章。",
 		}),
-		policyEvent(typePolicyInterpreted, "pt-startup-3", "2025-09-05T09:00:00+08:00", map[string]any{
+		portalEvent(typePolicyInterpreted, "pt-startup-3", "2025-09-05T09:00:00+08:00", map[string]any{
 			"policy_id": "qd-xzsp-2025-12", "issuer": "qd-xzsp", "interpretation_id": "qd-xzsp-2025-12-qa", "kind": "qa",
 			"title": "企业开办措施问答", "by": "青岛市行政审批服务局",
 			"qa": []map[string]string{{"q": "个体工商户可以享受吗？", "a": "本措施适用于新设立的企业。"}},
 		}),
-		policyEvent(typePolicyPublished, "pt-old-1", "2019-05-01T09:00:00+08:00", publishedData("qd-xzsp-2019-5", map[string]any{
+		portalEvent(typePolicyPublished, "pt-old-1", "2019-05-01T09:00:00+08:00", portalPublished("qd-xzsp-2019-5", map[string]any{
 			"doc_number": "青政办发〔2019〕5号", "title": "青岛市企业开办登记暂行办法", "document_type": "regulation",
 			"written_at": "2019-04-20", "effective_from": "2019-05-01", "effective_to": nil,
 		})),
-		policyEvent(typePolicyRepealed, "pt-old-2", "2025-03-05T09:00:00+08:00", map[string]any{
+		portalEvent(typePolicyRepealed, "pt-old-2", "2025-03-05T09:00:00+08:00", map[string]any{
 			"policy_id": "qd-xzsp-2019-5", "issuer": "qd-xzsp", "repealed_at": "2025-03-05", "reason": "已被新措施取代。", "superseded_by": "qd-xzsp-2025-12",
 		}),
-		policyEvent(typePolicyPublished, "pt-tax-1", "2025-06-01T09:00:00+08:00", publishedData("qd-sw-2025-8", map[string]any{
+		portalEvent(typePolicyPublished, "pt-tax-1", "2025-06-01T09:00:00+08:00", portalPublished("qd-sw-2025-8", map[string]any{
 			"doc_number": "青税发〔2025〕8号", "title": "关于落实小微企业税费减免政策的通知", "issuer": "qd-xzsp",
 			"document_type": "notice", "categories": []string{"tax-finance"}, "written_at": "2025-05-20", "effective_from": "2025-06-01",
 			"body":     "对月销售额10万元以下的小规模纳税人免征增值税。\n小型微利企业减按25%计入应纳税所得额。",
 			"criteria": map[string]any{"enterprise_sizes": []string{"small", "micro"}},
 			"support":  "税费减免。",
 		})),
-		policyEvent(typePolicyPublished, "pt-talent-1", "2025-07-01T09:00:00+08:00", publishedData("qd-rs-2025-3", map[string]any{
+		portalEvent(typePolicyPublished, "pt-talent-1", "2025-07-01T09:00:00+08:00", portalPublished("qd-rs-2025-3", map[string]any{
 			"doc_number": "青人社发〔2025〕3号", "title": "高新技术企业引进高层次人才补贴办法",
 			"categories": []string{"talent"}, "written_at": "2025-06-20", "effective_from": "2025-07-01",
 			"criteria": map[string]any{"industries": []string{"c", "i"}, "qualifications": []string{"high-tech"}},

@@ -14,25 +14,25 @@ func hostilePolicies() []testEvent {
 	ps := browsertest.Payloads
 	pick := func(i int) string { return ps[i%len(ps)] }
 	return []testEvent{
-		policyEvent(typePolicyPublished, "xss-1", "2025-04-01T09:00:00+08:00", publishedData("qd-xss-1", map[string]any{
+		portalEvent(typePolicyPublished, "xss-1", "2025-04-01T09:00:00+08:00", portalPublished("qd-xss-1", map[string]any{
 			"doc_number": "青政发〔2025〕" + pick(1)[:40], "title": "企业开办 " + pick(0),
 			"body":       strings.Join(ps, "\n"), "conditions": pick(2), "materials": ps, "support": pick(3),
 			"how_to_apply": pick(4), "contact": pick(5),
 			"effective_from": "2025-04-01", "application_from": "2026-02-01", "application_to": "2026-03-30",
 		})),
-		policyEvent(typePolicyAmended, "xss-2", "2025-05-01T09:00:00+08:00", map[string]any{
+		portalEvent(typePolicyAmended, "xss-2", "2025-05-01T09:00:00+08:00", map[string]any{
 			"policy_id": "qd-xss-1", "issuer": "qd-xzsp", "doc_number": "青政发〔2025〕99号", "reason": pick(6),
 			"support": pick(7), "title": "企业开办 " + pick(8), "body": strings.Join(ps[3:], "\n"),
 		}),
-		policyEvent(typePolicyInterpreted, "xss-3", "2025-05-02T09:00:00+08:00", map[string]any{
+		portalEvent(typePolicyInterpreted, "xss-3", "2025-05-02T09:00:00+08:00", map[string]any{
 			"policy_id": "qd-xss-1", "issuer": "qd-xzsp", "interpretation_id": "qd-xss-1-i", "kind": "qa",
 			"title": pick(9), "body": pick(0), "by": pick(1)[:40],
 			"qa": []map[string]string{{"q": pick(2), "a": pick(3)}},
 		}),
-		policyEvent(typePolicyPublished, "xss-4", "2020-01-01T09:00:00+08:00", publishedData("qd-xss-old", map[string]any{
+		portalEvent(typePolicyPublished, "xss-4", "2020-01-01T09:00:00+08:00", portalPublished("qd-xss-old", map[string]any{
 			"title": "旧办法 " + pick(4), "written_at": "2019-12-20", "effective_from": "2020-01-01",
 		})),
-		policyEvent(typePolicyRepealed, "xss-5", "2025-04-01T09:00:00+08:00", map[string]any{
+		portalEvent(typePolicyRepealed, "xss-5", "2025-04-01T09:00:00+08:00", map[string]any{
 			"policy_id": "qd-xss-old", "issuer": "qd-xzsp", "repealed_at": "2025-04-01", "reason": pick(5), "superseded_by": "qd-xss-1",
 		}),
 	}

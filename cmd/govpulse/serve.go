@@ -22,6 +22,7 @@ import (
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/projections/collector"
@@ -39,6 +40,9 @@ type Main struct {
 	// be) and target evaluation (which windows are current); nil means
 	// time.Now. Tests set a fixed one.
 	Now func() time.Time
+
+	// Portal reads the policies read model for the portal's pages and API.
+	Portal *store.Store
 
 	pool     *pgxpool.Pool
 	bus      *bus.Bus
@@ -101,16 +105,21 @@ func (m *Main) Open(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.pool, m.Logger, reg)
+	store := &postgres.EventStore{Pool: m.pool}
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, store, m.Logger, reg)
 	if err != nil {
 		return err
 	}
+	store.Outbox = m.bus
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
 		return err
 	}
 	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, m.Logger)
 	if err != nil {
+		return err
+	}
+	if err := projections.CheckTables(ctx, m.pool, readModels); err != nil {
 		return err
 	}
 	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
@@ -120,11 +129,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := reg.Register(calendarGauge(cal)); err != nil {
 		return err
 	}
-	consumers := []bus.Consumer{projections.IngestTally{Location: loc}}
+	policies, portalReader, err := openPortalData(cfg, m.pool, cat, m.Now, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.Portal = portalReader
+	consumers := []bus.Consumer{projections.IngestTally{Location: loc}, policies}
 	for _, p := range readModels {
 		consumers = append(consumers, p)
 	}
-	consumers = append(consumers, policiesConsumer(cat, m.Logger))
 	running, err := selectConsumers(cfg.Consumers, consumers)
 	if err != nil {
 		return err
@@ -134,7 +147,7 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	otherConsumers := []string{projections.IngestTally{}.Name(), projections.PoliciesName}
+	otherConsumers := []string{projections.IngestTally{}.Name(), policies.Name()}
 	if err := reg.Register(collector.New(m.pool, readModels, otherConsumers, m.Logger)); err != nil {
 		return err
 	}
@@ -170,7 +183,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return errors.New("start bus: not running after 30s")
 	}
 
-	store := &postgres.EventStore{Pool: m.pool, Outbox: m.bus}
 	validator := &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now}
 	if err := m.openUsage(store, validator, reg); err != nil {
 		return err

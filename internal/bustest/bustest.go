@@ -1,4 +1,6 @@
-// Package bustest runs a real govpulse bus for tests.
+// Package bustest runs a real govpulse bus for tests and counts what it
+// delivered. Tests that apply batches by hand use the event store's
+// ApplyOnce, as the bus does.
 package bustest
 
 import (
@@ -12,14 +14,29 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/postgres"
 )
+
+// Instance is a running bus and the registry its metrics are on.
+type Instance struct {
+	*bus.Bus
+	Registry *prometheus.Registry
+}
 
 // Start builds a bus on pool with the consumers, runs it, and stops it when
 // the test ends.
 func Start(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consumer) *bus.Bus {
 	t.Helper()
+	return StartInstance(t, pool, cfg, cs...).Bus
+}
+
+// StartInstance is Start that also returns the bus's registry, for tests
+// that count deliveries (Deliveries).
+func StartInstance(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consumer) Instance {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := bus.New(ctx, cfg, pool, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+	reg := prometheus.NewRegistry()
+	b, err := bus.New(ctx, cfg, &postgres.EventStore{Pool: pool}, slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -46,5 +63,41 @@ func Start(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consumer)
 		cancel()
 		<-done
 	})
-	return b
+	return Instance{Bus: b, Registry: reg}
+}
+
+// Deliveries returns how many batches the instance handed to consumer, by
+// outcome (bus.OutcomeApplied, OutcomeSkipped, OutcomeFailed), from its
+// govpulse_bus_batch_deliveries_total counter.
+func (in Instance) Deliveries(t testing.TB, consumer string) map[string]int {
+	t.Helper()
+	mfs, err := in.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, mf := range mfs {
+		if mf.GetName() != "govpulse_bus_batch_deliveries_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["consumer"] == consumer {
+				out[labels["outcome"]] += int(m.GetCounter().GetValue())
+			}
+		}
+	}
+	return out
+}
+
+// Total is the number of deliveries of all outcomes.
+func Total(d map[string]int) int {
+	n := 0
+	for _, v := range d {
+		n += v
+	}
+	return n
 }

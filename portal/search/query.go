@@ -37,27 +37,29 @@ func ParseQuery(q string, syn *Synonyms) Query {
 func (q Query) Empty() bool { return len(q.Groups) == 0 }
 
 // Relaxed splits CJK runs longer than two characters into two-character
-// pieces (小微企业减税 → 小微 企业 减税), for when the phrase finds nothing.
-// ok is false when there is nothing to relax.
-func (q Query) Relaxed() (Query, bool) {
+// pieces, each widened with syn again (小微企业减税 → 小微 企业 减税), for
+// when the phrase finds nothing. ok is false when there is nothing to
+// relax.
+func (q Query) Relaxed(syn *Synonyms) (Query, bool) {
 	var out Query
 	relaxed := false
 	for _, g := range q.Groups {
-		if !g.CJK || len(g.Alts) > 1 || utf8.RuneCountInString(g.Alts[0]) <= 2 {
+		if !g.CJK || utf8.RuneCountInString(g.Alts[0]) <= 2 {
 			out.Groups = append(out.Groups, g)
 			continue
 		}
 		rs := []rune(g.Alts[0])
 		for i := 0; i < len(rs); i += 2 {
 			j := min(i+2, len(rs))
-			if j-i == 1 && i > 0 {
+			if j-i == 1 {
 				i-- // a last single character joins its neighbour
 			}
-			out.Groups = append(out.Groups, Group{Alts: []string{string(rs[i:j])}, CJK: true})
+			alts, used := syn.Expand(string(rs[i:j]))
+			out.Groups = append(out.Groups, Group{Alts: alts, CJK: true})
+			out.Synonyms = append(out.Synonyms, used...)
 		}
 		relaxed = true
 	}
-	out.Synonyms = q.Synonyms
 	return out, relaxed
 }
 

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/search"

@@ -131,7 +131,7 @@ func (s *Store) Search(ctx context.Context, q portal.SearchQuery) (portal.Search
 				return res, err
 			}
 			if len(found) == 0 {
-				if relaxed, ok := parsed.Relaxed(); ok {
+				if relaxed, ok := parsed.Relaxed(s.Synonyms); ok {
 					if found, err = s.candidates(ctx, idx, relaxed); err != nil {
 						return res, err
 					}

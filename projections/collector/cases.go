@@ -3,11 +3,12 @@ package collector
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 // Cases exports case_stats: finished and overdue cases, results, assisted
@@ -48,41 +49,38 @@ func (c Cases) Describe(ch chan<- *prometheus.Desc) {
 
 // Update implements Collector.
 func (c Cases) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	rows, err := c.DB.Query(ctx, `SELECT department, district, channel, mode, sum(finished)::bigint, sum(overdue)::bigint
-		FROM case_stats GROUP BY department, district, channel, mode`)
+	m := projections.CaseStats
+	gs, err := read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"department", "district", "channel", "mode"},
+		Measures: []string{"finished", "overdue"}})
 	if err != nil {
 		return err
 	}
-	var dept, district, channel, mode string
-	var finished, overdue int64
-	_, err = pgx.ForEachRow(rows, []any{&dept, &district, &channel, &mode, &finished, &overdue}, func() error {
-		ch <- prometheus.MustNewConstMetric(casesFinishedDesc, prometheus.CounterValue, float64(finished), dept, district, channel, mode)
-		ch <- prometheus.MustNewConstMetric(casesOverdueDesc, prometheus.CounterValue, float64(overdue), dept, district, channel, mode)
-		return nil
-	})
+	for _, g := range gs {
+		labels := values(g.Key, "department", "district", "channel", "mode")
+		ch <- prometheus.MustNewConstMetric(casesFinishedDesc, prometheus.CounterValue, float64(g.Sums.Finished), labels...)
+		ch <- prometheus.MustNewConstMetric(casesOverdueDesc, prometheus.CounterValue, float64(g.Sums.Overdue), labels...)
+	}
+	gs, err = read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"department"},
+		Measures: []string{"approved", "rejected", "withdrawn", "assisted", "instant_ms_sum", "instant_seconds_hist"}})
 	if err != nil {
 		return err
 	}
-	rows, err = c.DB.Query(ctx, `SELECT department, sum(approved)::bigint, sum(rejected)::bigint, sum(withdrawn)::bigint, sum(assisted)::bigint
-		FROM case_stats GROUP BY department`)
+	for _, g := range gs {
+		s, dept := g.Sums, g.Key["department"]
+		for result, n := range map[string]int64{events.ResultApproved: s.Approved, events.ResultRejected: s.Rejected, events.ResultWithdrawn: s.Withdrawn} {
+			ch <- prometheus.MustNewConstMetric(casesResultDesc, prometheus.CounterValue, float64(n), dept, result)
+		}
+		ch <- prometheus.MustNewConstMetric(casesAssistedDesc, prometheus.CounterValue, float64(s.Assisted), dept)
+		sendHistogram(ch, caseInstantSecondsDesc, s.InstantHist[:], float64(s.InstantMs)/1000, projections.InstantSecondsBounds(), dept)
+	}
+	gs, err = read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"department", "channel", "mode"},
+		Measures: []string{"elapsed_wd_sum", "elapsed_wd_hist"}})
 	if err != nil {
 		return err
 	}
-	var approved, rejected, withdrawn, assisted int64
-	_, err = pgx.ForEachRow(rows, []any{&dept, &approved, &rejected, &withdrawn, &assisted}, func() error {
-		ch <- prometheus.MustNewConstMetric(casesResultDesc, prometheus.CounterValue, float64(approved), dept, "approved")
-		ch <- prometheus.MustNewConstMetric(casesResultDesc, prometheus.CounterValue, float64(rejected), dept, "rejected")
-		ch <- prometheus.MustNewConstMetric(casesResultDesc, prometheus.CounterValue, float64(withdrawn), dept, "withdrawn")
-		ch <- prometheus.MustNewConstMetric(casesAssistedDesc, prometheus.CounterValue, float64(assisted), dept)
-		return nil
-	})
-	if err != nil {
-		return err
+	for _, g := range gs {
+		sendHistogram(ch, caseWorkingDaysDesc, g.Sums.ElapsedHist[:], float64(g.Sums.ElapsedSum), projections.WorkingDayBounds(),
+			values(g.Key, "department", "channel", "mode")...)
 	}
-	if err := histograms(ctx, c.DB, ch, caseWorkingDaysDesc, `SELECT department, channel, mode`, `case_stats`, `elapsed_wd_hist`,
-		`sum(elapsed_wd_sum)::float8`, projections.WorkingDayBounds(), 3); err != nil {
-		return err
-	}
-	return histograms(ctx, c.DB, ch, caseInstantSecondsDesc, `SELECT department`, `case_stats`, `instant_seconds_hist`,
-		`sum(instant_ms_sum)::float8 / 1000`, projections.InstantSecondsBounds(), 1)
+	return nil
 }

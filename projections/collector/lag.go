@@ -6,7 +6,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/postgres"
-	"github.com/govpulse/govpulse/projections"
 )
 
 // Lag exports each consumer's lag behind the log
@@ -34,7 +33,7 @@ func (c Lag) Describe(ch chan<- *prometheus.Desc) {
 
 // Update implements Collector.
 func (c Lag) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	lags, err := projections.ReadLag(ctx, c.DB, c.Consumers)
+	lags, err := postgres.ReadLag(ctx, c.DB, c.Consumers)
 	if err != nil {
 		return err
 	}

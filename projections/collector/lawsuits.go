@@ -3,10 +3,11 @@ package collector
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 // Lawsuits exports lawsuit_stats: hearings and head appearances by agency.
@@ -31,16 +32,14 @@ func (c Lawsuits) Describe(ch chan<- *prometheus.Desc) {
 
 // Update implements Collector.
 func (c Lawsuits) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	rows, err := c.DB.Query(ctx, `SELECT agency, sum(hearings)::bigint, sum(head_appearances)::bigint FROM lawsuit_stats GROUP BY agency`)
+	gs, err := read.Sums(ctx, c.DB, projections.LawsuitStats, read.Query{GroupBy: []string{"agency"},
+		Measures: []string{"hearings", "head_appearances"}})
 	if err != nil {
 		return err
 	}
-	var agency string
-	var hearings, heads int64
-	_, err = pgx.ForEachRow(rows, []any{&agency, &hearings, &heads}, func() error {
-		ch <- prometheus.MustNewConstMetric(hearingsDesc, prometheus.CounterValue, float64(hearings), agency)
-		ch <- prometheus.MustNewConstMetric(headAppearancesDesc, prometheus.CounterValue, float64(heads), agency)
-		return nil
-	})
-	return err
+	for _, g := range gs {
+		ch <- prometheus.MustNewConstMetric(hearingsDesc, prometheus.CounterValue, float64(g.Sums.Hearings), g.Key["agency"])
+		ch <- prometheus.MustNewConstMetric(headAppearancesDesc, prometheus.CounterValue, float64(g.Sums.HeadAppearances), g.Key["agency"])
+	}
+	return nil
 }

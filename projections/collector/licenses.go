@@ -3,11 +3,11 @@ package collector
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 // Licenses exports license_stats: licences issued, issued within one
@@ -40,22 +40,25 @@ func (c Licenses) Describe(ch chan<- *prometheus.Desc) {
 
 // Update implements Collector.
 func (c Licenses) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	rows, err := c.DB.Query(ctx, `SELECT license_type, department, sum(issued)::bigint, sum(within_1wd)::bigint, sum(electronic)::bigint
-		FROM license_stats GROUP BY license_type, department`)
+	m := projections.LicenseStats
+	gs, err := read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"license_type", "department"},
+		Measures: []string{"issued", "within_1wd", "electronic"}})
 	if err != nil {
 		return err
 	}
-	var typ, dept string
-	var issued, within, electronic int64
-	_, err = pgx.ForEachRow(rows, []any{&typ, &dept, &issued, &within, &electronic}, func() error {
-		ch <- prometheus.MustNewConstMetric(licensesIssuedDesc, prometheus.CounterValue, float64(issued), typ, dept)
-		ch <- prometheus.MustNewConstMetric(licensesWithin1Desc, prometheus.CounterValue, float64(within), typ, dept)
-		ch <- prometheus.MustNewConstMetric(licensesElectronicDesc, prometheus.CounterValue, float64(electronic), typ, dept)
-		return nil
-	})
+	for _, g := range gs {
+		labels := values(g.Key, "license_type", "department")
+		ch <- prometheus.MustNewConstMetric(licensesIssuedDesc, prometheus.CounterValue, float64(g.Sums.Issued), labels...)
+		ch <- prometheus.MustNewConstMetric(licensesWithin1Desc, prometheus.CounterValue, float64(g.Sums.Within1), labels...)
+		ch <- prometheus.MustNewConstMetric(licensesElectronicDesc, prometheus.CounterValue, float64(g.Sums.Electronic), labels...)
+	}
+	gs, err = read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"license_type"}, Measures: []string{"elapsed_wd_sum", "elapsed_wd_hist"}})
 	if err != nil {
 		return err
 	}
-	return histograms(ctx, c.DB, ch, licenseWorkingDaysDesc, `SELECT license_type`, `license_stats`, `elapsed_wd_hist`,
-		`sum(elapsed_wd_sum)::float8`, projections.WorkingDayBounds(), 1)
+	for _, g := range gs {
+		sendHistogram(ch, licenseWorkingDaysDesc, g.Sums.ElapsedHist[:], float64(g.Sums.ElapsedSum), projections.WorkingDayBounds(),
+			g.Key["license_type"])
+	}
+	return nil
 }

@@ -38,37 +38,28 @@ type CaseGroup struct {
 	InstantP90Seconds *float64 `json:"instant_p90_seconds"`
 }
 
-var caseMeasures = append(append(sums("finished", "approved", "rejected", "withdrawn", "assisted",
-	"elapsed_unknown", "overdue", "elapsed_wd_sum", "promised_wd_sum", "promised_cases",
-	"promised_elapsed_sum", "promised_limit_sum", "instant", "instant_ms_sum"),
-	histSums("elapsed_wd_hist", len(projections.WorkingDayBounds())+1)...),
-	histSums("instant_seconds_hist", len(projections.InstantSecondsBounds())+1)...)
-
 // CaseStats answers the case statistics for q.
 func CaseStats(ctx context.Context, db postgres.Querier, q Query) ([]CaseGroup, error) {
-	keys, vals, err := queryGroups(ctx, db, "case_stats", caseDimensions, q, caseMeasures)
+	gs, err := Sums(ctx, db, projections.CaseStats, q)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]CaseGroup, len(keys))
-	for i, v := range vals {
-		finished, elapsedUnknown := v[0], v[5]
-		timed := float64(finished - elapsedUnknown)
-		hist := v[14 : 14+len(projections.WorkingDayBounds())+1]
-		ihist := v[14+len(projections.WorkingDayBounds())+1:]
-		instant := v[12]
+	out := make([]CaseGroup, len(gs))
+	for i, g := range gs {
+		s := g.Sums
+		timed := float64(s.Finished - s.ElapsedUnknown)
 		out[i] = CaseGroup{
-			Key: keys[i], Finished: finished, Approved: v[1], Rejected: v[2], Withdrawn: v[3], Assisted: v[4],
-			ElapsedUnknown: elapsedUnknown,
-			Overdue:        v[6], OverdueShare: ratio(float64(v[6]), timed),
-			AvgWorkingDays: ratio(float64(v[7]), timed),
-			P50WorkingDays: quantile(0.5, hist), P90WorkingDays: quantile(0.9, hist),
-			PromisedAvg: ratio(float64(v[8]), float64(finished)),
-			Instant:     instant, InstantAvgSeconds: ratio(float64(v[13])/1000, float64(instant)),
-			InstantP50Seconds: quantileSeconds(0.5, ihist), InstantP90Seconds: quantileSeconds(0.9, ihist),
+			Key: g.Key, Finished: s.Finished, Approved: s.Approved, Rejected: s.Rejected, Withdrawn: s.Withdrawn,
+			Assisted: s.Assisted, ElapsedUnknown: s.ElapsedUnknown,
+			Overdue: s.Overdue, OverdueShare: ratio(float64(s.Overdue), timed),
+			AvgWorkingDays: ratio(float64(s.ElapsedSum), timed),
+			P50WorkingDays: quantile(0.5, s.ElapsedHist[:]), P90WorkingDays: quantile(0.9, s.ElapsedHist[:]),
+			PromisedAvg: ratio(float64(s.PromisedSum), float64(s.Finished)),
+			Instant:     s.Instant, InstantAvgSeconds: ratio(float64(s.InstantMs)/1000, float64(s.Instant)),
+			InstantP50Seconds: quantileSeconds(0.5, s.InstantHist[:]), InstantP90Seconds: quantileSeconds(0.9, s.InstantHist[:]),
 		}
-		if v[11] > 0 {
-			out[i].Speedup = round4(1 - float64(v[10])/float64(v[11]))
+		if s.PromisedLimit > 0 {
+			out[i].Speedup = round4(1 - float64(s.PromisedElapsed)/float64(s.PromisedLimit))
 		}
 	}
 	return out, nil

@@ -3,7 +3,9 @@ package read
 import (
 	"context"
 
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // LawsuitGroup is one group of the lawsuit statistics.
@@ -17,20 +19,19 @@ type LawsuitGroup struct {
 	ByRole map[string]int64 `json:"by_role"`
 }
 
-var lawsuitMeasures = sums("hearings", "head_appearances", "role_head", "role_deputy_head", "role_staff")
-
 // LawsuitStats answers the lawsuit statistics for q.
 func LawsuitStats(ctx context.Context, db postgres.Querier, q Query) ([]LawsuitGroup, error) {
-	keys, vals, err := queryGroups(ctx, db, "lawsuit_stats", lawsuitDimensions, q, lawsuitMeasures)
+	gs, err := Sums(ctx, db, projections.LawsuitStats, q)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]LawsuitGroup, len(keys))
-	for i, v := range vals {
+	out := make([]LawsuitGroup, len(gs))
+	for i, g := range gs {
+		s := g.Sums
 		out[i] = LawsuitGroup{
-			Key: keys[i], Hearings: v[0], HeadAppearances: v[1],
-			AppearanceRate: ratio(float64(v[1]), float64(v[0])),
-			ByRole:         map[string]int64{"head": v[2], "deputy_head": v[3], "staff": v[4]},
+			Key: g.Key, Hearings: s.Hearings, HeadAppearances: s.HeadAppearances,
+			AppearanceRate: ratio(float64(s.HeadAppearances), float64(s.Hearings)),
+			ByRole:         map[string]int64{events.RoleHead: s.RoleHead, events.RoleDeputyHead: s.RoleDeputyHead, events.RoleStaff: s.RoleStaff},
 		}
 	}
 	return out, nil

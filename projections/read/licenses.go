@@ -28,28 +28,23 @@ type LicenseGroup struct {
 	Contracts        int64   `json:"contracts"`
 }
 
-var licenseMeasures = append(sums("issued", "elapsed_unknown", "within_1wd", "elapsed_wd_sum",
-	"steps_sum", "electronic", "contracts", "contract_value_fen"),
-	histSums("elapsed_wd_hist", len(projections.WorkingDayBounds())+1)...)
-
 // LicenseStats answers the licence statistics for q.
 func LicenseStats(ctx context.Context, db postgres.Querier, q Query) ([]LicenseGroup, error) {
-	keys, vals, err := queryGroups(ctx, db, "license_stats", licenseDimensions, q, licenseMeasures)
+	gs, err := Sums(ctx, db, projections.LicenseStats, q)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]LicenseGroup, len(keys))
-	for i, v := range vals {
-		issued := float64(v[0])
-		timed := float64(v[0] - v[1])
-		hist := v[8:]
+	out := make([]LicenseGroup, len(gs))
+	for i, g := range gs {
+		s := g.Sums
+		issued, timed := float64(s.Issued), float64(s.Issued-s.ElapsedUnknown)
 		out[i] = LicenseGroup{
-			Key: keys[i], Issued: v[0], ElapsedUnknown: v[1],
-			Within1WorkingDayShare: ratio(float64(v[2]), timed),
-			AvgWorkingDays:         ratio(float64(v[3]), timed),
-			P50WorkingDays:         quantile(0.5, hist), P90WorkingDays: quantile(0.9, hist),
-			AvgSteps: ratio(float64(v[4]), issued), ElectronicShare: ratio(float64(v[5]), issued),
-			Contracts: v[6], ContractValueCNY: float64(v[7]) / 100,
+			Key: g.Key, Issued: s.Issued, ElapsedUnknown: s.ElapsedUnknown,
+			Within1WorkingDayShare: ratio(float64(s.Within1), timed),
+			AvgWorkingDays:         ratio(float64(s.ElapsedSum), timed),
+			P50WorkingDays:         quantile(0.5, s.ElapsedHist[:]), P90WorkingDays: quantile(0.9, s.ElapsedHist[:]),
+			AvgSteps: ratio(float64(s.Steps), issued), ElectronicShare: ratio(float64(s.Electronic), issued),
+			Contracts: s.Contracts, ContractValueCNY: float64(s.ContractValueFen) / 100,
 		}
 	}
 	return out, nil

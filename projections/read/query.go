@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -23,26 +24,77 @@ type Query struct {
 	Filters map[string][]string
 	// GroupBy lists dimensions, "day" or "month"; none gives one group.
 	GroupBy []string
+	// Measures names the measures to sum; none means every one.
+	Measures []string
 }
 
-// Dimensions of each read model that the stats API filters and groups by.
-var (
-	caseDimensions    = []string{"department", "district", "channel", "mode", "item"}
-	licenseDimensions = []string{"license_type", "department", "district", "holder_type"}
-	lawsuitDimensions = []string{"agency", "court"}
-)
+// Group is one group of a read model's rows: its key (each group_by
+// value by name) and the sums of its measures, each in its field of S
+// (those not asked for are 0).
+type Group[S any] struct {
+	Key  map[string]string
+	Sums S
+}
 
-// CaseDimensions are the case_stats columns the stats API filters and
-// groups by.
-func CaseDimensions() []string { return slices.Clone(caseDimensions) }
-
-// LicenseDimensions are the license_stats columns the stats API filters
-// and groups by.
-func LicenseDimensions() []string { return slices.Clone(licenseDimensions) }
-
-// LawsuitDimensions are the lawsuit_stats columns the stats API filters
-// and groups by.
-func LawsuitDimensions() []string { return slices.Clone(lawsuitDimensions) }
+// Sums answers q on the read model m, reading each measure by name into
+// its field of S: the one reading of sums behind the stats API, the
+// metrics collectors and the targets. A query without group_by over no
+// rows gives one group of zeros.
+func Sums[K comparable, S any, E events.Event](ctx context.Context, db postgres.Querier, m *projections.Model[K, S, E], q Query) ([]Group[S], error) {
+	t := m.Table()
+	var measures []projections.Column
+	if len(q.Measures) == 0 {
+		measures = t.Measures
+	}
+	for _, name := range q.Measures {
+		c, ok := t.Measure(name)
+		if !ok {
+			return nil, fmt.Errorf("read %s: no measure %q", t.Name, name)
+		}
+		measures = append(measures, c)
+	}
+	var exprs []string
+	for _, c := range measures {
+		if c.Kind == projections.SumHist {
+			exprs = append(exprs, histSums(c.Name, c.Buckets)...)
+		} else {
+			exprs = append(exprs, sums(c.Name)...)
+		}
+	}
+	sql, args, err := statsSQL(t.Name, t.Dimensions(), q, exprs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	var out []Group[S]
+	for rows.Next() {
+		key := make([]string, len(q.GroupBy))
+		var g Group[S]
+		dest := make([]any, 0, len(key)+len(exprs))
+		for i := range key {
+			dest = append(dest, &key[i])
+		}
+		for _, c := range measures {
+			dest = append(dest, m.Dest(&g.Sums, c)...)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read %s: %w", t.Name, err)
+		}
+		g.Key = make(map[string]string, len(key))
+		for i, name := range q.GroupBy {
+			g.Key[name] = key[i]
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	return out, nil
+}
 
 // TimeGroups are the group_by values besides dimensions.
 func TimeGroups() []string { return []string{"day", "month"} }
@@ -125,46 +177,6 @@ func histSums(col string, buckets int) []string {
 		out[i] = fmt.Sprintf("coalesce(sum(%s[%d]), 0)::bigint", col, i+1)
 	}
 	return out
-}
-
-// queryGroups runs a stats query and returns each group's key and its
-// measures in order. A query without group_by over no rows gives one
-// group of zeros.
-func queryGroups(ctx context.Context, q postgres.Querier, table string, dims []string, sq Query, measures []string) ([]map[string]string, [][]int64, error) {
-	sql, args, err := statsSQL(table, dims, sq, measures)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", table, err)
-	}
-	defer rows.Close()
-	var keys []map[string]string
-	var vals [][]int64
-	for rows.Next() {
-		key := make([]string, len(sq.GroupBy))
-		v := make([]int64, len(measures))
-		dest := make([]any, 0, len(key)+len(v))
-		for i := range key {
-			dest = append(dest, &key[i])
-		}
-		for i := range v {
-			dest = append(dest, &v[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", table, err)
-		}
-		k := make(map[string]string, len(key))
-		for i, g := range sq.GroupBy {
-			k[g] = key[i]
-		}
-		keys, vals = append(keys, k), append(vals, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", table, err)
-	}
-	return keys, vals, nil
 }
 
 // ratio is a/b rounded to 4 decimals, nil when b is 0.

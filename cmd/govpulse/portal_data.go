@@ -1,0 +1,27 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/portal/store"
+	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
+)
+
+// openPortalData builds the policies read model's consumer and the
+// portal's Reader on it (search synonyms from cfg.SynonymsFile).
+func openPortalData(cfg config.Config, pool *pgxpool.Pool, cat *events.Catalog, now func() time.Time, log *slog.Logger) (*projections.Policies, *store.Store, error) {
+	syn, err := catalog.Synonyms(cfg.SynonymsFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	policies := &projections.Policies{Catalog: cat, Logger: log}
+	// The home page's most viewed come from the usage read model.
+	return policies, &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: now, Views: read.PortalViews{Pool: pool}}, nil
+}

@@ -1,0 +1,186 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/govpulse/govpulse/events"
+)
+
+// The consumer ledger, consumer_batches, records which batches of the log
+// each consumer has applied. A consumer's writes and the record of its
+// batch commit in one transaction (ApplyOnce), which is what makes a
+// redelivered, replayed or re-forwarded batch take effect exactly once.
+// Everything that reads or writes the ledger is in this file.
+
+// ApplyFunc applies one batch's events, in log order, inside tx. It must
+// not commit or roll back tx.
+type ApplyFunc func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error
+
+// ApplyOnce applies batch to consumer unless the ledger says it was applied
+// before: in one transaction it records the batch, reads its events and
+// calls apply, so that the writes and the record commit together or not
+// at all. It reports whether apply ran (false for a batch applied before).
+// The bus delivers every batch through it; tests that apply batches by
+// hand call it too, so they apply exactly as the bus does.
+func (s *EventStore) ApplyOnce(ctx context.Context, consumer string, batch events.Batch, apply ApplyFunc) (bool, error) {
+	applied := false
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		fresh, err := RecordApplied(ctx, tx, consumer, batch)
+		if err != nil || !fresh {
+			return err
+		}
+		evs, err := s.ReadBatch(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
+		if err := apply(ctx, tx, evs); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("consumer %s: batch %d-%d: %w", consumer, batch.First, batch.Last, err)
+	}
+	return applied, nil
+}
+
+// RecordApplied records in tx that consumer applied batch; it reports
+// false when the ledger already holds the batch (nothing is written).
+// Prefer ApplyOnce; this is for a caller that owns the transaction.
+func RecordApplied(ctx context.Context, tx pgx.Tx, consumer string, batch events.Batch) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq)
+		VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, consumer, batch.First, batch.Last)
+	if err != nil {
+		return false, fmt.Errorf("record batch %d-%d as applied by %s: %w", batch.First, batch.Last, consumer, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// AppliedBatches returns every batch consumer has applied, in seq order.
+func AppliedBatches(ctx context.Context, q Querier, consumer string) ([]events.Batch, error) {
+	rows, err := q.Query(ctx, `SELECT first_seq, last_seq FROM consumer_batches WHERE consumer = $1 ORDER BY first_seq`, consumer)
+	if err != nil {
+		return nil, fmt.Errorf("read applied batches of %s: %w", consumer, err)
+	}
+	return collectBatches(rows, consumer)
+}
+
+// AppliedBatchesOutside returns the batches consumer has applied that
+// start outside cover (sorted, merged seq ranges): past its end or inside
+// its holes. Batches are applied roughly in log order, so the primary key
+// finds them without reading every batch again; a caller that knows the
+// batches inside cover drops the ones it has.
+func AppliedBatchesOutside(ctx context.Context, q Querier, consumer string, cover []events.Batch) ([]events.Batch, error) {
+	var after int64
+	var holeLo, holeHi []int64
+	for _, c := range cover {
+		if c.First > after+1 {
+			holeLo, holeHi = append(holeLo, after+1), append(holeHi, c.First-1)
+		}
+		after = c.Last
+	}
+	rows, err := q.Query(ctx, `SELECT first_seq, last_seq FROM consumer_batches WHERE consumer = $1 AND first_seq > $2
+		UNION ALL
+		SELECT b.first_seq, b.last_seq FROM unnest($3::bigint[], $4::bigint[]) AS h(lo, hi)
+		JOIN consumer_batches b ON b.consumer = $1 AND b.first_seq BETWEEN h.lo AND h.hi
+		ORDER BY 1`, consumer, after, holeLo, holeHi)
+	if err != nil {
+		return nil, fmt.Errorf("read new batches of %s: %w", consumer, err)
+	}
+	return collectBatches(rows, consumer)
+}
+
+func collectBatches(rows pgx.Rows, consumer string) ([]events.Batch, error) {
+	bs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (events.Batch, error) {
+		var b events.Batch
+		err := r.Scan(&b.First, &b.Last)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read applied batches of %s: %w", consumer, err)
+	}
+	return bs, nil
+}
+
+// Lag is how far a consumer is behind the head of the log.
+//
+// It is measured from the batch reaching furthest into the log: LagEvents
+// is the head's seq minus that batch's last seq, and LagSeconds the age of
+// the first event after it (0 when caught up). A batch still missing below
+// it (one in the poison queue, say) does not count as lag: the poison queue
+// has its own gauge.
+type Lag struct {
+	Name           string     `json:"name"`
+	LastAppliedSeq int64      `json:"last_applied_seq"`
+	LastAppliedAt  *time.Time `json:"last_applied_at"` // when that batch was applied; null before the first
+	HeadSeq        int64      `json:"head_seq"`
+	LagEvents      int64      `json:"lag_events"`
+	LagSeconds     float64    `json:"lag_seconds"`
+}
+
+// ReadLag returns the lag of each named consumer, in the order given. It
+// costs a few index lookups per consumer, cheap enough for every scrape.
+func ReadLag(ctx context.Context, q Querier, names []string) ([]Lag, error) {
+	rows, err := q.Query(ctx, `SELECT c.name, coalesce(b.last_seq, 0), b.applied_at, h.seq,
+			coalesce(extract(epoch FROM clock_timestamp() - e.recorded_at)::float8, 0)
+		FROM unnest($1::text[]) WITH ORDINALITY AS c(name, i)
+		CROSS JOIN (SELECT coalesce(max(seq), 0) AS seq FROM events) AS h
+		LEFT JOIN LATERAL (SELECT last_seq, applied_at FROM consumer_batches
+			WHERE consumer = c.name ORDER BY last_seq DESC LIMIT 1) AS b ON true
+		LEFT JOIN events e ON e.seq = coalesce(b.last_seq, 0) + 1
+		ORDER BY c.i`, names)
+	if err != nil {
+		return nil, fmt.Errorf("read projection lag: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Lag, error) {
+		var l Lag
+		err := r.Scan(&l.Name, &l.LastAppliedSeq, &l.LastAppliedAt, &l.HeadSeq, &l.LagSeconds)
+		l.LagEvents = max(0, l.HeadSeq-l.LastAppliedSeq)
+		l.LagSeconds = max(0, l.LagSeconds)
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read projection lag: %w", err)
+	}
+	return out, nil
+}
+
+// ConsumerStatus is a consumer's lag plus how many batches it has applied,
+// for GET /v1/projections.
+type ConsumerStatus struct {
+	Lag
+	AppliedBatches int64 `json:"applied_batches"`
+	// Rebuildable says whether the consumer's read model can be rebuilt.
+	Rebuildable bool `json:"rebuildable"`
+}
+
+// ReadConsumerStatus returns the status of each named consumer. Counting
+// applied batches reads each consumer's batch list, so it is for an
+// operator's request, not for every scrape.
+func ReadConsumerStatus(ctx context.Context, q Querier, names []string, rebuildable func(string) bool) ([]ConsumerStatus, error) {
+	lags, err := ReadLag(ctx, q, names)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT c.name, (SELECT count(*) FROM consumer_batches WHERE consumer = c.name)
+		FROM unnest($1::text[]) AS c(name)`, names)
+	if err != nil {
+		return nil, fmt.Errorf("count applied batches: %w", err)
+	}
+	counts := map[string]int64{}
+	var name string
+	var n int64
+	if _, err := pgx.ForEachRow(rows, []any{&name, &n}, func() error { counts[name] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("count applied batches: %w", err)
+	}
+	out := make([]ConsumerStatus, len(lags))
+	for i, l := range lags {
+		out[i] = ConsumerStatus{Lag: l, AppliedBatches: counts[l.Name], Rebuildable: rebuildable != nil && rebuildable(l.Name)}
+	}
+	return out, nil
+}
