@@ -241,7 +241,9 @@ func TestPortalInTheBrowser(t *testing.T) {
 		}
 		p.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("facts-h")))
 		// The version diff opens with the keyboard too.
-		p.TabTo(80, "version 2's changes", func(f browsertest.Focused) bool { return f.Tag == "SUMMARY" && strings.Contains(f.Text, "查看本版改动") })
+		p.TabTo(80, "version 2's changes", func(f browsertest.Focused) bool {
+			return f.Tag == "SUMMARY" && strings.Contains(f.Text, "查看本版改动")
+		})
 		p.Press(kb.Enter)
 		if !browsertest.Eval[bool](p, `document.querySelector("#v2 details").open`) {
 			t.Errorf("Enter on the summary did not open the diff")
@@ -251,7 +253,9 @@ func TestPortalInTheBrowser(t *testing.T) {
 		p.TabTo(20, "the industry select", func(f browsertest.Focused) bool { return f.ID == "m-industry" })
 		p.TabTo(5, "the founding year", func(f browsertest.Focused) bool { return f.ID == "m-founded" })
 		p.Press("2020")
-		p.TabTo(20, "the submit button", func(f browsertest.Focused) bool { return f.Tag == "BUTTON" && strings.Contains(f.Text, "查看适用政策") })
+		p.TabTo(20, "the submit button", func(f browsertest.Focused) bool {
+			return f.Tag == "BUTTON" && strings.Contains(f.Text, "查看适用政策")
+		})
 		p.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("ok-h")))
 		if u := p.URL(); !strings.Contains(u, "founded=2020") {
 			t.Errorf("keyboard match went to %s", u)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -24,4 +25,15 @@ func openPortalData(cfg config.Config, pool *pgxpool.Pool, cat *events.Catalog, 
 	policies := &projections.Policies{Catalog: cat, Logger: log}
 	// The home page's most viewed come from the usage read model.
 	return policies, &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: now, Views: read.PortalViews{Pool: pool}}, nil
+}
+
+// listenPortal keeps reader told of the read model's changes until ctx
+// ends; the returned func waits for it to stop (before the pool closes).
+func listenPortal(ctx context.Context, reader *store.Store) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		reader.Listen(ctx)
+	}()
+	return func() { <-done }
 }

@@ -99,8 +99,8 @@ func portalPolicies() []testEvent {
 		portalEvent(typePolicyPublished, "pt-talent-1", "2025-07-01T09:00:00+08:00", portalPublished("qd-rs-2025-3", map[string]any{
 			"doc_number": "青人社发〔2025〕3号", "title": "高新技术企业引进高层次人才补贴办法",
 			"categories": []string{"talent"}, "written_at": "2025-06-20", "effective_from": "2025-07-01",
-			"criteria": map[string]any{"industries": []string{"c", "i"}, "qualifications": []string{"high-tech"}},
-			"support":  "每引进一名人才补贴10万元。",
+			"criteria":         map[string]any{"industries": []string{"c", "i"}, "qualifications": []string{"high-tech"}},
+			"support":          "每引进一名人才补贴10万元。",
 			"application_from": "2026-01-01", "application_to": "2026-06-30",
 		})),
 	}

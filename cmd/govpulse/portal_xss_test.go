@@ -16,7 +16,7 @@ func hostilePolicies() []testEvent {
 	return []testEvent{
 		portalEvent(typePolicyPublished, "xss-1", "2025-04-01T09:00:00+08:00", portalPublished("qd-xss-1", map[string]any{
 			"doc_number": "青政发〔2025〕" + pick(1)[:40], "title": "企业开办 " + pick(0),
-			"body":       strings.Join(ps, "\n"), "conditions": pick(2), "materials": ps, "support": pick(3),
+			"body": strings.Join(ps, "\n"), "conditions": pick(2), "materials": ps, "support": pick(3),
 			"how_to_apply": pick(4), "contact": pick(5),
 			"effective_from": "2025-04-01", "application_from": "2026-02-01", "application_to": "2026-03-30",
 		})),

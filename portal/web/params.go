@@ -62,7 +62,6 @@ func badParam(name, format string, args ...any) *paramError {
 	return &paramError{Param: name, Message: fmt.Sprintf("参数 %s（%s）%s", name, label, fmt.Sprintf(format, args...))}
 }
 
-
 // readParams parses a raw query string strictly; allowed lists the names
 // the page takes.
 func readParams(raw string, allowed []string) (url.Values, *paramError) {
