@@ -15,7 +15,7 @@ import (
 // feeds share a per-client rate limit; bad parameters are Chinese 400
 // pages, never 500s, also for codes only the catalogue knows.
 func TestPortalOnTheMainAddress(t *testing.T) {
-	srv := startServer(t, func(c *config.Config) { c.PortalRate, c.PortalBurst = 0.2, 3 })
+	srv := startServer(t, func(c *config.Config) { c.PortalRate, c.PortalBurst = 0.2, 4 })
 	srv.ingest(hubToken, portalPolicies()...)
 	waitApplied(t, srv, 60*time.Second)
 
@@ -41,7 +41,10 @@ func TestPortalOnTheMainAddress(t *testing.T) {
 	if r := srv.get("/policies/no-such-policy", ""); r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), "没有找到这份政策") {
 		t.Errorf("unknown policy: %s", r)
 	}
-	// Three searches or feed reads at once, then the client waits.
+	// Four searches or feed reads at once (the JSON API's too), then the client waits.
+	if r := srv.get("/api/v1/search?q="+url.QueryEscape("企业开办"), ""); r.Status != 200 || !strings.Contains(string(r.Body), `"qd-xzsp-2025-12"`) {
+		t.Errorf("the JSON API beside the pages: %s", r)
+	}
 	if r := srv.get("/search?category=no-such-category", ""); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "<code>category</code>") || !strings.Contains(string(r.Body), "no-such-category") {
 		t.Errorf("unknown category: %s", r)
 	}
