@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
 	portalapi "github.com/govpulse/govpulse/portal/api"
@@ -48,7 +50,7 @@ func isPortalPath(path string) bool {
 // the pages and feeds, with the JSON API (portal/api) under /api/v1/, and
 // either serves it on --portal-addr or returns next with the portal
 // mounted beside it.
-func (m *Main) openPortal(cat *events.Catalog, next http.Handler) (http.Handler, error) {
+func (m *Main) openPortal(cat *events.Catalog, next http.Handler, reg prometheus.Registerer) (http.Handler, error) {
 	cfg := m.Config
 	site := &web.Server{
 		Reader:        m.Portal,
@@ -59,6 +61,7 @@ func (m *Main) openPortal(cat *events.Catalog, next http.Handler) (http.Handler,
 		RatePerClient: cfg.PortalRate,
 		RateBurst:     cfg.PortalBurst,
 		Logger:        m.Logger,
+		Registry:      reg,
 	}
 	portal, err := site.Handler()
 	if err != nil {

@@ -67,4 +67,8 @@ func TestPortalOnTheMainAddress(t *testing.T) {
 		t.Errorf("policy page: %d", r.Status)
 	}
 	waitPortalView(t, srv, "search")
+	// The portal's answers are counted by route, the 429s too.
+	if r := srv.get("/metrics", ""); !strings.Contains(string(r.Body), `govpulse_portal_http_requests_total{code="429",route="GET /search"} 1`) {
+		t.Errorf("/metrics lacks the portal's 429 on /search")
+	}
 }

@@ -214,7 +214,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if handler, err = m.openPortal(cat, handler); err != nil {
+	if handler, err = m.openPortal(cat, handler, reg); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/usage"
 )
@@ -43,6 +45,8 @@ type Server struct {
 	// Timeout bounds the reader's work for one request.
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// Registry, when set, gets the portal's request metrics.
+	Registry prometheus.Registerer
 
 	pages   map[string]*template.Template
 	limiter *clientLimiter
@@ -115,7 +119,14 @@ func (s *Server) Handler() (http.Handler, error) {
 		}
 		s.renderError(w, r, http.StatusNotFound, "", "没有找到这个页面。请检查网址，或从首页重新搜索。")
 	})
-	return securityHeaders(mux), nil
+	if s.Registry == nil {
+		return securityHeaders(mux), nil
+	}
+	m, err := newRequestMetrics(s.Registry)
+	if err != nil {
+		return nil, err
+	}
+	return securityHeaders(m.instrument(mux)), nil
 }
 
 // cacheStatic lets browsers keep the embedded assets (their URLs carry
