@@ -36,6 +36,12 @@ type matchCard struct {
 	From string
 }
 
+// matchPair is a match card with the day its deadline is judged on.
+type matchPair struct {
+	M     matchCard
+	Today portal.Date
+}
+
 type selectOption struct {
 	Code, Name string
 	Selected   bool
@@ -53,6 +59,7 @@ type matchData struct {
 	Districts      []selectOption
 	Qualifications []selectOption
 	ThisYear       int
+	Today          portal.Date
 }
 
 func options(list []events.CodeName, chosen ...string) []selectOption {
@@ -87,6 +94,7 @@ func (s *Server) match(ctx context.Context, r *http.Request) (string, any, error
 		Districts:      options(s.Choices.Districts, p.District),
 		Qualifications: options(s.Choices.Qualifications, p.Qualifications...),
 		ThisYear:       today.Time().Year(),
+		Today:          today,
 	}
 	if !d.Asked {
 		return "match", d, nil

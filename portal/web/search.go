@@ -91,6 +91,7 @@ type searchData struct {
 	Similar  []card
 	DropURLs map[string]string // filter=value -> the search without it
 	Empty    bool              // neither a query nor a filter
+	Today    portal.Date
 }
 
 func (s *Server) search(ctx context.Context, r *http.Request) (string, any, error) {
@@ -123,6 +124,7 @@ func (s *Server) search(ctx context.Context, r *http.Request) (string, any, erro
 		Query:  sq,
 		Result: res,
 		Empty:  len(params) == 0,
+		Today:  sq.On,
 	}
 	for _, h := range res.Hits {
 		d.Hits = append(d.Hits, hitCard{h, events.OriginSearch})

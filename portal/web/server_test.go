@@ -285,3 +285,14 @@ func TestPolicyTextIsEscaped(t *testing.T) {
 		t.Errorf("the body is not shown as its text")
 	}
 }
+
+func TestPastDeadlinesSayClosed(t *testing.T) {
+	f := newFixture()
+	f.views[0].Policy.ApplicationTo = portal.NewDate(2026, 1, 31)
+	h := newTestServer(t, f, &recorded{})
+	for _, u := range []string{"/search?q=企业", "/match?size=small", "/policies/qd-2020-12"} {
+		if _, body := get(t, h, u); !strings.Contains(body, "已截止") {
+			t.Errorf("%s: a window closed on 2026-01-31 is not marked closed on 2026-03-02", u)
+		}
+	}
+}

@@ -27,6 +27,7 @@ func parsePages() (map[string]*template.Template, error) {
 		"asset":         func(name string) string { return "/static/" + name + "?v=" + assetVersion },
 		"kindLabel":     kindLabel,
 		"outcomeLabel":  outcomeLabel,
+		"pair":          func(m matchCard, today portal.Date) matchPair { return matchPair{m, today} },
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
