@@ -526,6 +526,23 @@ func (s *testServer) metricSamples(name string) map[string]float64 {
 }
 
 // labels renders label pairs the way the Prometheus text format sorts them.
+// waitMetric polls /metrics until the sample of name with labels equals
+// want, failing after 30 s (the domain collector caches its reads for 10 s).
+func (s *testServer) waitMetric(name, labels string, want float64) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, ok := s.metricSamples(name)[labels]
+		if ok && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s{%s} = %v (present %v) after 30s, want %v", name, labels, got, ok, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func labels(pairs ...string) string {
 	var b strings.Builder
 	for i := 0; i+1 < len(pairs); i += 2 {
