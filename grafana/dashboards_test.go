@@ -3,6 +3,7 @@ package grafana_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -393,7 +394,7 @@ func TestExpressionsParseWithPromtool(t *testing.T) {
 	var all []grafanatest.Expr
 	seen := map[string]bool{}
 	bs := boards(t, shippedTargets(t))
-	for _, f := range sortedKeys(bs) {
+	for _, f := range slices.Sorted(maps.Keys(bs)) {
 		exprs, err := grafanatest.Expressions(bs[f])
 		if err != nil {
 			t.Fatal(err)
@@ -494,15 +495,6 @@ func metricNamesInCode(t *testing.T) map[string]bool {
 		}
 	}
 	return names
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Each board reads back strictly into the SDK's dashboard model (no
