@@ -35,6 +35,10 @@ type Policies struct {
 // PoliciesName is the consumer's stable name.
 const PoliciesName = "policies"
 
+// PoliciesChannel is the channel every write to the read model notifies
+// (on commit), so that readers reload without asking.
+const PoliciesChannel = "policy_model"
+
 // policiesLock is the advisory lock Apply takes shared and Rebuild
 // exclusively.
 const policiesLock = 7_001_110
@@ -137,6 +141,9 @@ func bumpGeneration(ctx context.Context, tx pgx.Tx, reset bool) (int64, error) {
 	}
 	if err := tx.QueryRow(ctx, q).Scan(&gen); err != nil {
 		return 0, fmt.Errorf("policies: bump generation: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, PoliciesChannel); err != nil {
+		return 0, fmt.Errorf("policies: notify: %w", err)
 	}
 	return gen, nil
 }

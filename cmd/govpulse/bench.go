@@ -31,6 +31,9 @@ type benchOptions struct {
 	runs       int
 	perEvent   int
 	publishers int
+
+	ingest, portal bool
+	portalOpts     benchmark.PortalOptions
 }
 
 // runBench measures, in one run, the COPY ceiling, HTTP batch ingest end to
@@ -50,10 +53,25 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&o.runs, "runs", 5, "runs of each measurement; medians are reported")
 	fs.IntVar(&o.perEvent, "per-event-messages", 20_000, "messages per run for the one-event-per-message watermill-sql path")
 	fs.IntVar(&o.publishers, "publishers", 1, "concurrent publishers on the one-event-per-message path (1: the plain path, one commit after another)")
+	fs.BoolVar(&o.ingest, "ingest", true, "measure the ingest paths")
+	fs.BoolVar(&o.portal, "portal", true, "measure the portal (search, policy page, match beside an ILIKE baseline)")
+	fs.IntVar(&o.portalOpts.Policies, "portal-policies", 50_000, "generated policies for the portal benchmark")
+	fs.IntVar(&o.portalOpts.Clients, "portal-clients", 8, "concurrent portal clients")
+	fs.IntVar(&o.portalOpts.Requests, "portal-requests", 200, "requests per portal client and measurement")
+	fs.IntVar(&o.portalOpts.Baseline, "portal-baseline", 3, "ILIKE baseline requests per client")
+	fs.StringVar(&scratchPrefix, "scratch-prefix", scratchPrefix, "name prefix of the scratch databases the bench creates and drops")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	o.serverURL = cfg.DatabaseURL
+	if o.portal {
+		if err := benchPortal(ctx, o, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if !o.ingest {
+		return nil
+	}
 	if o.events < o.batch || o.runs < 1 || o.batch < 1 || o.clients < 1 || o.perEvent < 1 || o.publishers < 1 {
 		return fmt.Errorf("bench: --events must be ≥ --batch, and every count ≥ 1")
 	}
@@ -122,7 +140,7 @@ func waitCaughtUp(ctx context.Context, m *Main, deadline time.Time) error {
 		if err := m.pool.QueryRow(ctx, `SELECT count(DISTINCT consumer) FROM consumer_batches`).Scan(&consumers); err != nil {
 			return err
 		}
-		if behind == 0 && consumers >= 4 {
+		if behind == 0 && consumers >= 5 {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -210,10 +228,13 @@ func benchPerEvent(ctx context.Context, o benchOptions, evs []json.RawMessage) (
 	return r, err
 }
 
+// scratchPrefix names the bench's scratch databases (--scratch-prefix).
+var scratchPrefix = "govpulse_bench_"
+
 // withScratchDB runs f on a new database on the server of serverURL and
 // drops it afterwards.
 func withScratchDB(ctx context.Context, serverURL string, f func(url string) error) error {
-	name := "govpulse_bench_" + strings.ToLower(randomToken()[:12])
+	name := scratchPrefix + strings.ToLower(randomToken()[:12])
 	cfg, err := pgx.ParseConfig(serverURL)
 	if err != nil {
 		return err

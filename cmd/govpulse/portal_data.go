@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -32,4 +33,15 @@ func withPortalAPI(next http.Handler, reader *store.Store, now func() time.Time,
 	mux.Handle(api.Prefix, (&api.Handler{Reader: reader, Logger: log, Now: now}).Routes())
 	mux.Handle("/", next)
 	return mux
+}
+
+// listenPortal keeps reader told of the read model's changes until ctx
+// ends; the returned func waits for it to stop (before the pool closes).
+func listenPortal(ctx context.Context, reader *store.Store) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		reader.Listen(ctx)
+	}()
+	return func() { <-done }
 }

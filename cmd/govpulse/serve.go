@@ -51,6 +51,8 @@ type Main struct {
 	busDone  chan error
 	evalDone chan struct{}
 	usage    *portalUsage
+	// portalStopped waits for the portal's change listener to stop.
+	portalStopped func()
 
 	closeOnce sync.Once
 	closeErr  error
@@ -169,6 +171,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.cancel = cancel
 	m.busDone = make(chan error, 1)
 	go func() { m.busDone <- m.bus.Run(busCtx) }()
+	m.portalStopped = listenPortal(busCtx, m.Portal)
 	m.evalDone = make(chan struct{})
 	go func() {
 		defer close(m.evalDone)
@@ -262,6 +265,9 @@ func (m *Main) close() error {
 	}
 	if m.evalDone != nil {
 		<-m.evalDone
+	}
+	if m.portalStopped != nil {
+		m.portalStopped()
 	}
 	if m.pool != nil {
 		m.pool.Close()

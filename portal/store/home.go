@@ -28,10 +28,7 @@ func (s *Store) Home(ctx context.Context, today portal.Date) (portal.HomeView, e
 	h := portal.HomeView{Today: today, Newest: []portal.PolicySummary{}, MostViewed: []portal.PolicySummary{}, ClosingSoon: []portal.Deadline{}}
 	cats, inds := map[string]int{}, map[string]int{}
 	var inForce []*doc
-	for _, d := range idx.docs {
-		if d.validity(today) != portal.InForce {
-			continue
-		}
+	for _, d := range idx.inForce(today) {
 		inForce = append(inForce, d)
 		for _, c := range d.policy.Categories {
 			cats[c]++
@@ -107,22 +104,24 @@ func (s *Store) selected(ctx context.Context, idx *index, q *portal.SearchQuery,
 	out := idx.docs
 	if q != nil {
 		all := *q
-		all.Page, all.PageSize = 1, portal.MaxPageSize
-		ids, err := s.searchIDs(ctx, idx, all)
+		fs := s.filters(all)
+		if err := s.checkQuery(&all, fs); err != nil {
+			return nil, err
+		}
+		res, err := s.searchAll(ctx, idx, all, fs)
 		if err != nil {
 			return nil, err
 		}
-		out = ids
+		out = res.hits
 	}
 	if p != nil {
 		prof := *p
 		if err := s.checkProfile(&prof); err != nil {
 			return nil, err
 		}
-		matches, _ := s.matchDocs(idx, prof)
 		keep := map[string]bool{}
-		for _, m := range matches {
-			keep[m.ID] = true
+		for _, d := range s.matchAll(idx, prof).all {
+			keep[d.policy.ID] = true
 		}
 		var both []*doc
 		for _, d := range out {
@@ -131,27 +130,6 @@ func (s *Store) selected(ctx context.Context, idx *index, q *portal.SearchQuery,
 			}
 		}
 		out = both
-	}
-	return out, nil
-}
-
-// searchIDs runs a search and returns every hit (not one page).
-func (s *Store) searchIDs(ctx context.Context, idx *index, q portal.SearchQuery) ([]*doc, error) {
-	var out []*doc
-	for page := 1; page <= portal.MaxPage; page++ {
-		q.Page, q.PageSize = page, portal.MaxPageSize
-		res, err := s.Search(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range res.Hits {
-			if d := idx.byID[h.ID]; d != nil {
-				out = append(out, d)
-			}
-		}
-		if page >= res.Page.Pages {
-			break
-		}
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
@@ -22,6 +23,10 @@ type doc struct {
 	docKeys  []string
 	// folded texts for ranking and snippets
 	title, meta string
+	// facet values by filter (the validity's depends on the day: nil)
+	facets [][]string
+	// crit is the criteria as bit sets, for matching
+	crit critBits
 }
 
 // validity is the policy's validity on day d.
@@ -44,6 +49,27 @@ type index struct {
 	// maps a policy to those it superseded.
 	byCategory map[string][]*doc
 	superseded map[string][]*doc
+
+	forceMu  sync.Mutex
+	forceDay portal.Date
+	force    []*doc // in force on forceDay
+}
+
+// inForce returns the docs in force on day (remembered for the last day asked).
+func (idx *index) inForce(day portal.Date) []*doc {
+	idx.forceMu.Lock()
+	defer idx.forceMu.Unlock()
+	if idx.force != nil && idx.forceDay == day {
+		return idx.force
+	}
+	out := make([]*doc, 0, len(idx.docs))
+	for _, d := range idx.docs {
+		if d.validity(day) == portal.InForce {
+			out = append(out, d)
+		}
+	}
+	idx.force, idx.forceDay = out, day
+	return out
 }
 
 // loadIndex reads the policies whose rows are newer than base's
@@ -132,9 +158,17 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 			return nil, fmt.Errorf("load doc numbers: %w", err)
 		}
 	}
+	fs := s.filters(portal.SearchQuery{})
 	for _, d := range changed {
+		d.crit = s.bits.criteria(d.policy)
 		d.title = search.Fold(d.policy.Title)
 		d.meta = search.Fold(d.policy.DocNumber + " " + s.names.department(d.policy.Issuer))
+		d.facets = make([][]string, len(fs))
+		for i, f := range fs {
+			if f.name != portal.FilterValidity {
+				d.facets[i] = f.values(d, portal.Date{})
+			}
+		}
 	}
 
 	idx := &index{gen: gen, reset: reset, byID: make(map[string]*doc), byDocKey: make(map[string][]*doc)}

@@ -142,42 +142,151 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 	if err != nil {
 		return portal.MatchResult{}, err
 	}
-	matches, near := s.matchDocs(idx, p)
-	res := portal.MatchResult{Profile: p, Total: len(matches), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
-	res.Matches = append(res.Matches, matches[:min(len(matches), portal.MaxMatches)]...)
-	res.NearMisses = append(res.NearMisses, near[:min(len(near), portal.MaxNearMisses)]...)
+	out := s.matchAll(idx, p)
+	res := portal.MatchResult{Profile: p, Total: len(out.all), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
+	for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
+		res.Matches = append(res.Matches, s.check(d, p))
+	}
+	for _, d := range out.near[:min(len(out.near), portal.MaxNearMisses)] {
+		res.NearMisses = append(res.NearMisses, s.check(d, p))
+	}
 	return res, nil
 }
 
-// matchDocs returns every in-force policy p qualifies for and the near
-// misses (one criterion not met), best first: most criteria met, fewest
-// unknown, the application window closing soonest, newest.
-func (s *Store) matchDocs(idx *index, p portal.Profile) (matches, near []portal.PolicyMatch) {
-	for _, d := range idx.docs {
-		if d.validity(p.On) != portal.InForce {
-			continue
-		}
-		m := s.check(d, p)
-		switch m.NotMet {
-		case 0:
-			matches = append(matches, m)
-		case 1:
-			near = append(near, m)
-		}
-	}
-	best := func(a, b portal.PolicyMatch) int {
-		if c := cmp.Compare(b.Met, a.Met); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Unknown, b.Unknown); c != 0 {
-			return c
-		}
-		if c := b.PublishedAt.Time().Compare(a.PublishedAt.Time()); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	}
-	slices.SortFunc(matches, best)
-	slices.SortFunc(near, best)
-	return matches, near
+// matchOutcome is a profile's matches (all, in no order) and the best
+// matches and near misses, best first.
+type matchOutcome struct {
+	all, matches, near []*doc
 }
+
+// outcome counts how p fares against one list criterion.
+func outcome(want []string, have string) portal.Outcome {
+	switch {
+	case len(want) == 0:
+		return ""
+	case have == "":
+		return portal.Unknown
+	case slices.Contains(want, have):
+		return portal.Met
+	}
+	return portal.NotMet
+}
+
+// score counts d's criteria met, not met and unknown for p, as check
+// does, without building the descriptions.
+func score(d *doc, p portal.Profile) (met, notMet, unknown int) {
+	pol, cr := d.policy, d.policy.Criteria
+	count := func(o portal.Outcome) {
+		switch o {
+		case portal.Met:
+			met++
+		case portal.NotMet:
+			notMet++
+		case portal.Unknown:
+			unknown++
+		}
+	}
+	count(outcome(firstNonEmpty(cr.Industries, pol.Industries), p.Industry))
+	count(outcome(firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size))
+	count(outcome(firstNonEmpty(cr.Districts, pol.Districts), p.District))
+	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
+		years := p.On.Time().Year() - p.Founded
+		switch {
+		case p.Founded == 0:
+			unknown++
+		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded, cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
+			notMet++
+		default:
+			met++
+		}
+	}
+	if len(cr.Qualifications) > 0 {
+		missing := false
+		for _, q := range cr.Qualifications {
+			if !slices.Contains(p.Qualifications, q) {
+				missing = true
+			}
+		}
+		switch {
+		case !missing:
+			met++
+		case len(p.Qualifications) == 0:
+			unknown++
+		default:
+			notMet++
+		}
+	}
+	return
+}
+
+// matchAll finds every in-force policy p qualifies for and the near
+// misses (one criterion not met), and ranks the best of each: most
+// criteria met, fewest unknown, newest; cached per generation and
+// profile.
+func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
+	key := fmt.Sprintf("%d|%s|%s|%s|%s|%d|%s", idx.gen, p.On, p.Industry, p.Size, p.District, p.Founded, strings.Join(p.Qualifications, ","))
+	if out, ok := s.matched.Get(key); ok {
+		return out
+	}
+	best := func(a, b scored) int {
+		if c := cmp.Compare(b.met, a.met); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.unknown, b.unknown); c != 0 {
+			return c
+		}
+		return newestFirst(a.d, b.d)
+	}
+	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
+	out := &matchOutcome{}
+	pb := s.bits.profile(p)
+	for _, d := range idx.inForce(p.On) {
+		var met, notMet, unknown int
+		if d.crit.ok && pb.ok {
+			met, notMet, unknown = scoreBits(d.crit, pb)
+		} else {
+			met, notMet, unknown = score(d, p)
+		}
+		switch notMet {
+		case 0:
+			out.all = append(out.all, d)
+			top.add(scored{d, met, unknown})
+		case 1:
+			near.add(scored{d, met, unknown})
+		}
+	}
+	for _, x := range top.sorted() {
+		out.matches = append(out.matches, x.d)
+	}
+	for _, x := range near.sorted() {
+		out.near = append(out.near, x.d)
+	}
+	s.matched.Add(key, out)
+	return out
+}
+
+// scored is a policy's score against a profile.
+type scored struct {
+	d            *doc
+	met, unknown int
+}
+
+// topK keeps the k best of what it is given.
+type topK struct {
+	k    int
+	less func(a, b scored) int
+	buf  []scored // sorted best first
+}
+
+func (t *topK) add(x scored) {
+	if len(t.buf) == t.k && t.less(x, t.buf[t.k-1]) >= 0 {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(t.buf, x, t.less)
+	t.buf = slices.Insert(t.buf, i, x)
+	if len(t.buf) > t.k {
+		t.buf = t.buf[:t.k]
+	}
+}
+
+func (t *topK) sorted() []scored { return t.buf }

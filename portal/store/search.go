@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
@@ -114,26 +115,73 @@ func (s *Store) Search(ctx context.Context, q portal.SearchQuery) (portal.Search
 	if err != nil {
 		return portal.SearchResult{}, err
 	}
-	res := portal.SearchResult{Query: q}
+	out, err := s.searchAll(ctx, idx, q, fs)
+	if err != nil {
+		return portal.SearchResult{}, err
+	}
+	res := portal.SearchResult{Query: q, Facets: out.facets, Synonyms: out.synonyms, DocNumber: out.docNumber, Help: out.help}
+	total := len(out.hits)
+	res.Page = portal.Page{Number: q.Page, Size: q.PageSize, Total: total, Pages: (total + q.PageSize - 1) / q.PageSize}
+	from := min((q.Page-1)*q.PageSize, total)
+	to := min(from+q.PageSize, total)
+	res.Hits = make([]portal.Hit, 0, to-from)
+	for _, d := range out.hits[from:to] {
+		res.Hits = append(res.Hits, s.hit(d, q.On, out.needles))
+	}
+	return res, nil
+}
+
+// searchOutcome is a search's every result, ranked, with its facets: what
+// the result cache keeps (read-only once built).
+type searchOutcome struct {
+	hits      []*doc
+	facets    portal.Facets
+	synonyms  []portal.SynonymUsed
+	docNumber bool
+	help      *portal.ZeroResultHelp
+	needles   []string
+}
+
+// resultKey identifies a search's outcome (every parameter but the page).
+func resultKey(gen int64, q portal.SearchQuery) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%s|%s|%s|%s", gen, q.On, q.PublishedFrom, q.PublishedTo, q.Q)
+	for _, l := range [][]string{q.Issuers, q.Categories, q.Industries, q.EnterpriseSizes, q.Districts, q.DocumentTypes} {
+		b.WriteString("|" + strings.Join(l, ","))
+	}
+	for _, v := range q.Validities {
+		b.WriteString("|" + string(v))
+	}
+	return b.String()
+}
+
+// searchAll runs q over idx, or returns its cached outcome.
+func (s *Store) searchAll(ctx context.Context, idx *index, q portal.SearchQuery, fs []filter) (*searchOutcome, error) {
+	key := resultKey(idx.gen, q)
+	if out, ok := s.results.Get(key); ok {
+		return out, nil
+	}
+	out := &searchOutcome{}
 	parsed := search.ParseQuery(q.Q, s.Synonyms)
 	var found []*doc
+	var err error
 	switch {
 	case parsed.Empty():
 		found = idx.docs
 	default:
 		if dn, ok := search.ParseDocNumber(q.Q); ok {
 			found = idx.byDocKey[dn.Key()]
-			res.DocNumber = len(found) > 0
+			out.docNumber = len(found) > 0
 		}
-		if !res.DocNumber {
+		if !out.docNumber {
 			found, err = s.candidates(ctx, idx, parsed)
 			if err != nil {
-				return res, err
+				return nil, err
 			}
 			if len(found) == 0 {
 				if relaxed, ok := parsed.Relaxed(s.Synonyms); ok {
 					if found, err = s.candidates(ctx, idx, relaxed); err != nil {
-						return res, err
+						return nil, err
 					}
 					parsed = relaxed
 				}
@@ -141,7 +189,7 @@ func (s *Store) Search(ctx context.Context, q portal.SearchQuery) (portal.Search
 		}
 	}
 	for _, u := range parsed.Synonyms {
-		res.Synonyms = append(res.Synonyms, portal.SynonymUsed{From: u[0], To: u[1]})
+		out.synonyms = append(out.synonyms, portal.SynonymUsed{From: u[0], To: u[1]})
 	}
 
 	day := q.On
@@ -149,7 +197,7 @@ func (s *Store) Search(ctx context.Context, q portal.SearchQuery) (portal.Search
 		p := d.policy.PublishedAt
 		return (q.PublishedFrom.IsZero() || !p.Before(q.PublishedFrom)) && (q.PublishedTo.IsZero() || !p.After(q.PublishedTo))
 	}
-	// pass[i] has bit f set when found[i] passes filter f.
+	// mask has bit f set when a doc passes filter f.
 	full := uint32(1)<<len(fs) - 1
 	counts := make([]map[string]int, len(fs))
 	for i := range counts {
@@ -157,15 +205,19 @@ func (s *Store) Search(ctx context.Context, q portal.SearchQuery) (portal.Search
 	}
 	without := make([]int, len(fs)) // results without filter f
 	var hits []*doc
+	validity := make([]string, 1)
 	for _, d := range found {
 		if !inRange(d) {
 			continue
 		}
 		var mask uint32
-		vals := make([][]string, len(fs))
+		validity[0] = string(d.validity(day))
 		for i, f := range fs {
-			vals[i] = f.values(d, day)
-			if len(f.selected) == 0 || anyIn(vals[i], f.selected) {
+			vals := d.facets[i]
+			if vals == nil {
+				vals = validity
+			}
+			if len(f.selected) == 0 || anyIn(vals, f.selected) {
 				mask |= 1 << i
 			}
 		}
@@ -175,14 +227,18 @@ func (s *Store) Search(ctx context.Context, q portal.SearchQuery) (portal.Search
 		for i := range fs {
 			if mask|1<<i == full {
 				without[i]++
-				for _, v := range vals[i] {
+				vals := d.facets[i]
+				if vals == nil {
+					vals = validity
+				}
+				for _, v := range vals {
 					counts[i][v]++
 				}
 			}
 		}
 	}
 	for i, f := range fs {
-		facet := portal.Facet{Filter: f.name, Label: f.label}
+		facet := portal.Facet{Filter: f.name, Label: f.label, Values: []portal.FacetValue{}}
 		for _, code := range f.all {
 			c := counts[i][code]
 			sel := slices.Contains(f.selected, code)
@@ -192,23 +248,16 @@ func (s *Store) Search(ctx context.Context, q portal.SearchQuery) (portal.Search
 			facet.Values = append(facet.Values, portal.FacetValue{Code: code, Name: f.name_(code), Count: c, Selected: sel})
 		}
 		slices.SortStableFunc(facet.Values, func(a, b portal.FacetValue) int { return cmp.Compare(b.Count, a.Count) })
-		res.Facets = append(res.Facets, facet)
+		out.facets = append(out.facets, facet)
 	}
-
 	s.rank(hits, parsed, day)
-	total := len(hits)
-	res.Page = portal.Page{Number: q.Page, Size: q.PageSize, Total: total, Pages: (total + q.PageSize - 1) / q.PageSize}
-	from := min((q.Page-1)*q.PageSize, total)
-	to := min(from+q.PageSize, total)
-	needles := parsed.Needles()
-	res.Hits = make([]portal.Hit, 0, to-from)
-	for _, d := range hits[from:to] {
-		res.Hits = append(res.Hits, s.hit(d, day, needles))
+	out.hits = hits
+	out.needles = parsed.Needles()
+	if len(hits) == 0 {
+		out.help = s.help(idx, q, parsed, fs, without, day)
 	}
-	if total == 0 {
-		res.Help = s.help(idx, q, parsed, fs, without, day)
-	}
-	return res, nil
+	s.results.Add(key, out)
+	return out, nil
 }
 
 func anyIn(have, want []string) bool {
@@ -271,13 +320,13 @@ func validityRank(v portal.Validity) int {
 // Frequent bigrams (企业, 发展) would skew a term-frequency rank, so
 // there is none.
 func (s *Store) rank(docs []*doc, q search.Query, day portal.Date) {
-	type key struct {
+	type keyed struct {
 		tier, validity int
 		published      int64
-		id             string
+		d              *doc
 	}
-	keys := make(map[*doc]key, len(docs))
-	for _, d := range docs {
+	keys := make([]keyed, len(docs))
+	for i, d := range docs {
 		tier := 0
 		if !q.Empty() {
 			switch {
@@ -287,10 +336,9 @@ func (s *Store) rank(docs []*doc, q search.Query, day portal.Date) {
 				tier = 1
 			}
 		}
-		keys[d] = key{tier, validityRank(d.validity(day)), d.policy.PublishedAt.Time().Unix(), d.policy.ID}
+		keys[i] = keyed{tier, validityRank(d.validity(day)), d.policy.PublishedAt.Time().Unix(), d}
 	}
-	slices.SortFunc(docs, func(a, b *doc) int {
-		ka, kb := keys[a], keys[b]
+	slices.SortFunc(keys, func(ka, kb keyed) int {
 		if c := cmp.Compare(kb.tier, ka.tier); c != 0 {
 			return c
 		}
@@ -300,8 +348,11 @@ func (s *Store) rank(docs []*doc, q search.Query, day portal.Date) {
 		if c := cmp.Compare(kb.published, ka.published); c != 0 {
 			return c
 		}
-		return cmp.Compare(ka.id, kb.id)
+		return strings.Compare(ka.d.policy.ID, kb.d.policy.ID)
 	})
+	for i, k := range keys {
+		docs[i] = k.d
+	}
 }
 
 // hit is a result with its highlighted title and snippet.

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/search"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // ViewCounter gives the views per policy, for the home page's most viewed
@@ -33,22 +35,45 @@ type Store struct {
 	// Timeout bounds each database call; zero means 5s.
 	Timeout time.Duration
 
-	names   names
-	initMu  sync.Once
-	loadMu  sync.Mutex // one loader at a time
-	idx     atomic.Pointer[index]
-	matches *lru.Cache[string, []int32] // generation|tsquery -> matching doc positions
+	names  names
+	bits   bitCodes
+	initMu sync.Once
+	loadMu sync.Mutex // one loader at a time
+	idx    atomic.Pointer[index]
+	// listening is set while Listen holds a LISTEN on the read model's
+	// channel; recheck is set when a notification (or the start of
+	// listening) says the generation may have moved. While listening and
+	// not told, requests skip asking the database for the generation.
+	listening, recheck atomic.Bool
+
+	matches *lru.Cache[string, []int32]        // generation|tsquery -> matching doc positions
+	results *lru.Cache[string, *searchOutcome] // generation|query -> ranked results and facets
+	matched *lru.Cache[string, *matchOutcome]  // generation|profile -> ranked matches
+	// versionCache holds policies' versions (generation|policy_id).
+	versionCache *lru.Cache[string, []storedVersion]
 }
 
 var _ portal.Reader = (*Store)(nil)
 
-// cacheEntries bounds the candidate cache.
-const cacheEntries = 2048
+// versionEntries bounds the cache of policies' versions (a few kB each).
+const versionEntries = 4096
+
+// loadTimeout bounds a load of the in-memory index (all of it after a
+// start or a rebuild: seconds for 50,000 policies).
+const loadTimeout = 5 * time.Minute
+
+// cacheEntries bounds the caches: an entry may hold every policy (a
+// search for 企业), so 50,000 policies cost at most about 200 kB each.
+const cacheEntries = 512
 
 func (s *Store) init() {
 	s.initMu.Do(func() {
 		s.names = newNames(s.Catalog)
+		s.bits = newBitCodes(s.Catalog)
 		s.matches, _ = lru.New[string, []int32](cacheEntries)
+		s.results, _ = lru.New[string, *searchOutcome](cacheEntries / 2)
+		s.matched, _ = lru.New[string, *matchOutcome](cacheEntries / 4)
+		s.versionCache, _ = lru.New[string, []storedVersion](versionEntries)
 	})
 }
 
@@ -72,6 +97,10 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 // loading what changed since the last one.
 func (s *Store) snapshot(ctx context.Context) (*index, error) {
 	s.init()
+	if cur := s.idx.Load(); cur != nil && s.listening.Load() && !s.recheck.Load() {
+		return cur, nil
+	}
+	s.recheck.Store(false) // a notification from now on asks again
 	var gen, reset int64
 	if err := s.Pool.QueryRow(ctx, `SELECT generation, reset FROM policy_model WHERE id = 1`).Scan(&gen, &reset); err != nil {
 		return nil, fmt.Errorf("policy model generation: %w", err)
@@ -89,7 +118,10 @@ func (s *Store) snapshot(ctx context.Context) (*index, error) {
 	if base != nil && base.reset != reset {
 		base = nil // rebuilt: load everything
 	}
-	next, err := s.loadIndex(ctx, base, gen, reset)
+	// Loading is shared work: a caller's short deadline must not fail it.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+	defer cancel()
+	next, err := s.loadIndex(lctx, base, gen, reset)
 	if err != nil {
 		return nil, err
 	}
@@ -190,5 +222,48 @@ func (s *Store) summary(d *doc, day portal.Date) portal.PolicySummary {
 		Categories: p.Categories, PublishedAt: p.PublishedAt, EffectiveFrom: p.EffectiveFrom, EffectiveTo: p.EffectiveTo,
 		ApplicationFrom: p.ApplicationFrom, ApplicationTo: p.ApplicationTo,
 		Validity: v, ValidityLabel: v.Label(), Versions: d.versions,
+	}
+}
+
+// Listen keeps the store told of changes to the read model
+// (projections.PoliciesChannel), so that requests need not ask the
+// database for its generation; it returns when ctx ends. Without it
+// running, every request asks.
+func (s *Store) Listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := s.listen(ctx)
+		s.listening.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		_ = err // asked per request meanwhile; retry after a pause
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Listening reports whether Listen holds its LISTEN now (requests then
+// skip asking for the generation).
+func (s *Store) Listening() bool { return s.listening.Load() }
+
+func (s *Store) listen(ctx context.Context) error {
+	// A connection of its own: the pool's are for requests and the bus.
+	conn, err := pgx.ConnectConfig(ctx, s.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+projections.PoliciesChannel); err != nil {
+		return err
+	}
+	s.recheck.Store(true) // whatever changed before the LISTEN
+	s.listening.Store(true)
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		s.recheck.Store(true)
 	}
 }

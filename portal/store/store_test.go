@@ -16,6 +16,7 @@ import (
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/portaltest"
 	"github.com/govpulse/govpulse/portal/store"
+	"github.com/govpulse/govpulse/postgres"
 )
 
 // newStore is a Store over a fresh database holding the corpus.
@@ -381,5 +382,46 @@ func TestHomeChangesDeadlines(t *testing.T) {
 	}
 	if len(ds) != 1 || ds[0].PolicyID != "ss-2" {
 		t.Errorf("deadlines for 补贴 = %+v", ds)
+	}
+}
+
+// TestListenSeesChanges: with Listen running, a change to the read model
+// reaches searches without anyone asking for a refresh.
+func TestListenSeesChanges(t *testing.T) {
+	s := newStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Listen(ctx) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); !s.Listening(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("not listening after 10s")
+		}
+	}
+	// From here on only a notification makes the store look again.
+	if _, err := s.Search(context.Background(), portal.SearchQuery{Q: "无人机"}); err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := catalog.Default()
+	ev := portaltest.Event(t, "govpulse.policy.published.v1", "pub-uav", "2023-05-01T09:00:00+08:00", map[string]any{
+		"policy_id": "uav-1", "doc_number": "青科发〔2023〕1号", "title": "无人机产业扶持办法", "issuer": "qd-fgw",
+		"document_type": "measures", "categories": []string{"innovation"}, "written_at": "2023-04-20",
+		"effective_from": "2023-05-01", "body": "支持无人机企业发展。"})
+	if err := portaltest.Apply(context.Background(), s.Pool, cat, []postgres.NewEvent{ev}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := s.Search(context.Background(), portal.SearchQuery{Q: "无人机"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Page.Total == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new policy is not found 10s after it was applied")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
