@@ -11,50 +11,48 @@ import (
 	"time"
 )
 
-func TestSpringFestival2020Extension(t *testing.T) {
+// TestHolidayPeriods checks holiday periods day by day against the State
+// Council's notices, make-up working days included, and the working days
+// counted across each.
+func TestHolidayPeriods(t *testing.T) {
 	c := defaultCalendar(t)
-	// The State Council extended the holiday through Sunday 2020-02-02
-	// (notice of 2020-01-27); 2020-02-01 lost its make-up status.
-	assertWorking(t, c, false,
-		"2020-01-24", "2020-01-25", "2020-01-26", "2020-01-27", "2020-01-28",
-		"2020-01-29", "2020-01-30", "2020-01-31", "2020-02-01", "2020-02-02")
-	assertWorking(t, c, true, "2020-01-19", "2020-01-23", "2020-02-03")
-	// Fri 2020-01-17 to Fri 2020-02-07: 19 (Sun, make-up), 20–23, 3–7 Feb.
-	if got, want := between(t, c, "2020-01-17", "2020-02-07"), 10; got != want {
-		t.Errorf("working days 2020-01-17..2020-02-07 = %d, want %d", got, want)
-	}
-}
-
-func TestNationalDay2019(t *testing.T) {
-	c := defaultCalendar(t)
-	assertWorking(t, c, true, "2019-09-29", "2019-10-12", "2019-09-30", "2019-10-08")
-	assertWorking(t, c, false, "2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
-		"2019-10-05", "2019-10-06", "2019-10-07", "2019-09-28")
-	// Sun 29 Sep (make-up), Mon 30 Sep (ordinary) and Tue 8 Oct count.
-	if got, want := between(t, c, "2019-09-27", "2019-10-08"), 3; got != want {
-		t.Errorf("working days 2019-09-27..2019-10-08 = %d, want %d", got, want)
-	}
-}
-
-func TestSpringFestival2024(t *testing.T) {
-	c := defaultCalendar(t)
-	assertWorking(t, c, true, "2024-02-04", "2024-02-18", "2024-02-09", "2024-02-19")
-	assertWorking(t, c, false, "2024-02-10", "2024-02-11", "2024-02-12", "2024-02-13",
-		"2024-02-14", "2024-02-15", "2024-02-16", "2024-02-17")
-	// Fri 2 Feb .. Fri 23 Feb: 4 (Sun), 5–9, 18 (Sun), 19–23.
-	if got, want := between(t, c, "2024-02-02", "2024-02-23"), 12; got != want {
-		t.Errorf("working days 2024-02-02..2024-02-23 = %d, want %d", got, want)
-	}
-}
-
-func TestSpringFestival2025(t *testing.T) {
-	c := defaultCalendar(t)
-	assertWorking(t, c, true, "2025-01-26", "2025-02-08", "2025-01-27", "2025-02-05")
-	assertWorking(t, c, false, "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31",
-		"2025-02-01", "2025-02-02", "2025-02-03", "2025-02-04")
-	// Fri 24 Jan .. Mon 10 Feb: 26 (Sun), 27, 5–7 Feb, 8 (Sat), 10.
-	if got, want := between(t, c, "2025-01-24", "2025-02-10"), 7; got != want {
-		t.Errorf("working days 2025-01-24..2025-02-10 = %d, want %d", got, want)
+	for _, p := range []struct {
+		name                string
+		working, nonWorking []string
+		from, to            string
+		want                int
+	}{
+		// The State Council extended the holiday through Sunday 2020-02-02
+		// (notice of 2020-01-27); 2020-02-01 lost its make-up status.
+		// Fri 2020-01-17 to Fri 2020-02-07: 19 (Sun, make-up), 20–23, 3–7 Feb.
+		{"spring festival 2020, extended",
+			[]string{"2020-01-19", "2020-01-23", "2020-02-03"},
+			[]string{"2020-01-24", "2020-01-25", "2020-01-26", "2020-01-27", "2020-01-28",
+				"2020-01-29", "2020-01-30", "2020-01-31", "2020-02-01", "2020-02-02"},
+			"2020-01-17", "2020-02-07", 10},
+		// Sun 29 Sep (make-up), Mon 30 Sep (ordinary) and Tue 8 Oct count.
+		{"national day 2019",
+			[]string{"2019-09-29", "2019-10-12", "2019-09-30", "2019-10-08"},
+			[]string{"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04", "2019-10-05", "2019-10-06", "2019-10-07", "2019-09-28"},
+			"2019-09-27", "2019-10-08", 3},
+		// Fri 2 Feb .. Fri 23 Feb: 4 (Sun), 5–9, 18 (Sun), 19–23.
+		{"spring festival 2024",
+			[]string{"2024-02-04", "2024-02-18", "2024-02-09", "2024-02-19"},
+			[]string{"2024-02-10", "2024-02-11", "2024-02-12", "2024-02-13", "2024-02-14", "2024-02-15", "2024-02-16", "2024-02-17"},
+			"2024-02-02", "2024-02-23", 12},
+		// Fri 24 Jan .. Mon 10 Feb: 26 (Sun), 27, 5–7 Feb, 8 (Sat), 10.
+		{"spring festival 2025",
+			[]string{"2025-01-26", "2025-02-08", "2025-01-27", "2025-02-05"},
+			[]string{"2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-02-01", "2025-02-02", "2025-02-03", "2025-02-04"},
+			"2025-01-24", "2025-02-10", 7},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			assertWorking(t, c, true, p.working...)
+			assertWorking(t, c, false, p.nonWorking...)
+			if got := between(t, c, p.from, p.to); got != p.want {
+				t.Errorf("working days %s..%s = %d, want %d", p.from, p.to, got, p.want)
+			}
+		})
 	}
 }
 

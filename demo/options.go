@@ -43,8 +43,10 @@ func DefaultOptions() Options {
 }
 
 // MaxScale bounds Scale. Generate holds every event in memory, about 500
-// bytes each: scale 40 is some 7.6 million events and 4 GB; the report's own
-// volume (3 million instant cases) is scale 33.
+// bytes each for the departments' (a portal view or search about 150):
+// scale 40 is some 7.6 million departmental events and 14 million portal
+// ones, 6 GB; the report's own volume (3 million instant cases) is scale
+// 33.
 const MaxScale = 40
 
 // minWorkingDays is the shortest period Generate accepts: a construction

@@ -1,6 +1,7 @@
 package grafana_test
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ func parsedBoards(t *testing.T) []grafanatest.Board {
 	t.Helper()
 	bs := boards(t, shippedTargets(t))
 	var out []grafanatest.Board
-	for _, f := range sortedKeys(bs) {
+	for _, f := range slices.Sorted(maps.Keys(bs)) {
 		b, err := grafanatest.Parse(bs[f])
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)

@@ -3,6 +3,8 @@ package grafana_test
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -393,7 +395,7 @@ func TestExpressionsParseWithPromtool(t *testing.T) {
 	var all []grafanatest.Expr
 	seen := map[string]bool{}
 	bs := boards(t, shippedTargets(t))
-	for _, f := range sortedKeys(bs) {
+	for _, f := range slices.Sorted(maps.Keys(bs)) {
 		exprs, err := grafanatest.Expressions(bs[f])
 		if err != nil {
 			t.Fatal(err)
@@ -465,27 +467,27 @@ func TestBoardsQueryOnlyExportedMetrics(t *testing.T) {
 }
 
 // metricNamesInCode collects the govpulse_ metric names written as string
-// literals in the packages that export metrics.
+// literals in the packages that export metrics (and their subpackages).
 func metricNamesInCode(t *testing.T) map[string]bool {
 	t.Helper()
-	lit := regexp.MustCompile(`Name:\s*"(govpulse_[a-z0-9_]+)"|NewDesc\("(govpulse_[a-z0-9_]+)"`)
+	lit := regexp.MustCompile(`Name:\s*"(govpulse_[a-z0-9_]+)"|(?:NewDesc|desc)\("(govpulse_[a-z0-9_]+)"`)
 	names := map[string]bool{}
-	for _, dir := range []string{"projections", "projections/collector", "targets", "httpapi", "bus", "portal/usage"} {
-		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
+	for _, dir := range []string{"projections", "targets", "httpapi", "bus", "portal"} {
+		err := filepath.WalkDir(filepath.Join("..", dir), func(f string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {
+				return err
 			}
 			src, err := os.ReadFile(f)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
 			for _, m := range lit.FindAllStringSubmatch(string(src), -1) {
 				names[m[1]+m[2]] = true
 			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 	for _, want := range []string{"govpulse_cases_finished_total", "govpulse_target_met", "govpulse_http_requests_total", "govpulse_bus_poison_queue_messages"} {
@@ -494,15 +496,6 @@ func metricNamesInCode(t *testing.T) map[string]bool {
 		}
 	}
 	return names
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Each board reads back strictly into the SDK's dashboard model (no

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,7 +35,7 @@ func (e statsEndpoint) parseStatsQuery(q url.Values, cat *events.Catalog) (read.
 	dims := e.table.Dimensions()
 	groupable := append(slices.Clone(dims), read.TimeGroups()...)
 	known := append([]string{"from", "to", "group_by"}, dims...)
-	for _, name := range sortedKeys(q) {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if !slices.Contains(known, name) {
 			return sq, errorf(EMalformed, fmt.Sprintf("unknown parameter %q; this endpoint takes %s", name, strings.Join(known, ", ")))
 		}
@@ -96,15 +97,6 @@ func splitList(vs []string) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys(q url.Values) []string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // statsAnswer is the body of every stats endpoint.

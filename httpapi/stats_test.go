@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +153,7 @@ func groups(t *testing.T, srv *httptest.Server, path string) []map[string]any {
 // check compares fields of a group; numbers compare as float64, nil as null.
 func check(t *testing.T, what string, g map[string]any, want map[string]any) {
 	t.Helper()
-	for _, k := range sortedKeys(want) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		w := want[k]
 		if wf, ok := w.(int); ok {
 			w = float64(wf)
@@ -168,15 +169,6 @@ func check(t *testing.T, what string, g map[string]any, want map[string]any) {
 		}
 	}
 }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range maps.Keys(m) {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 func abs(f float64) float64 {
 	if f < 0 {
 		return -f

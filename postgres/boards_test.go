@@ -42,21 +42,6 @@ func asBoardsRole(t *testing.T, url, role string) *pgx.Conn {
 	return conn
 }
 
-func queryStrings(t *testing.T, conn interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, sql string, args ...any) []string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), sql, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func isInsufficientPrivilege(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "42501"
@@ -82,7 +67,7 @@ func TestBoardsRoleReadsOnlyTheBoardsViews(t *testing.T) {
 	if super {
 		t.Fatalf("%s is a superuser", postgres.BoardsRole)
 	}
-	views := queryStrings(t, pool, `SELECT table_name FROM information_schema.views WHERE table_schema = $1 ORDER BY 1`, postgres.BoardsSchema)
+	views := pgtest.Strings(t, pool, `SELECT table_name FROM information_schema.views WHERE table_schema = $1 ORDER BY 1`, postgres.BoardsSchema)
 	for _, want := range []string{"case_stats", "lawsuit_stats", "license_stats", "target_status", "target_status_history"} {
 		if !slices.Contains(views, want) {
 			t.Errorf("no view %s.%s (views: %v)", postgres.BoardsSchema, want, views)
@@ -93,7 +78,7 @@ func TestBoardsRoleReadsOnlyTheBoardsViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	views = append(views, "later_view")
-	tables := queryStrings(t, pool, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
+	tables := pgtest.Strings(t, pool, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
 	for _, want := range []string{"events", "consumer_batches", "poison_messages", "case_stats", "schema_migrations"} {
 		if !slices.Contains(tables, want) {
 			t.Fatalf("no table %s among %v: the check below would prove nothing", want, tables)

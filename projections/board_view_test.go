@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -40,11 +39,7 @@ func boardRows(ctx context.Context, pool *pgxpool.Pool, table string) ([]string,
 // see the same rows after each swap, and see what the live consumers add
 // to the swapped-in table afterwards.
 func TestRebuildKeepsTheBoardsViewsOnTheLiveTables(t *testing.T) {
-	pool := pgtest.NewPool(t)
-	c, l, s := readModels(t)
-	ps := []*projections.Projection{c, l, s}
-	b := startBus(t, pool, c, l, s)
-	store := &postgres.EventStore{Pool: pool, Outbox: b}
+	pool, ps, store := liveReadModels(t)
 	rng := rand.New(rand.NewPCG(9, 10))
 	for i := range 5 {
 		if _, err := store.Append(context.Background(), testSource, randomEvents(t, rng, fmt.Sprint("v", i), 200)); err != nil {

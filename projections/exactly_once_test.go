@@ -29,11 +29,21 @@ func startBus(t *testing.T, pool *pgxpool.Pool, cs ...bus.Consumer) *bus.Bus {
 		MaxRetries: 20, RetryInterval: 50 * time.Millisecond}, cs...)
 }
 
+// liveReadModels starts a bus running the three read models on a fresh
+// database and returns them, with an event store appending through it.
+func liveReadModels(t *testing.T) (*pgxpool.Pool, []*projections.Projection, *postgres.EventStore) {
+	t.Helper()
+	pool := pgtest.NewPool(t)
+	c, l, s := readModels(t)
+	b := startBus(t, pool, c, l, s)
+	return pool, []*projections.Projection{c, l, s}, &postgres.EventStore{Pool: pool, Outbox: b}
+}
+
 // waitCaughtUp waits until every named consumer has applied the log up to
 // its head.
 func waitCaughtUp(t *testing.T, pool *pgxpool.Pool, names ...string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		lags, err := postgres.ReadLag(context.Background(), pool, names)
 		if err != nil {
@@ -44,7 +54,7 @@ func waitCaughtUp(t *testing.T, pool *pgxpool.Pool, names ...string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("consumers not caught up after 30s: %+v", lags)
+			t.Fatalf("consumers not caught up after 2 minutes: %+v", lags)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -130,14 +130,7 @@ func applyBatches(t testing.TB, pool *pgxpool.Pool, ps []*projections.Projection
 // tables compare row for row.
 func tableRows(t testing.TB, pool *pgxpool.Pool, table string) []string {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT row_to_json(t)::text FROM `+table+` t`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := pgtest.Strings(t, pool, `SELECT row_to_json(t)::text FROM `+table+` t`)
 	slices.Sort(out)
 	return out
 }

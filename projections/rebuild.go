@@ -32,10 +32,15 @@ type RebuildOptions struct {
 	ChunkEvents int64
 	// Workers decode and fold events in parallel. Default GOMAXPROCS.
 	Workers int
-	// SwapLockTimeout bounds the wait for the locks the swap takes (the
-	// live consumer's batch in flight, readers of the old table). Default
-	// 30s.
+	// SwapLockTimeout bounds one attempt's wait for the locks the swap
+	// takes (the live consumer's batch in flight, readers of the old
+	// table); an attempt that times out gives the live consumer its turn
+	// and the swap is tried again. Default 30s.
 	SwapLockTimeout time.Duration
+	// SwapWait bounds the swap with its retries: past it (or when ctx
+	// ends) the rebuild fails and leaves the live table as it was.
+	// Default 5 minutes.
+	SwapWait time.Duration
 }
 
 func (o *RebuildOptions) setDefaults() {
@@ -47,6 +52,9 @@ func (o *RebuildOptions) setDefaults() {
 	}
 	if o.SwapLockTimeout <= 0 {
 		o.SwapLockTimeout = 30 * time.Second
+	}
+	if o.SwapWait <= 0 {
+		o.SwapWait = 5 * time.Minute
 	}
 }
 
@@ -163,10 +171,16 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}
 
 	// Step 2: the swap. A reader holding the live table past the lock
-	// timeout makes it fail; the new table is kept and the swap retried.
+	// timeout makes an attempt fail; the new table is kept and the swap
+	// tried again until it succeeds or SwapWait ends. The wait is bounded
+	// by each attempt's lock_timeout rather than by cancelling a query,
+	// which would close the connection and leave the rebuild lock held
+	// until the server notices.
+	deadline := time.Now().Add(opts.SwapWait)
 	for attempt := 1; ; attempt++ {
+		wait := max(time.Millisecond, min(opts.SwapLockTimeout, time.Until(deadline)))
 		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, opts.SwapLockTimeout.Milliseconds())); err != nil {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, wait.Milliseconds())); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, p.swapLock); err != nil {
@@ -184,7 +198,11 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 			return nil
 		})
 		var pgErr *pgconn.PgError
-		if err == nil || attempt == 3 || !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
+		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
+			break
+		}
+		if time.Until(deadline) <= 0 {
+			err = fmt.Errorf("gave up waiting for the locks after %d attempts in %s (SwapWait): %w", attempt, opts.SwapWait, err)
 			break
 		}
 		if p.log != nil {

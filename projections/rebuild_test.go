@@ -4,41 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/internal/pgtest"
-	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
 
 func indexNames(t *testing.T, pool *pgxpool.Pool, table string) []string {
-	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
+	return pgtest.Strings(t, pool, `SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, table)
 }
 
 // TestRebuildEqualsLive: rebuilding each read model from the log gives the
 // live table row for row, keeps its index names, and reports what it read.
 func TestRebuildEqualsLive(t *testing.T) {
-	pool := pgtest.NewPool(t)
-	c, l, s := readModels(t)
-	ps := []*projections.Projection{c, l, s}
-	b := startBus(t, pool, c, l, s)
-	store := &postgres.EventStore{Pool: pool, Outbox: b}
+	pool, ps, store := liveReadModels(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	var total int
 	for i := range 20 {
@@ -112,11 +100,7 @@ func TestRebuildEqualsLive(t *testing.T) {
 // swap lost a batch or applied one twice, the live tables would differ from
 // a final rebuild, which replays exactly the batches recorded as applied.
 func TestRebuildWhileIngesting(t *testing.T) {
-	pool := pgtest.NewPool(t)
-	c, l, s := readModels(t)
-	ps := []*projections.Projection{c, l, s}
-	b := startBus(t, pool, c, l, s)
-	store := &postgres.EventStore{Pool: pool, Outbox: b}
+	pool, ps, store := liveReadModels(t)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var ingested int
@@ -197,28 +181,35 @@ func TestRebuildOneAtATime(t *testing.T) {
 }
 
 // TestRebuildSwapWaitsForReaders: a reader in the middle of a transaction
-// on the live table keeps it until it is done; the swap waits for it (and
-// retries after its lock timeout) instead of failing the rebuild.
+// on the live table keeps it until it is done; the swap waits for it,
+// retrying after each lock timeout and letting the live consumer apply
+// batches in between, instead of failing the rebuild; the batch applied
+// meanwhile goes in with the swap's own catch-up. Every wait has a
+// deadline and the reader is rolled back whatever happens.
 func TestRebuildSwapWaitsForReaders(t *testing.T) {
 	pool := pgtest.NewPool(t)
-	c, _, _ := readModels(t)
-	applyBatches(t, pool, []*projections.Projection{c}, randomEvents(t, rand.New(rand.NewPCG(13, 14)), "y", 300))
-	want := tableRows(t, pool, "case_stats")
-	ctx := context.Background()
+	retries := &messageCounter{substring: "retrying"}
+	c := projections.CaseStats.Projection(testCalendar(t), slog.New(retries))
+	ps := []*projections.Projection{c}
+	rng := rand.New(rand.NewPCG(13, 14))
+	applyBatches(t, pool, ps, randomEvents(t, rng, "y", 300))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	reader, err := pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer reader.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op once committed
 	var before int
 	if err := reader.QueryRow(ctx, `SELECT count(*) FROM case_stats`).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
+	done := make(chan rebuildResult, 1)
 	go func() {
-		_, err := c.Rebuild(ctx, pool, projections.RebuildOptions{SwapLockTimeout: 300 * time.Millisecond})
-		done <- err
+		rep, err := c.Rebuild(ctx, pool, projections.RebuildOptions{SwapLockTimeout: 100 * time.Millisecond})
+		done <- rebuildResult{rep, err}
 	}()
-	time.Sleep(500 * time.Millisecond) // past the first attempt's timeout
+	waitFor(t, ctx, "two swap attempts timing out on the reader's lock", func() bool { return retries.count() >= 2 })
 	var during int
 	if err := reader.QueryRow(ctx, `SELECT count(*) FROM case_stats`).Scan(&during); err != nil {
 		t.Fatal(err)
@@ -227,17 +218,159 @@ func TestRebuildSwapWaitsForReaders(t *testing.T) {
 		t.Errorf("the reader saw %d rows during the rebuild, %d before", during, before)
 	}
 	select {
-	case err := <-done:
-		t.Fatalf("rebuild finished while a reader held the table: %v", err)
+	case r := <-done:
+		t.Fatalf("rebuild finished while a reader held the table: %v", r.err)
 	default:
+	}
+	applyBatches(t, pool, ps, randomEvents(t, rng, "z", 50))
+	want := tableRows(t, pool, "case_stats")
+	if err := reader.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var r rebuildResult
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		t.Fatal("the rebuild still waits after the reader finished")
+	}
+	if r.err != nil {
+		t.Fatalf("rebuild after the reader finished: %v", r.err)
+	}
+	if r.rep.CaughtUp != 1 || r.rep.Batches != 2 {
+		t.Errorf("rebuild replayed %d batches, %d of them caught up; want 2 and the one applied during the swap", r.rep.Batches, r.rep.CaughtUp)
+	}
+	if got := tableRows(t, pool, "case_stats"); !slices.Equal(got, want) {
+		t.Errorf("rebuilt table differs:\n%s", sliceDiff(got, want))
+	}
+}
+
+// TestRebuildSwapGivesUp: a swap that cannot get its locks gives up when
+// SwapWait or the caller's context ends, and leaves the live table as it
+// was.
+func TestRebuildSwapGivesUp(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	retries := &messageCounter{substring: "retrying"}
+	c := projections.CaseStats.Projection(testCalendar(t), slog.New(retries))
+	applyBatches(t, pool, []*projections.Projection{c}, randomEvents(t, rand.New(rand.NewPCG(15, 16)), "g", 200))
+	want := tableRows(t, pool, "case_stats")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	reader, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+	if _, err := reader.Exec(ctx, `SELECT count(*) FROM case_stats`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Rebuild(ctx, pool, projections.RebuildOptions{SwapLockTimeout: 100 * time.Millisecond, SwapWait: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "gave up waiting for the locks") {
+		t.Errorf("rebuild with SwapWait 1s behind a reader: %v, want it to give up", err)
+	}
+	// The caller's context ends the wait too.
+	callerCtx, stop := context.WithCancel(ctx)
+	done := make(chan rebuildResult, 1)
+	go func() {
+		rep, err := c.Rebuild(callerCtx, pool, projections.RebuildOptions{SwapLockTimeout: 100 * time.Millisecond})
+		done <- rebuildResult{rep, err}
+	}()
+	seen := retries.count()
+	waitFor(t, ctx, "a swap attempt timing out on the reader's lock", func() bool {
+		if len(done) > 0 {
+			r := <-done
+			t.Fatalf("rebuild ended before its caller gave up: %v", r.err)
+		}
+		return retries.count() > seen
+	})
+	stop()
+	select {
+	case r := <-done:
+		if !errors.Is(r.err, context.Canceled) {
+			t.Errorf("rebuild whose caller gave up: %v, want context.Canceled", r.err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the rebuild did not stop when its caller's context ended")
 	}
 	if err := reader.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("rebuild after the reader finished: %v", err)
-	}
 	if got := tableRows(t, pool, "case_stats"); !slices.Equal(got, want) {
-		t.Errorf("rebuilt table differs:\n%s", sliceDiff(got, want))
+		t.Errorf("live table changed by rebuilds that gave up:\n%s", sliceDiff(got, want))
+	}
+}
+
+// TestRebuildCatchesUpBatchesAppliedWhileItReplays: a batch the live
+// consumer applies while the rebuild replays the log is caught up before
+// the swap, so the rebuilt table has it.
+func TestRebuildCatchesUpBatchesAppliedWhileItReplays(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	c, _, _ := readModels(t)
+	ps := []*projections.Projection{c}
+	rng := rand.New(rand.NewPCG(17, 18))
+	applyBatches(t, pool, ps, randomEvents(t, rng, "r", 500))
+	late := randomEvents(t, rng, "late", 50)
+	var once sync.Once
+	rep, err := c.Rebuild(context.Background(), pool, projections.RebuildOptions{
+		ChunkEvents: 100,
+		// Called on the rebuild's goroutine while it replays.
+		Progress: func(done, total int64) {
+			if done > 0 {
+				once.Do(func() { applyBatches(t, pool, ps, late) })
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.CaughtUp != 1 || rep.Batches != 2 {
+		t.Errorf("rebuild replayed %d batches, %d of them caught up; want 2 and the late one", rep.Batches, rep.CaughtUp)
+	}
+	want := snapshot(t, pool)
+	// A rebuild of the same log from scratch agrees with the caught-up one.
+	if _, err := c.Rebuild(context.Background(), pool, projections.RebuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	compareSnapshots(t, "caught-up rebuild vs a rebuild from scratch", want, snapshot(t, pool))
+	var late0 int64
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM consumer_batches WHERE consumer = 'case_stats'`).Scan(&late0); err != nil {
+		t.Fatal(err)
+	}
+	if late0 != 2 {
+		t.Errorf("%d batches recorded, want 2", late0)
+	}
+}
+
+type rebuildResult struct {
+	rep projections.RebuildReport
+	err error
+}
+
+// messageCounter is a slog.Handler counting the records whose message
+// contains substring.
+type messageCounter struct {
+	substring string
+	n         atomic.Int64
+}
+
+func (h *messageCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (h *messageCounter) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.substring) {
+		h.n.Add(1)
+	}
+	return nil
+}
+func (h *messageCounter) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *messageCounter) WithGroup(string) slog.Handler      { return h }
+func (h *messageCounter) count() int64                       { return h.n.Load() }
+
+// waitFor polls cond until it holds, failing the test when ctx ends first.
+func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"regexp"
@@ -111,7 +112,7 @@ func (t *Target) check(cat *events.Catalog) error {
 	}
 	measures, ok := measuresOf[t.Scope.EventType]
 	if !ok {
-		return fmt.Errorf("scope.event_type %q: must be one of %s", t.Scope.EventType, strings.Join(sortedKeys(measuresOf), ", "))
+		return fmt.Errorf("scope.event_type %q: must be one of %s", t.Scope.EventType, strings.Join(slices.Sorted(maps.Keys(measuresOf)), ", "))
 	}
 	if err := t.Scope.check(cat); err != nil {
 		return err
@@ -221,13 +222,4 @@ func (w *Window) check() error {
 		return fmt.Errorf("window.kind %q: must be calendar_month, calendar_quarter, calendar_year, campaign or rolling", w.Kind)
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,10 +10,7 @@ import (
 	"slices"
 
 	"github.com/govpulse/govpulse/alerting"
-	"github.com/govpulse/govpulse/catalog"
-	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/grafana"
-	"github.com/govpulse/govpulse/targets"
 )
 
 const dashboardsUsage = `usage: govpulse dashboards --out DIR [flags]
@@ -39,18 +34,13 @@ flags:
 `
 
 func runDashboards(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := flag.NewFlagSet("dashboards", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, dashboardsUsage)
-		fs.PrintDefaults()
-	}
-	if err := cfg.Register(fs, getenv, "catalog-file", "targets-file", "time-zone"); err != nil {
+	g, err := newGenerator("dashboards", dashboardsUsage, "directory to write the dashboards and provisioning files to (required)",
+		getenv, stderr, "catalog-file", "targets-file", "time-zone")
+	if err != nil {
 		return err
 	}
+	fs, cfg, out := g.fs, &g.cfg, g.out
 	p := grafana.DefaultProvisioning()
-	out := fs.String("out", "", "directory to write the dashboards and provisioning files to (required)")
 	fs.StringVar(&p.PrometheusURL, "prometheus-url", p.PrometheusURL, "Prometheus as Grafana's server reaches it")
 	fs.StringVar(&p.PostgresAddress, "postgres-address", p.PostgresAddress, "PostgreSQL host:port as Grafana's server reaches it")
 	fs.StringVar(&p.PostgresDatabase, "postgres-database", p.PostgresDatabase, "govpulse's database")
@@ -58,22 +48,10 @@ func runDashboards(_ context.Context, args []string, getenv func(string) string,
 	fs.StringVar(&p.PasswordEnv, "password-env", p.PasswordEnv, "environment variable of Grafana's process holding the read-only role's password")
 	fs.StringVar(&p.DashboardsPath, "dashboards-path", p.DashboardsPath, "where Grafana's server finds DIR/dashboards")
 	fs.StringVar(&p.AlertWebhookURL, "alert-webhook-url", p.AlertWebhookURL, "webhook the Grafana-managed alerts are sent to (empty: no contact point or policy)")
-	if err := fs.Parse(args); err != nil {
+	if err := g.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("dashboards: unexpected argument %q", fs.Arg(0))
-	}
-	if *out == "" {
-		fs.Usage()
-		return errors.New("dashboards: --out is required")
-	}
-
-	cat, err := catalog.Load(cfg.CatalogFile)
-	if err != nil {
-		return err
-	}
-	ts, err := targets.Load(cfg.TargetsFile, cat)
+	cat, ts, err := g.load()
 	if err != nil {
 		return err
 	}

@@ -100,3 +100,16 @@ func waitForCondition(t *testing.T, what string, within time.Duration, cond func
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// waitForUsage waits until the portal's recorder has appended what it was
+// given: its buffer empties within a second, so the log then holds it.
+func (s *testServer) waitForUsage() {
+	s.t.Helper()
+	waitForCondition(s.t, "the recorded portal usage in the log", 30*time.Second, func() bool {
+		var n float64
+		for _, v := range s.metricSamples("govpulse_portal_usage_recorded_total") {
+			n += v
+		}
+		return n > 0
+	})
+}

@@ -97,3 +97,20 @@ func NewPool(t testing.TB) *pgxpool.Pool {
 	}
 	return pool
 }
+
+// Strings runs a query returning one text column and returns its values,
+// failing the test on an error.
+func Strings(t testing.TB, db interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, sql string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

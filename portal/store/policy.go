@@ -14,7 +14,20 @@ type storedVersion struct {
 	policy portal.Policy
 }
 
-func (s *Store) versions(ctx context.Context, id string) ([]storedVersion, error) {
+// versions returns the versions of policy id at generation gen, cached.
+func (s *Store) versions(ctx context.Context, gen int64, id string) ([]storedVersion, error) {
+	key := fmt.Sprintf("%d|%s", gen, id)
+	if vs, ok := s.versionCache.Get(key); ok {
+		return vs, nil
+	}
+	vs, err := s.readVersions(ctx, id)
+	if err == nil {
+		s.versionCache.Add(key, vs)
+	}
+	return vs, err
+}
+
+func (s *Store) readVersions(ctx context.Context, id string) ([]storedVersion, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT n, kind, at, doc_number, reason, policy::text, changes::text
 		FROM policy_versions WHERE policy_id = $1 ORDER BY n`, id)
 	if err != nil {
@@ -66,7 +79,7 @@ func (s *Store) view(ctx context.Context, id string, at *portal.Date, n int) (po
 	if d == nil {
 		return portal.PolicyView{}, portal.NotFound("no policy %q", id)
 	}
-	vs, err := s.versions(ctx, id)
+	vs, err := s.versions(ctx, idx.gen, id)
 	if err != nil {
 		return portal.PolicyView{}, err
 	}

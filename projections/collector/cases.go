@@ -19,32 +19,23 @@ type Cases struct {
 }
 
 var (
-	casesFinishedDesc = prometheus.NewDesc("govpulse_cases_finished_total",
-		"Administrative cases finished, by the day they finished (event time), summed over the read model.",
-		[]string{"department", "district", "channel", "mode"}, nil)
-	casesOverdueDesc = prometheus.NewDesc("govpulse_cases_overdue_total",
-		"Cases finished after more working days than promised.",
-		[]string{"department", "district", "channel", "mode"}, nil)
-	casesResultDesc = prometheus.NewDesc("govpulse_cases_results_total",
-		"Cases finished, by result (approved, rejected, withdrawn).",
-		[]string{"department", "result"}, nil)
-	casesAssistedDesc = prometheus.NewDesc("govpulse_cases_assisted_total",
-		"Cases finished with staff help (帮办代办).",
-		[]string{"department"}, nil)
-	caseWorkingDaysDesc = prometheus.NewDesc("govpulse_case_elapsed_workingdays",
-		"Working days from acceptance to finish (holidays and make-up days counted as the State Council set them), of cases whose days are known.",
-		[]string{"department", "channel", "mode"}, nil)
-	caseInstantSecondsDesc = prometheus.NewDesc("govpulse_case_instant_decision_seconds",
-		"Seconds from acceptance to decision of instant-approval (秒批) cases.",
-		[]string{"department"}, nil)
+	casesFinishedDesc = desc("govpulse_cases_finished_total",
+		"Administrative cases finished, by the day they finished (event time), summed over the read model.", "department", "district", "channel", "mode")
+	casesOverdueDesc = desc("govpulse_cases_overdue_total",
+		"Cases finished after more working days than promised.", "department", "district", "channel", "mode")
+	casesResultDesc = desc("govpulse_cases_results_total",
+		"Cases finished, by result (approved, rejected, withdrawn).", "department", "result")
+	casesAssistedDesc = desc("govpulse_cases_assisted_total",
+		"Cases finished with staff help (帮办代办).", "department")
+	caseWorkingDaysDesc = desc("govpulse_case_elapsed_workingdays",
+		"Working days from acceptance to finish (holidays and make-up days counted as the State Council set them), of cases whose days are known.", "department", "channel", "mode")
+	caseInstantSecondsDesc = desc("govpulse_case_instant_decision_seconds",
+		"Seconds from acceptance to decision of instant-approval (秒批) cases.", "department")
 )
 
 // Describe implements Collector.
 func (c Cases) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{casesFinishedDesc, casesOverdueDesc, casesResultDesc, casesAssistedDesc,
-		caseWorkingDaysDesc, caseInstantSecondsDesc} {
-		ch <- d
-	}
+	describe(ch, casesFinishedDesc, casesOverdueDesc, casesResultDesc, casesAssistedDesc, caseWorkingDaysDesc, caseInstantSecondsDesc)
 }
 
 // Update implements Collector.

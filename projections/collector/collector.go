@@ -38,7 +38,7 @@ type Entry struct {
 }
 
 // Exporter is a prometheus.Collector that runs its entries at scrape
-// time, each in its own goroutine, and reports each one's duration and
+// time, at most maxParallel at once, and reports each one's duration and
 // success.
 type Exporter struct {
 	Entries []Entry
@@ -51,6 +51,10 @@ type Exporter struct {
 	cache map[string]*result
 }
 
+// maxParallel bounds the collectors reading at once, so that a scrape
+// takes few of the pool's connections from ingest and the consumers.
+const maxParallel = 3
+
 // result is one Update's outcome.
 type result struct {
 	metrics  []prometheus.Metric
@@ -60,12 +64,12 @@ type result struct {
 }
 
 var (
-	durationDesc = prometheus.NewDesc("govpulse_scrape_collector_duration_seconds",
-		"Seconds the collector's last read took.", []string{"collector"}, nil)
-	successDesc = prometheus.NewDesc("govpulse_scrape_collector_success",
-		"1 when the collector's last read succeeded, 0 when its metrics are missing.", []string{"collector"}, nil)
-	readModelErrorDesc = prometheus.NewDesc("govpulse_read_model_scrape_error",
-		"1 when the read model could not be read for this scrape (its metrics are missing).", []string{"read_model"}, nil)
+	durationDesc = desc("govpulse_scrape_collector_duration_seconds",
+		"Seconds the collector's last read took.", "collector")
+	successDesc = desc("govpulse_scrape_collector_success",
+		"1 when the collector's last read succeeded, 0 when its metrics are missing.", "collector")
+	readModelErrorDesc = desc("govpulse_read_model_scrape_error",
+		"1 when the read model could not be read for this scrape (its metrics are missing).", "read_model")
 )
 
 // Describe implements prometheus.Collector.
@@ -81,9 +85,14 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	results := make([]*result, len(e.Entries))
+	sem := make(chan struct{}, maxParallel)
 	var wg sync.WaitGroup
 	for i, en := range e.Entries {
-		wg.Go(func() { results[i] = e.run(en) })
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = e.run(en)
+		})
 	}
 	wg.Wait()
 	for i, en := range e.Entries {
@@ -177,4 +186,16 @@ func New(db postgres.Querier, readModels []*projections.Projection, otherConsume
 		Entry{Name: "projection_lag", Collector: Lag{DB: db, Consumers: names}},
 		Entry{Name: "unknown_workingdays", Collector: UnknownWorkingDays{DB: db, ReadModels: readModels}},
 	)}
+}
+
+// desc is a metric's descriptor, with no constant labels.
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+// describe sends descs: a Collector's Describe.
+func describe(ch chan<- *prometheus.Desc, descs ...*prometheus.Desc) {
+	for _, d := range descs {
+		ch <- d
+	}
 }

@@ -2,6 +2,8 @@ package collector
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,26 +99,23 @@ govpulse_lawsuit_hearings_total{agency="qd-zrzy"} 3
 # HELP govpulse_lawsuit_head_appearances_total Hearings at which the agency's head or a deputy head appeared in court.
 # TYPE govpulse_lawsuit_head_appearances_total counter
 govpulse_lawsuit_head_appearances_total{agency="qd-zrzy"} 2
-# HELP govpulse_read_model_scrape_error 1 when the read model could not be read for this scrape (its metrics are missing).
-# TYPE govpulse_read_model_scrape_error gauge
-govpulse_read_model_scrape_error{read_model="case_stats"} 0
-govpulse_read_model_scrape_error{read_model="lawsuit_stats"} 0
-govpulse_read_model_scrape_error{read_model="license_stats"} 0
-# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
-# TYPE govpulse_scrape_collector_success gauge
-govpulse_scrape_collector_success{collector="case_stats"} 1
-govpulse_scrape_collector_success{collector="lawsuit_stats"} 1
-govpulse_scrape_collector_success{collector="license_stats"} 1
 `
 	names := []string{"govpulse_cases_finished_total", "govpulse_cases_overdue_total", "govpulse_case_elapsed_workingdays",
 		"govpulse_case_instant_decision_seconds", "govpulse_licenses_within_one_workingday_total", "govpulse_lawsuit_hearings_total",
 		"govpulse_lawsuit_head_appearances_total", "govpulse_read_model_scrape_error", "govpulse_scrape_collector_success"}
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want+statusText()), names...); err != nil {
 		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(c, "govpulse_scrape_collector_duration_seconds"); n != 3 {
+		t.Errorf("%d collector durations, want one per read model", n)
 	}
 	// A read model that cannot be read is flagged; the others still export.
 	if _, err := pool.Exec(ctx, `ALTER TABLE lawsuit_stats RENAME TO lawsuit_stats_gone`); err != nil {
 		t.Fatal(err)
+	}
+	// Within CacheFor the last reading is served, the table unread.
+	if n := testutil.CollectAndCount(c, "govpulse_lawsuit_hearings_total"); n != 1 {
+		t.Errorf("cached hearings: %d series, want 1", n)
 	}
 	c = &Exporter{Entries: ReadModels(pool, 0)}
 	if n := testutil.CollectAndCount(c, "govpulse_lawsuit_hearings_total"); n != 0 {
@@ -125,19 +124,26 @@ govpulse_scrape_collector_success{collector="license_stats"} 1
 	if n := testutil.CollectAndCount(c, "govpulse_licenses_issued_total"); n != 1 {
 		t.Errorf("licences not exported while lawsuits fail: %d series", n)
 	}
-	failed := `
-# HELP govpulse_read_model_scrape_error 1 when the read model could not be read for this scrape (its metrics are missing).
-# TYPE govpulse_read_model_scrape_error gauge
-govpulse_read_model_scrape_error{read_model="case_stats"} 0
-govpulse_read_model_scrape_error{read_model="lawsuit_stats"} 1
-govpulse_read_model_scrape_error{read_model="license_stats"} 0
-# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
-# TYPE govpulse_scrape_collector_success gauge
-govpulse_scrape_collector_success{collector="case_stats"} 1
-govpulse_scrape_collector_success{collector="lawsuit_stats"} 0
-govpulse_scrape_collector_success{collector="license_stats"} 1
-`
-	if err := testutil.CollectAndCompare(c, strings.NewReader(failed), "govpulse_read_model_scrape_error", "govpulse_scrape_collector_success"); err != nil {
+	if err := testutil.CollectAndCompare(c, strings.NewReader(statusText("lawsuit_stats")), "govpulse_read_model_scrape_error", "govpulse_scrape_collector_success"); err != nil {
 		t.Error(err)
 	}
+}
+
+// statusText is what the Exporter says of the read models' collectors
+// when those named failed.
+func statusText(failed ...string) string {
+	var errs, success strings.Builder
+	for _, name := range []string{"case_stats", "lawsuit_stats", "license_stats"} {
+		errFlag, okFlag := 0, 1
+		if slices.Contains(failed, name) {
+			errFlag, okFlag = 1, 0
+		}
+		fmt.Fprintf(&errs, "govpulse_read_model_scrape_error{read_model=%q} %d\n", name, errFlag)
+		fmt.Fprintf(&success, "govpulse_scrape_collector_success{collector=%q} %d\n", name, okFlag)
+	}
+	return `# HELP govpulse_read_model_scrape_error 1 when the read model could not be read for this scrape (its metrics are missing).
+# TYPE govpulse_read_model_scrape_error gauge
+` + errs.String() + `# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
+# TYPE govpulse_scrape_collector_success gauge
+` + success.String()
 }

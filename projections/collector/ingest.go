@@ -18,17 +18,14 @@ type Ingest struct {
 }
 
 var (
-	deptLastDesc = prometheus.NewDesc("govpulse_ingest_last_event_timestamp_seconds",
-		"When the department's newest event was stored (Unix time).", []string{"department"}, nil)
-	deptEventsDesc = prometheus.NewDesc("govpulse_ingest_department_events_total",
-		"Events stored for the department since the log began.", []string{"department"}, nil)
+	deptLastDesc = desc("govpulse_ingest_last_event_timestamp_seconds",
+		"When the department's newest event was stored (Unix time).", "department")
+	deptEventsDesc = desc("govpulse_ingest_department_events_total",
+		"Events stored for the department since the log began.", "department")
 )
 
 // Describe implements Collector.
-func (c Ingest) Describe(ch chan<- *prometheus.Desc) {
-	ch <- deptLastDesc
-	ch <- deptEventsDesc
-}
+func (c Ingest) Describe(ch chan<- *prometheus.Desc) { describe(ch, deptLastDesc, deptEventsDesc) }
 
 // Update implements Collector.
 func (c Ingest) Update(ctx context.Context, ch chan<- prometheus.Metric) error {

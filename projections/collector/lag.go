@@ -17,19 +17,14 @@ type Lag struct {
 }
 
 var (
-	lagEventsDesc = prometheus.NewDesc("govpulse_projection_lag_events",
-		"Events between the head of the log and the last event the projection has applied.",
-		[]string{"projection"}, nil)
-	lagSecondsDesc = prometheus.NewDesc("govpulse_projection_lag_seconds",
-		"Age of the oldest event the projection has not applied yet past its last applied one; 0 when caught up.",
-		[]string{"projection"}, nil)
+	lagEventsDesc = desc("govpulse_projection_lag_events",
+		"Events between the head of the log and the last event the projection has applied.", "projection")
+	lagSecondsDesc = desc("govpulse_projection_lag_seconds",
+		"Age of the oldest event the projection has not applied yet past its last applied one; 0 when caught up.", "projection")
 )
 
 // Describe implements Collector.
-func (c Lag) Describe(ch chan<- *prometheus.Desc) {
-	ch <- lagEventsDesc
-	ch <- lagSecondsDesc
-}
+func (c Lag) Describe(ch chan<- *prometheus.Desc) { describe(ch, lagEventsDesc, lagSecondsDesc) }
 
 // Update implements Collector.
 func (c Lag) Update(ctx context.Context, ch chan<- prometheus.Metric) error {

@@ -16,18 +16,15 @@ type Lawsuits struct {
 }
 
 var (
-	hearingsDesc = prometheus.NewDesc("govpulse_lawsuit_hearings_total",
-		"Administrative lawsuit hearings held, by sued agency.",
-		[]string{"agency"}, nil)
-	headAppearancesDesc = prometheus.NewDesc("govpulse_lawsuit_head_appearances_total",
-		"Hearings at which the agency's head or a deputy head appeared in court.",
-		[]string{"agency"}, nil)
+	hearingsDesc = desc("govpulse_lawsuit_hearings_total",
+		"Administrative lawsuit hearings held, by sued agency.", "agency")
+	headAppearancesDesc = desc("govpulse_lawsuit_head_appearances_total",
+		"Hearings at which the agency's head or a deputy head appeared in court.", "agency")
 )
 
 // Describe implements Collector.
 func (c Lawsuits) Describe(ch chan<- *prometheus.Desc) {
-	ch <- hearingsDesc
-	ch <- headAppearancesDesc
+	describe(ch, hearingsDesc, headAppearancesDesc)
 }
 
 // Update implements Collector.

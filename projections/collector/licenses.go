@@ -17,25 +17,19 @@ type Licenses struct {
 }
 
 var (
-	licensesIssuedDesc = prometheus.NewDesc("govpulse_licenses_issued_total",
-		"Licences and permits issued, by the day they were issued.",
-		[]string{"license_type", "department"}, nil)
-	licensesWithin1Desc = prometheus.NewDesc("govpulse_licenses_within_one_workingday_total",
-		"Licences issued within 1 working day of the application.",
-		[]string{"license_type", "department"}, nil)
-	licenseWorkingDaysDesc = prometheus.NewDesc("govpulse_license_elapsed_workingdays",
-		"Working days from application to issue of licences whose days are known.",
-		[]string{"license_type"}, nil)
-	licensesElectronicDesc = prometheus.NewDesc("govpulse_licenses_electronic_total",
-		"Licences issued in electronic form.",
-		[]string{"license_type", "department"}, nil)
+	licensesIssuedDesc = desc("govpulse_licenses_issued_total",
+		"Licences and permits issued, by the day they were issued.", "license_type", "department")
+	licensesWithin1Desc = desc("govpulse_licenses_within_one_workingday_total",
+		"Licences issued within 1 working day of the application.", "license_type", "department")
+	licenseWorkingDaysDesc = desc("govpulse_license_elapsed_workingdays",
+		"Working days from application to issue of licences whose days are known.", "license_type")
+	licensesElectronicDesc = desc("govpulse_licenses_electronic_total",
+		"Licences issued in electronic form.", "license_type", "department")
 )
 
 // Describe implements Collector.
 func (c Licenses) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{licensesIssuedDesc, licensesWithin1Desc, licenseWorkingDaysDesc, licensesElectronicDesc} {
-		ch <- d
-	}
+	describe(ch, licensesIssuedDesc, licensesWithin1Desc, licenseWorkingDaysDesc, licensesElectronicDesc)
 }
 
 // Update implements Collector.

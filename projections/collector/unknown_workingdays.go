@@ -19,9 +19,8 @@ type UnknownWorkingDays struct {
 	ReadModels []*projections.Projection
 }
 
-var unknownDesc = prometheus.NewDesc("govpulse_projection_unknown_workingdays_events",
-	"Events a read model counted without working days because the calendar has no holiday data for their year; add the year and rebuild.",
-	[]string{"projection"}, nil)
+var unknownDesc = desc("govpulse_projection_unknown_workingdays_events",
+	"Events a read model counted without working days because the calendar has no holiday data for their year; add the year and rebuild.", "projection")
 
 // Describe implements Collector.
 func (c UnknownWorkingDays) Describe(ch chan<- *prometheus.Desc) { ch <- unknownDesc }

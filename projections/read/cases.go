@@ -40,16 +40,10 @@ type CaseGroup struct {
 
 // CaseStats answers the case statistics for q.
 func CaseStats(ctx context.Context, db postgres.Querier, q Query) ([]CaseGroup, error) {
-	gs, err := Sums(ctx, db, projections.CaseStats, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]CaseGroup, len(gs))
-	for i, g := range gs {
-		s := g.Sums
+	return answer(ctx, db, projections.CaseStats, q, func(key map[string]string, s projections.CaseSums) CaseGroup {
 		timed := float64(s.Finished - s.ElapsedUnknown)
-		out[i] = CaseGroup{
-			Key: g.Key, Finished: s.Finished, Approved: s.Approved, Rejected: s.Rejected, Withdrawn: s.Withdrawn,
+		g := CaseGroup{
+			Key: key, Finished: s.Finished, Approved: s.Approved, Rejected: s.Rejected, Withdrawn: s.Withdrawn,
 			Assisted: s.Assisted, ElapsedUnknown: s.ElapsedUnknown,
 			Overdue: s.Overdue, OverdueShare: ratio(float64(s.Overdue), timed),
 			AvgWorkingDays: ratio(float64(s.ElapsedSum), timed),
@@ -59,8 +53,8 @@ func CaseStats(ctx context.Context, db postgres.Querier, q Query) ([]CaseGroup, 
 			InstantP50Seconds: quantileSeconds(0.5, s.InstantHist[:]), InstantP90Seconds: quantileSeconds(0.9, s.InstantHist[:]),
 		}
 		if s.PromisedLimit > 0 {
-			out[i].Speedup = round4(1 - float64(s.PromisedElapsed)/float64(s.PromisedLimit))
+			g.Speedup = round4(1 - float64(s.PromisedElapsed)/float64(s.PromisedLimit))
 		}
-	}
-	return out, nil
+		return g
+	})
 }

@@ -21,18 +21,11 @@ type LawsuitGroup struct {
 
 // LawsuitStats answers the lawsuit statistics for q.
 func LawsuitStats(ctx context.Context, db postgres.Querier, q Query) ([]LawsuitGroup, error) {
-	gs, err := Sums(ctx, db, projections.LawsuitStats, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]LawsuitGroup, len(gs))
-	for i, g := range gs {
-		s := g.Sums
-		out[i] = LawsuitGroup{
-			Key: g.Key, Hearings: s.Hearings, HeadAppearances: s.HeadAppearances,
+	return answer(ctx, db, projections.LawsuitStats, q, func(key map[string]string, s projections.LawsuitSums) LawsuitGroup {
+		return LawsuitGroup{
+			Key: key, Hearings: s.Hearings, HeadAppearances: s.HeadAppearances,
 			AppearanceRate: ratio(float64(s.HeadAppearances), float64(s.Hearings)),
 			ByRole:         map[string]int64{events.RoleHead: s.RoleHead, events.RoleDeputyHead: s.RoleDeputyHead, events.RoleStaff: s.RoleStaff},
 		}
-	}
-	return out, nil
+	})
 }

@@ -30,22 +30,15 @@ type LicenseGroup struct {
 
 // LicenseStats answers the licence statistics for q.
 func LicenseStats(ctx context.Context, db postgres.Querier, q Query) ([]LicenseGroup, error) {
-	gs, err := Sums(ctx, db, projections.LicenseStats, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]LicenseGroup, len(gs))
-	for i, g := range gs {
-		s := g.Sums
+	return answer(ctx, db, projections.LicenseStats, q, func(key map[string]string, s projections.LicenseSums) LicenseGroup {
 		issued, timed := float64(s.Issued), float64(s.Issued-s.ElapsedUnknown)
-		out[i] = LicenseGroup{
-			Key: g.Key, Issued: s.Issued, ElapsedUnknown: s.ElapsedUnknown,
+		return LicenseGroup{
+			Key: key, Issued: s.Issued, ElapsedUnknown: s.ElapsedUnknown,
 			Within1WorkingDayShare: ratio(float64(s.Within1), timed),
 			AvgWorkingDays:         ratio(float64(s.ElapsedSum), timed),
 			P50WorkingDays:         quantile(0.5, s.ElapsedHist[:]), P90WorkingDays: quantile(0.9, s.ElapsedHist[:]),
 			AvgSteps: ratio(float64(s.Steps), issued), ElectronicShare: ratio(float64(s.Electronic), issued),
 			Contracts: s.Contracts, ContractValueCNY: float64(s.ContractValueFen) / 100,
 		}
-	}
-	return out, nil
+	})
 }

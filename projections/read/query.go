@@ -99,6 +99,21 @@ func Sums[K comparable, S any, E events.Event](ctx context.Context, db postgres.
 // TimeGroups are the group_by values besides dimensions.
 func TimeGroups() []string { return []string{"day", "month"} }
 
+// answer reads q's groups of m and turns each into an answer of the
+// stats API with of.
+func answer[K comparable, S any, E events.Event, G any](ctx context.Context, db postgres.Querier, m *projections.Model[K, S, E], q Query,
+	of func(key map[string]string, s S) G) ([]G, error) {
+	gs, err := Sums(ctx, db, m, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]G, len(gs))
+	for i, g := range gs {
+		out[i] = of(g.Key, g.Sums)
+	}
+	return out, nil
+}
+
 // groupExpr returns the SQL for a group_by value; only whitelisted names
 // reach SQL.
 func groupExpr(dims []string, g string) (string, error) {
