@@ -7,12 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
 	portalapi "github.com/govpulse/govpulse/portal/api"
 	"github.com/govpulse/govpulse/portal/web"
@@ -29,29 +25,17 @@ type portalServer struct {
 	listener net.Listener
 }
 
-// portalPaths are the paths the portal answers on the main address.
-var portalPaths = []string{"/search", "/match", "/policies/", "/feeds/", "/static/", "/api/v1/"}
-
-// isPortalPath reports whether the portal answers path (the home page
-// "/" included); everything else is the API's.
-func isPortalPath(path string) bool {
-	if path == "/" {
-		return true
-	}
-	for _, p := range portalPaths {
-		if path == p || strings.HasPrefix(path, p) || path == strings.TrimSuffix(p, "/") {
-			return true
-		}
-	}
-	return false
-}
+// portalPatterns are the patterns the portal answers on the main
+// address, beside the API at "/".
+var portalPatterns = []string{"/{$}", "/search", "/match", "/policies/", "/feeds/", "/static/", "/api/v1/"}
 
 // openPortal builds the portal's HTTP side on m.Portal (openPortalData):
 // the pages and feeds, with the JSON API (portal/api) under /api/v1/, and
-// either serves it on --portal-addr or returns next with the portal
-// mounted beside it.
-func (m *Main) openPortal(cat *events.Catalog, next http.Handler, reg prometheus.Registerer) (http.Handler, error) {
+// either serves it alone on --portal-addr or mounts it on m.routes beside
+// the API.
+func (m *Main) openPortal(context.Context) error {
 	cfg := m.Config
+	cat, reg := m.catalog, m.registry
 	site := &web.Server{
 		Reader:        m.Portal,
 		API:           (&portalapi.Handler{Reader: m.Portal, Logger: m.Logger, Now: m.Now}).Routes(),
@@ -65,20 +49,17 @@ func (m *Main) openPortal(cat *events.Catalog, next http.Handler, reg prometheus
 	}
 	portal, err := site.Handler()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if cfg.PortalAddr == "" {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if isPortalPath(r.URL.Path) {
-				portal.ServeHTTP(w, r)
-				return
-			}
-			next.ServeHTTP(w, r)
-		}), nil
+		for _, p := range portalPatterns {
+			m.routes.Handle(p, portal)
+		}
+		return nil
 	}
 	ln, err := net.Listen("tcp", cfg.PortalAddr)
 	if err != nil {
-		return nil, fmt.Errorf("--portal-addr (GOVPULSE_PORTAL_ADDR) %s: %w", cfg.PortalAddr, err)
+		return fmt.Errorf("--portal-addr (GOVPULSE_PORTAL_ADDR) %s: %w", cfg.PortalAddr, err)
 	}
 	const maxHeaderBytes = 64 << 10
 	m.portal = &portalServer{
@@ -99,7 +80,7 @@ func (m *Main) openPortal(cat *events.Catalog, next http.Handler, reg prometheus
 		}
 	}()
 	m.Logger.Info("portal serving", "addr", m.portal.listener.Addr().String())
-	return next, nil
+	return nil
 }
 
 // PortalURL is the portal's base URL: its own address when

@@ -148,19 +148,6 @@ func openDB(t *testing.T, dbURL string) *pgx.Conn {
 	return c
 }
 
-// waitUntil polls cond for up to a minute, failing the test naming what
-// it waited for.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited a minute for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // clickAll clicks every element matching sel (to open every details).
 func clickAll(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(` + strconv.Quote(sel) + `).forEach(e => e.click())`)
