@@ -58,6 +58,11 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 	if r.ContentLength > s.Limits.MaxBodyBytes {
 		return src, tooLarge(s.Limits.MaxBodyBytes)
 	}
+	release, err := s.ingestSlot(r.Context())
+	if err != nil {
+		return src, err
+	}
+	defer release()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.Limits.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
