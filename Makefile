@@ -8,7 +8,7 @@ GO ?= go
 BIN := bin/govpulse
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run demo dashboards test test-faults test-deps vet bench fuzz compose-check clean
+.PHONY: build run demo dashboards test test-faults test-deps vet bench fuzz compose-check fresh-machine-check clean
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/govpulse
@@ -17,7 +17,7 @@ build:
 ## PostgreSQL: GOVPULSE_DATABASE_URL if set, else the local server, which
 ## scripts/ensure-postgres.sh starts, or installs with apt-get (see README).
 run: build
-	db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
+	@db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
 	set -a && . examples/demo.env && set +a; \
 	export GOVPULSE_DATABASE_URL="$$db_url"; \
 	exec $(BIN) serve
@@ -28,19 +28,28 @@ run: build
 ## PostgreSQL as for run: GOVPULSE_DATABASE_URL, or the local server,
 ## started or installed with apt-get when missing.
 demo: build
-	db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
+	@db_url="$$(scripts/ensure-postgres.sh)" || exit 1; \
 	set -a && . examples/demo.env && set +a; \
 	export GOVPULSE_DATABASE_URL="$$db_url"; \
 	$(BIN) serve & pid=$$!; \
 	trap 'kill -INT $$pid 2>/dev/null; wait $$pid' INT TERM; \
 	for _ in $$(seq 1 60); do \
-	  curl -fsS "http://$$GOVPULSE_HTTP_ADDR/readyz" >/dev/null 2>&1 && break; \
+	  $(BIN) healthcheck >/dev/null 2>&1 && break; \
 	  kill -0 $$pid 2>/dev/null || { echo "govpulse serve exited; see its log above" >&2; exit 1; }; \
 	  sleep 1; \
 	done; \
 	$(BIN) demo --url "http://$$GOVPULSE_HTTP_ADDR" $(DEMO_FLAGS) || { kill -INT $$pid; wait $$pid; exit 1; }; \
 	echo; echo "govpulse is serving the demo data at http://$$GOVPULSE_HTTP_ADDR (try /v1/stats/cases?group_by=channel, /metrics); Ctrl-C stops it"; \
 	wait $$pid
+
+## fresh-machine-check: make demo on a fresh Debian root (debootstrap) with
+## Go and no PostgreSQL, chrooted in a network namespace of its own, as
+## root; once as it is, once with 127.0.0.1:5432 taken. 5 to 15 minutes
+## (3 more the first time, for debootstrap); not part of test. It runs the
+## committed HEAD (a clean clone). See README, Operations.
+fresh-machine-check:
+	scripts/fresh-machine-demo.sh
+	scripts/fresh-machine-demo.sh --5432-taken
 
 ## test-deps: install and start what the tests need (PostgreSQL; promtool,
 ## prometheus, amtool and alertmanager from Debian packages)
@@ -75,10 +84,12 @@ fuzz:
 test-faults: test-deps
 	$(GO) test -tags faults -run '^TestFault' -count=1 -timeout 20m -v ./faults/
 
-## bench: the ingest benchmark (medians of 5 runs)
+## bench: every benchmark in one run (medians of 5, each beside a same-run
+## baseline), written to docs/PERFORMANCE.md; BENCH_FLAGS passes more flags
+## (govpulse bench -h lists them)
 bench: build
 	scripts/ensure-services.sh
-	$(BIN) bench --database-url "$${GOVPULSE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+	$(BIN) bench --database-url "$${GOVPULSE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}" --report docs/PERFORMANCE.md $(BENCH_FLAGS)
 
 ## dashboards: regenerate the Grafana boards, data sources and alert rules
 ## the compose stack provisions (deploy/grafana), and the Prometheus rules

@@ -58,9 +58,12 @@ type Config struct {
 	// PollInterval is how often the Postgres subscriber looks for new
 	// batches when idle. Default 100ms.
 	PollInterval time.Duration
-	// MaxRetries is how often a failing batch is retried, with exponential
-	// backoff from RetryInterval, before it goes to the poison queue.
-	// Default 5.
+	// MaxRetries is how often a batch a consumer fails on is retried, with
+	// exponential backoff from RetryInterval (doubling, at most 10s),
+	// before it goes to the poison queue. The batch waits for its retries
+	// in poison_messages while later batches go on (retry.go). A failure
+	// because the database is unreachable is retried in place with the
+	// same backoff and then redelivered, never poisoned. Default 5.
 	MaxRetries int
 	// RetryInterval is the first retry's delay. Default 200ms.
 	RetryInterval time.Duration
@@ -146,10 +149,10 @@ func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.
 		return nil, fmt.Errorf("bus: register delivery counter: %w", err)
 	}
 	b.Poison = &PoisonQueue{pool: pool, bus: b}
-	if err := registerPoisonGauge(reg, pool); err != nil {
-		return nil, err
-	}
-	poison, err := middleware.PoisonQueue(b.Poison, topicPoison)
+	// A batch a consumer fails on is stored for its retries and its
+	// message acknowledged, so later batches go on; unless the database is
+	// away, which no later batch would find either.
+	retryLater, err := middleware.PoisonQueueWithFilter(b.Poison, topicPoison, func(err error) bool { return !postgres.IsUnavailable(err) })
 	if err != nil {
 		return nil, err
 	}
@@ -158,14 +161,14 @@ func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.
 	// batch the forwarder cannot publish while NATS is down must wait in
 	// the outbox, not be given up on.
 	b.consumerMiddleware = []message.HandlerMiddleware{
-		poison,
 		middleware.Retry{
 			MaxRetries:      cfg.MaxRetries,
 			InitialInterval: cfg.RetryInterval,
-			MaxInterval:     10 * time.Second,
+			MaxInterval:     maxRetryInterval,
 			Multiplier:      2,
 			Logger:          b.wlog,
 		}.Middleware,
+		retryLater,
 		middleware.Recoverer,
 	}
 	// Make sure the outbox table exists before ingest stages into it
@@ -225,10 +228,20 @@ func (b *Bus) setUpNATS() error {
 	return nil
 }
 
-// Run starts the router and blocks until ctx is done or it fails.
+// Run starts the router and the retries of failed batches, and blocks
+// until ctx is done, Close is called or the router fails.
 func (b *Bus) Run(ctx context.Context) error {
 	b.started.Store(true)
-	return b.router.Run(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	retried := make(chan struct{})
+	go func() {
+		defer close(retried)
+		b.retryFailed(ctx)
+	}()
+	err := b.router.Run(ctx)
+	cancel()
+	<-retried
+	return err
 }
 
 // Running is closed once the router runs.

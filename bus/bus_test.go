@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -295,93 +296,178 @@ func waitDeliveries(t *testing.T, in bustest.Instance, consumer string, want map
 		t.Errorf("deliveries to %s by outcome = %v, want %v", consumer, got, want)
 	}
 }
-// TestPoisonQueueAndReplay: a batch that keeps failing goes to the poison
-// queue after its retries without blocking later batches, leaves nothing
-// half-applied, and applies exactly once when replayed.
+
+// TestPoisonQueueAndReplay: a batch that keeps failing is retried with the
+// default backoff (5 retries from 200ms, doubling) while later batches go
+// on, then goes to the poison queue, leaves nothing half-applied, and
+// applies exactly once when replayed; on both buses.
 func TestPoisonQueueAndReplay(t *testing.T) {
-	pool := setUp(t)
-	c := &counter{name: "counter_a", failOn: "bad-000"}
-	c.failing.Store(true)
-	bs := startBus(t, pool, bus.Config{PollInterval: 20 * time.Millisecond, MaxRetries: 2, RetryInterval: 10 * time.Millisecond}, c)
-	store := &postgres.EventStore{Pool: pool, Outbox: bs}
-	bad := []string{"bad-000", "bad-001"}
-	appendEvents(t, store, "src", bad...)
-	good := ids("good", 3)
-	appendEvents(t, store, "src", good...)
-	waitCounts(t, pool, "counter_a", good)
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := &counter{name: "counter_a", failOn: "bad-000"}
+			c.failing.Store(true)
+			in := bustest.StartInstance(t, pool, cfg(), c)
+			bs := in.Bus
+			store := &postgres.EventStore{Pool: pool, Outbox: bs}
+			bad := []string{"bad-000", "bad-001"}
+			appendEvents(t, store, "src", bad...)
+			waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
 
-	var list []bus.PoisonMessage
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		var err error
-		if list, err = bs.Poison.List(context.Background(), false, 10); err != nil {
-			t.Fatal(err)
+			// Later batches, one at a time, each applied while the failed
+			// batch waits for its retries. So that a loaded machine cannot
+			// use up the retries first, the test holds them meanwhile: the
+			// batch's retries are taken by the instances running its
+			// consumer, and it names one that runs nowhere until the later
+			// batches are in.
+			hold := func(consumer string) {
+				t.Helper()
+				if _, err := pool.Exec(context.Background(), `UPDATE poison_messages SET consumer = $1`, consumer); err != nil {
+					t.Fatal(err)
+				}
+			}
+			hold("held_for_the_test")
+			var good []string
+			for i := range 5 {
+				batch := ids(fmt.Sprintf("good%d", i), 2)
+				appendEvents(t, store, "src", batch...)
+				good = append(good, batch...)
+				waitCounts(t, pool, "counter_a", good)
+			}
+			if got := gauge(t, in, "govpulse_bus_retrying_batches"); got != 1 {
+				t.Errorf("retrying gauge = %v after the later batches, want 1", got)
+			}
+			hold("counter_a")
+
+			var list []bus.PoisonMessage
+			waitFor(t, "the failed batch in the poison queue", func() bool {
+				var err error
+				if list, err = bs.Poison.List(context.Background(), false, 10); err != nil {
+					t.Fatal(err)
+				}
+				return len(list) > 0
+			})
+			if len(list) != 1 {
+				t.Fatalf("poison queue has %d messages, want 1", len(list))
+			}
+			pm := list[0]
+			if pm.Consumer != "counter_a" || pm.Attempts != 6 {
+				t.Errorf("poisoned consumer %q after %d attempts, want counter_a after 6 (one delivery, five retries)", pm.Consumer, pm.Attempts)
+			}
+			if want := "refusing batch with bad-000"; !strings.Contains(pm.Reason, want) {
+				t.Errorf("reason = %q, want it to contain %q", pm.Reason, want)
+			}
+			var batch events.Batch
+			if err := json.Unmarshal(pm.Batch, &batch); err != nil || batch.Count() != 2 {
+				t.Errorf("poisoned batch = %s (%v), want the 2-event batch", pm.Batch, err)
+			}
+			// Every later batch was applied after the failed batch's first
+			// try and before it was given up on.
+			var during int
+			if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM consumer_batches b, poison_messages p
+				WHERE b.consumer = 'counter_a' AND b.applied_at > p.created_at AND b.applied_at < p.poisoned_at`).Scan(&during); err != nil {
+				t.Fatal(err)
+			}
+			if during != 5 {
+				t.Errorf("%d of the 5 later batches were applied while the failed batch was being retried, want all", during)
+			}
+			if d := in.Deliveries(t, "counter_a"); d[bus.OutcomeFailed] != 6 || d[bus.OutcomeApplied] != 5 {
+				t.Errorf("deliveries = %v, want 6 failed tries and 5 applied batches", d)
+			}
+			if got := gauge(t, in, "govpulse_bus_poison_queue_messages"); got != 1 {
+				t.Errorf("poison queue gauge = %v, want 1", got)
+			}
+			if got := gauge(t, in, "govpulse_bus_retrying_batches"); got != 0 {
+				t.Errorf("retrying gauge = %v, want 0", got)
+			}
+			// Nothing of the failed batch remains applied.
+			if got := counts(t, pool, "counter_a"); got["bad-000"] != 0 || got["bad-001"] != 0 {
+				t.Errorf("failed batch left writes behind: %v", got)
+			}
+
+			// Replay while still failing: refused, recorded, still listed.
+			if _, err := bs.Poison.Replay(context.Background(), pm.ID); err == nil {
+				t.Fatal("replay of a still-failing batch succeeded")
+			}
+			if l, _ := bs.Poison.List(context.Background(), false, 10); len(l) != 1 || l[0].ReplayError == nil {
+				t.Errorf("after a failed replay the message should stay listed with its error: %+v", l)
+			}
+
+			c.failing.Store(false)
+			m, err := bs.Poison.Replay(context.Background(), pm.ID)
+			if err != nil {
+				t.Fatalf("replay: %v", err)
+			}
+			if m.ReplayedAt == nil {
+				t.Error("replayed message has no replayed_at")
+			}
+			waitCounts(t, pool, "counter_a", append(good, bad...))
+			if l, _ := bs.Poison.List(context.Background(), false, 10); len(l) != 0 {
+				t.Errorf("poison queue still lists %d open messages after replay", len(l))
+			}
+			// A second replay is harmless: the batch is recorded as applied.
+			if _, err := bs.Poison.Replay(context.Background(), pm.ID); err != nil {
+				t.Fatalf("second replay: %v", err)
+			}
+			waitCounts(t, pool, "counter_a", append(good, bad...))
+			if _, err := bs.Poison.Replay(context.Background(), 9999); !errors.Is(err, bus.ErrPoisonNotFound) {
+				t.Errorf("replay of unknown id: err = %v, want ErrPoisonNotFound", err)
+			}
+		})
+	}
+}
+
+// TestFailedBatchAppliedOnRetry: a batch that fails once is applied by a
+// later retry and leaves neither the poison queue nor a retry behind.
+func TestFailedBatchAppliedOnRetry(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := &counter{name: "counter_a", failOn: "flaky-000"}
+			c.failing.Store(true)
+			in := bustest.StartInstance(t, pool, cfg(), c)
+			store := &postgres.EventStore{Pool: pool, Outbox: in.Bus}
+			flaky := ids("flaky", 2)
+			appendEvents(t, store, "src", flaky...)
+			waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
+			c.failing.Store(false)
+			waitCounts(t, pool, "counter_a", flaky)
+			waitFor(t, "the retry gone", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 0 })
+			if got := gauge(t, in, "govpulse_bus_poison_queue_messages"); got != 0 {
+				t.Errorf("poison queue gauge = %v, want 0", got)
+			}
+			if d := in.Deliveries(t, "counter_a"); d[bus.OutcomeFailed] < 1 || d[bus.OutcomeApplied] != 1 {
+				t.Errorf("deliveries = %v, want at least one failed try and one applied", d)
+			}
+		})
+	}
+}
+
+// waitFor waits up to 30s for cond.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 30s", what)
 		}
-		if len(list) > 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
-	if len(list) != 1 {
-		t.Fatalf("poison queue has %d messages, want 1", len(list))
-	}
-	pm := list[0]
-	if pm.Consumer != "counter_a" {
-		t.Errorf("poisoned consumer = %q, want counter_a", pm.Consumer)
-	}
-	if want := "refusing batch with bad-000"; !contains(pm.Reason, want) {
-		t.Errorf("reason = %q, want it to contain %q", pm.Reason, want)
-	}
-	var batch events.Batch
-	if err := json.Unmarshal(pm.Batch, &batch); err != nil || batch.Count() != 2 {
-		t.Errorf("poisoned batch = %s (%v), want the 2-event batch", pm.Batch, err)
-	}
-	// Nothing of the failed batch remains applied.
-	if got := counts(t, pool, "counter_a"); got["bad-000"] != 0 || got["bad-001"] != 0 {
-		t.Errorf("failed batch left writes behind: %v", got)
-	}
+}
 
-	// Replay while still failing: refused, recorded, still listed.
-	if _, err := bs.Poison.Replay(context.Background(), pm.ID); err == nil {
-		t.Fatal("replay of a still-failing batch succeeded")
-	}
-	if l, _ := bs.Poison.List(context.Background(), false, 10); len(l) != 1 || l[0].ReplayError == nil {
-		t.Errorf("after a failed replay the message should stay listed with its error: %+v", l)
-	}
-
-	c.failing.Store(false)
-	m, err := bs.Poison.Replay(context.Background(), pm.ID)
+// gauge reads a gauge from the instance's registry (-2 when missing).
+func gauge(t *testing.T, in bustest.Instance, name string) float64 {
+	t.Helper()
+	mfs, err := in.Registry.Gather()
 	if err != nil {
-		t.Fatalf("replay: %v", err)
+		t.Fatal(err)
 	}
-	if m.ReplayedAt == nil {
-		t.Error("replayed message has no replayed_at")
-	}
-	waitCounts(t, pool, "counter_a", append(good, bad...))
-	if l, _ := bs.Poison.List(context.Background(), false, 10); len(l) != 0 {
-		t.Errorf("poison queue still lists %d open messages after replay", len(l))
-	}
-	// A second replay is harmless: the batch is recorded as applied.
-	if _, err := bs.Poison.Replay(context.Background(), pm.ID); err != nil {
-		t.Fatalf("second replay: %v", err)
-	}
-	waitCounts(t, pool, "counter_a", append(good, bad...))
-	if _, err := bs.Poison.Replay(context.Background(), 9999); !errors.Is(err, bus.ErrPoisonNotFound) {
-		t.Errorf("replay of unknown id: err = %v, want ErrPoisonNotFound", err)
-	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
 		}
 	}
-	return -1
+	return -2
 }
 
 // TestInstancesShareAConsumerGroup: two govpulse instances on one database

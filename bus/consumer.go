@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -26,6 +25,13 @@ import (
 type Consumer interface {
 	Name() string
 	Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error
+}
+
+// EnvelopeTypes is implemented by a Consumer that reads the envelopes of
+// some event types only (a read model folding one type): the bus hands it
+// every event of a batch, the others without their envelope (nil).
+type EnvelopeTypes interface {
+	EnvelopeTypes() []string
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -64,19 +70,23 @@ const (
 )
 
 func (h *consumerHandler) handle(msg *message.Message) error {
-	var batch events.Batch
-	if err := json.Unmarshal(msg.Payload, &batch); err != nil || batch.First <= 0 || batch.Last < batch.First {
+	batch, err := parseBatch(msg.Payload)
+	if err != nil {
 		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeFailed).Inc()
-		return fmt.Errorf("message %s is not a batch reference: %q", msg.UUID, msg.Payload)
+		return fmt.Errorf("message %s: %w", msg.UUID, err)
 	}
-	_, err := h.apply(msg.Context(), batch)
+	_, err = h.apply(msg.Context(), batch)
 	return err
 }
 
 // apply applies batch unless it was applied before, counting the delivery
 // by its outcome; it reports whether it applied it.
 func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
-	applied, err := h.bus.store.ApplyOnce(ctx, h.consumer.Name(), batch, h.consumer.Apply)
+	var envelopeTypes []string // nil: every envelope
+	if et, ok := h.consumer.(EnvelopeTypes); ok {
+		envelopeTypes = et.EnvelopeTypes()
+	}
+	applied, err := h.bus.store.ApplyOnceOf(ctx, h.consumer.Name(), batch, envelopeTypes, h.consumer.Apply)
 	outcome := OutcomeApplied
 	switch {
 	case err != nil:

@@ -12,13 +12,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/govpulse/govpulse/events"
 )
 
-// PoisonQueue keeps the batches a consumer gave up on, in the
-// poison_messages table, for an operator to list and replay. It is the
-// message.Publisher behind Watermill's poison queue middleware.
+// PoisonQueue keeps the batches a consumer failed on, in the
+// poison_messages table: first to be retried with backoff while later
+// batches go on (see retry.go), then, when the last retry fails, for an
+// operator to list and replay. It is the message.Publisher behind
+// Watermill's poison queue middleware, which hands it a failed batch and
+// acknowledges the message once it is stored.
 type PoisonQueue struct {
 	pool *pgxpool.Pool
 	bus  *Bus
@@ -32,29 +33,40 @@ type PoisonMessage struct {
 	Batch       json.RawMessage   `json:"batch"`
 	Metadata    map[string]string `json:"metadata"`
 	Reason      string            `json:"reason"`
-	CreatedAt   time.Time         `json:"created_at"`
-	ReplayedAt  *time.Time        `json:"replayed_at,omitempty"`
-	ReplayError *string           `json:"replay_error,omitempty"`
+	// Attempts is how often the consumer tried the batch.
+	Attempts    int        `json:"attempts"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ReplayedAt  *time.Time `json:"replayed_at,omitempty"`
+	ReplayError *string    `json:"replay_error,omitempty"`
 }
 
-// ErrPoisonNotFound is returned by Replay for an unknown id.
-var ErrPoisonNotFound = errors.New("no such poison message")
+// Errors of Replay.
+var (
+	// ErrPoisonNotFound is an unknown poison message id.
+	ErrPoisonNotFound = errors.New("no such poison message")
+	// ErrReplayFailed is a replayed batch the consumer failed on again.
+	ErrReplayFailed = errors.New("the consumer failed on the batch again")
+	// ErrConsumerNotHere is a poison message whose consumer this instance
+	// does not run (GOVPULSE_CONSUMERS): replay it on one that does.
+	ErrConsumerNotHere = errors.New("the consumer does not run on this instance")
+)
 
-// Publish stores poisoned messages. The topic is ignored: the table is the
-// queue.
+// Publish stores failed batches, to be retried after the first backoff
+// interval. The topic is ignored: the table is the queue.
 func (q *PoisonQueue) Publish(_ string, msgs ...*message.Message) error {
 	for _, m := range msgs {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		md, _ := json.Marshal(m.Metadata)
-		_, err := q.pool.Exec(ctx, `INSERT INTO poison_messages (consumer, message_uuid, payload, metadata, reason)
-			VALUES ($1, $2, $3, $4, $5)`,
-			m.Metadata.Get(middleware.PoisonedHandlerKey), m.UUID, m.Payload, md, m.Metadata.Get(middleware.ReasonForPoisonedKey))
+		consumer, reason := m.Metadata.Get(middleware.PoisonedHandlerKey), m.Metadata.Get(middleware.ReasonForPoisonedKey)
+		_, err := q.pool.Exec(ctx, `INSERT INTO poison_messages (consumer, message_uuid, payload, metadata, reason, attempts, retry_at)
+			VALUES ($1, $2, $3, $4, $5, 1, clock_timestamp() + $6::interval)`,
+			consumer, m.UUID, m.Payload, md, reason, q.bus.retryDelay(1))
 		cancel()
 		if err != nil {
-			return fmt.Errorf("store poison message %s: %w", m.UUID, err)
+			return fmt.Errorf("store failed batch %s: %w", m.UUID, err)
 		}
-		q.bus.log.Error("batch moved to poison queue", "consumer", m.Metadata.Get(middleware.PoisonedHandlerKey),
-			"message_uuid", m.UUID, "reason", m.Metadata.Get(middleware.ReasonForPoisonedKey))
+		q.bus.log.Warn("consumer failed on a batch; retrying it later while later batches go on", "consumer", consumer,
+			"message_uuid", m.UUID, "reason", reason, "retry_in", q.bus.retryDelay(1))
 	}
 	return nil
 }
@@ -62,12 +74,13 @@ func (q *PoisonQueue) Publish(_ string, msgs ...*message.Message) error {
 // Close does nothing; the pool belongs to the caller.
 func (q *PoisonQueue) Close() error { return nil }
 
-const selectPoison = `SELECT id, consumer, message_uuid, payload, metadata, reason, created_at, replayed_at, replay_error
+const selectPoison = `SELECT id, consumer, message_uuid, payload, metadata, reason, attempts, created_at, replayed_at, replay_error
 	FROM poison_messages`
 
-// List returns poisoned messages, newest first; all includes replayed ones.
+// List returns poisoned messages (those whose retries all failed), newest
+// first; all includes replayed ones.
 func (q *PoisonQueue) List(ctx context.Context, all bool, limit int) ([]PoisonMessage, error) {
-	rows, err := q.pool.Query(ctx, selectPoison+` WHERE $1 OR replayed_at IS NULL ORDER BY id DESC LIMIT $2`, all, limit)
+	rows, err := q.pool.Query(ctx, selectPoison+` WHERE poisoned_at IS NOT NULL AND ($1 OR replayed_at IS NULL) ORDER BY id DESC LIMIT $2`, all, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list poison messages: %w", err)
 	}
@@ -90,7 +103,7 @@ func (q *PoisonQueue) get(ctx context.Context, id int64) (PoisonMessage, error) 
 func scanPoison(row pgx.CollectableRow) (PoisonMessage, error) {
 	var m PoisonMessage
 	var payload []byte
-	err := row.Scan(&m.ID, &m.Consumer, &m.MessageUUID, &payload, &m.Metadata, &m.Reason, &m.CreatedAt, &m.ReplayedAt, &m.ReplayError)
+	err := row.Scan(&m.ID, &m.Consumer, &m.MessageUUID, &payload, &m.Metadata, &m.Reason, &m.Attempts, &m.CreatedAt, &m.ReplayedAt, &m.ReplayError)
 	if json.Valid(payload) {
 		m.Batch = payload
 	} else {
@@ -107,20 +120,16 @@ func (q *PoisonQueue) Replay(ctx context.Context, id int64) (PoisonMessage, erro
 	var payload []byte
 	err := q.pool.QueryRow(ctx, `SELECT consumer, payload FROM poison_messages WHERE id = $1`, id).Scan(&consumer, &payload)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return PoisonMessage{}, ErrPoisonNotFound
+		return PoisonMessage{}, fmt.Errorf("poison message %d: %w", id, ErrPoisonNotFound)
 	}
 	if err != nil {
 		return PoisonMessage{}, fmt.Errorf("replay poison message %d: %w", id, err)
 	}
 	h, ok := q.bus.consumers[consumer]
 	if !ok {
-		return PoisonMessage{}, fmt.Errorf("replay poison message %d: consumer %q is not running here", id, consumer)
+		return PoisonMessage{}, fmt.Errorf("replay poison message %d of consumer %s: %w", id, consumer, ErrConsumerNotHere)
 	}
-	var batch events.Batch
-	replayErr := json.Unmarshal(payload, &batch)
-	if replayErr == nil && (batch.First <= 0 || batch.Last < batch.First) {
-		replayErr = fmt.Errorf("payload is not a batch reference")
-	}
+	batch, replayErr := parseBatch(payload)
 	if replayErr == nil {
 		_, replayErr = h.apply(ctx, batch)
 	}
@@ -128,7 +137,7 @@ func (q *PoisonQueue) Replay(ctx context.Context, id int64) (PoisonMessage, erro
 		msg := replayErr.Error()
 		_, err = q.pool.Exec(ctx, `UPDATE poison_messages SET replay_error = $2 WHERE id = $1`, id, msg)
 	} else {
-		_, err = q.pool.Exec(ctx, `UPDATE poison_messages SET replayed_at = now(), replay_error = NULL WHERE id = $1`, id)
+		_, err = q.pool.Exec(ctx, `UPDATE poison_messages SET replayed_at = now(), replay_error = NULL, retry_at = NULL WHERE id = $1`, id)
 	}
 	if err != nil {
 		return PoisonMessage{}, fmt.Errorf("replay poison message %d: %w", id, err)
@@ -138,28 +147,35 @@ func (q *PoisonQueue) Replay(ctx context.Context, id int64) (PoisonMessage, erro
 		return m, err
 	}
 	if replayErr != nil {
-		return m, fmt.Errorf("replay poison message %d: %w", id, replayErr)
+		return m, fmt.Errorf("replay poison message %d: %w: %w", id, ErrReplayFailed, replayErr)
 	}
 	return m, nil
 }
 
-// registerPoisonGauge exports how many poisoned batches wait for an
-// operator.
-func registerPoisonGauge(reg prometheus.Registerer, pool *pgxpool.Pool) error {
-	g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "govpulse_bus_poison_queue_messages",
-		Help: "Batches that a consumer gave up on and that wait in the poison queue to be replayed.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		var n int64
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM poison_messages WHERE replayed_at IS NULL`).Scan(&n); err != nil {
-			return -1
-		}
-		return float64(n)
-	})
-	if err := reg.Register(g); err != nil {
-		return fmt.Errorf("bus: register poison gauge: %w", err)
+var (
+	poisonedDesc = prometheus.NewDesc("govpulse_bus_poison_queue_messages",
+		"Batches that a consumer gave up on and that wait in the poison queue to be replayed.", nil, nil)
+	retryingDesc = prometheus.NewDesc("govpulse_bus_retrying_batches",
+		"Batches that a consumer failed on and that wait to be retried with backoff while later batches go on.", nil, nil)
+)
+
+// Describe and Update make the queue a collector of the metrics exporter
+// (projections/collector): how many poisoned batches wait for an operator
+// and how many failed ones wait for a retry, read at scrape time.
+func (q *PoisonQueue) Describe(ch chan<- *prometheus.Desc) {
+	ch <- poisonedDesc
+	ch <- retryingDesc
+}
+
+// Update sends the queue's gauges; an error means they are missing.
+func (q *PoisonQueue) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+	var poisoned, retrying int64
+	err := q.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE poisoned_at IS NOT NULL AND replayed_at IS NULL),
+		count(*) FILTER (WHERE retry_at IS NOT NULL) FROM poison_messages`).Scan(&poisoned, &retrying)
+	if err != nil {
+		return fmt.Errorf("count poison messages: %w", err)
 	}
+	ch <- prometheus.MustNewConstMetric(poisonedDesc, prometheus.GaugeValue, float64(poisoned))
+	ch <- prometheus.MustNewConstMetric(retryingDesc, prometheus.GaugeValue, float64(retrying))
 	return nil
 }

@@ -41,6 +41,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
+	// PprofAddr, when set, serves net/http/pprof on this address (keep it
+	// on loopback): for profiling, e.g. by govpulse bench.
+	PprofAddr string
 }
 
 // Default returns the built-in defaults.
@@ -96,6 +99,7 @@ func (c *Config) settings() []setting {
 		{"shutdown-timeout", "GOVPULSE_SHUTDOWN_TIMEOUT", "how long shutdown waits for in-flight work", &c.ShutdownTimeout},
 		{"log-level", "GOVPULSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "GOVPULSE_LOG_FORMAT", "text or json", &c.LogFormat},
+		{"pprof-addr", "GOVPULSE_PPROF_ADDR", "address (host:port) of a net/http/pprof listener for profiling; empty: none. Keep it on loopback", &c.PprofAddr},
 	}
 }
 
@@ -234,6 +238,11 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "must be text or json, got %q", c.LogFormat)
+	}
+	if c.PprofAddr != "" {
+		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
+			bad("pprof-addr", "must be host:port (e.g. 127.0.0.1:6060), got %q", c.PprofAddr)
+		}
 	}
 	return errors.Join(errs...)
 }

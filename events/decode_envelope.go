@@ -39,7 +39,7 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 		return e
 	}
 	str := func(name string, dst *string) {
-		v, ok := attrs[name]
+		v, ok := attrs.get(name)
 		if !ok || jsonKind(v) == "null" {
 			return
 		}
@@ -62,37 +62,37 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 	str("time", &e.TimeRaw)
 	str("datacontenttype", &e.DataContentType)
 	str("dataschema", &e.DataSchema)
-	if d, ok := attrs["data"]; ok && jsonKind(d) != "null" {
+	if d, ok := attrs.get("data"); ok && jsonKind(d) != "null" {
 		e.Data = d
 	}
-	if _, ok := attrs["data_base64"]; ok {
+	if _, ok := attrs.get("data_base64"); ok {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"data_base64", "binary data is not accepted; send data as a JSON object"})
 	}
 	// Extensions are rare: look for them only when some member is not a
 	// known one.
 	known := 0
 	for _, name := range contextAttributes {
-		if _, ok := attrs[name]; ok {
+		if _, ok := attrs.get(name); ok {
 			known++
 		}
 	}
-	if _, ok := attrs["data"]; ok {
+	if _, ok := attrs.get("data"); ok {
 		known++
 	}
-	if _, ok := attrs["data_base64"]; ok {
+	if _, ok := attrs.get("data_base64"); ok {
 		known++
 	}
 	var extensions []string
 	if len(attrs) > known && len(raw) <= MaxEventBytes {
-		for name := range attrs {
-			if name != "data" && name != "data_base64" && !slices.Contains(contextAttributes, name) {
+		for _, m := range attrs {
+			if name := m.name; name != "data" && name != "data_base64" && !slices.Contains(contextAttributes, name) {
 				extensions = append(extensions, name)
 			}
 		}
 	}
 	slices.Sort(extensions)
 	for _, name := range extensions {
-		if reason := checkExtension(name, attrs[name]); reason != "" {
+		if reason := checkExtension(name, attrs.value(name)); reason != "" {
 			e.decodeProblems = append(e.decodeProblems, fieldProblem{clip(name, maxPathLen), reason})
 		}
 	}

@@ -24,7 +24,7 @@ const maxStringLen = 200
 // "data.criteria.industries" or "data.qa[2].question".
 type fieldReader struct {
 	eventType string
-	fields    map[string]json.RawMessage
+	fields    members
 	asked     []string
 	problems  []fieldProblem
 	catalog   *Catalog
@@ -37,6 +37,9 @@ type fieldReader struct {
 	// root receives the problems of nested readers.
 	path string
 	root *fieldReader
+	// enums, when set, collects the values every Enum allows (for the
+	// table of interned strings, see internedStrings).
+	enums *[]string
 }
 
 // prefix is the path of the reader's fields, ending in a dot.
@@ -72,7 +75,7 @@ func (r *fieldReader) failed(name string) bool {
 }
 
 // nested returns a reader for the members of object fields at path.
-func (r *fieldReader) nested(path string, fields map[string]json.RawMessage) *fieldReader {
+func (r *fieldReader) nested(path string, fields members) *fieldReader {
 	return &fieldReader{eventType: r.eventType, fields: fields, catalog: r.catalog, latest: r.latest,
 		stored: r.stored, path: path + ".", root: r.top()}
 }
@@ -165,7 +168,7 @@ func (r *fieldReader) list(name string, required bool, maxItems int) ([]json.Raw
 // when required.
 func (r *fieldReader) value(name string, required bool) (json.RawMessage, bool) {
 	r.asked = append(r.asked, name)
-	v, ok := r.fields[name]
+	v, ok := r.fields.get(name)
 	if !ok || jsonKind(v) == "null" {
 		if required {
 			r.fail(name, "is required")
@@ -221,6 +224,9 @@ func (r *fieldReader) Code(name, what string, known func(string) bool) string {
 // Enum reads the field e is the type of: a string that must be one of
 // e's values.
 func (r *fieldReader) Enum(e Enum) string {
+	if t := r.top(); t.enums != nil {
+		*t.enums = append(*t.enums, e.values...)
+	}
 	s := r.String(e.field, maxStringLen)
 	if s == "" {
 		return ""
@@ -311,9 +317,9 @@ func (r *fieldReader) Bool(name string) bool {
 // "finshed_at" is caught instead of silently ignored.
 func (r *fieldReader) finish() {
 	var unknown []string
-	for name := range r.fields {
-		if !slices.Contains(r.asked, name) {
-			unknown = append(unknown, name)
+	for _, m := range r.fields {
+		if !slices.Contains(r.asked, m.name) {
+			unknown = append(unknown, m.name)
 		}
 	}
 	slices.Sort(unknown)

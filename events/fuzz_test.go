@@ -137,7 +137,7 @@ func FuzzEventData(f *testing.F) {
 		}
 		attrs, _ := splitObject(raw)
 		for i := range KnownTypes() {
-			f.Add(uint8(i), []byte(attrs["data"]))
+			f.Add(uint8(i), []byte(attrs.value("data")))
 		}
 	}
 	f.Add(uint8(0), []byte(`{"department":"qd-xzsp","department":"x"}`))

@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -47,15 +48,43 @@ func splitArray(b []byte) ([]json.RawMessage, bool) {
 	return nil, false
 }
 
+// member is one member of a JSON object: its name and its raw value.
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// members are a checked JSON object's members in document order. Names
+// are unique, since the strict reading refuses duplicates, so finding one
+// is a scan: for the dozen members of an event, cheaper than building a
+// map.
+type members []member
+
+// get returns the value of the member named name.
+func (ms members) get(name string) (json.RawMessage, bool) {
+	for i := range ms {
+		if ms[i].name == name {
+			return ms[i].value, true
+		}
+	}
+	return nil, false
+}
+
+// value is get without the flag: nil for a missing member.
+func (ms members) value(name string) json.RawMessage {
+	v, _ := ms.get(name)
+	return v
+}
+
 // splitObject returns the members of a checked JSON object, values as raw
 // JSON sharing b's memory. Names are compared byte for byte. ok is false
 // when b is not an object.
-func splitObject(b []byte) (map[string]json.RawMessage, bool) {
+func splitObject(b []byte) (members, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	out := make(map[string]json.RawMessage, 16)
+	out := make(members, 0, 16)
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return out, true
@@ -81,7 +110,7 @@ func splitObject(b []byte) (map[string]json.RawMessage, bool) {
 		if vend < 0 {
 			return nil, false
 		}
-		out[key] = b[i:vend:vend]
+		out = append(out, member{key, b[i:vend:vend]})
 		i = skipSpace(b, vend)
 		if i >= len(b) {
 			return nil, false
@@ -113,6 +142,9 @@ func unquote(lit []byte) (string, bool) {
 		}
 	}
 	if simple {
+		if s, ok := interned.lookup(inner); ok {
+			return s, true // no allocation for a name or value govpulse knows
+		}
 		return string(inner), true
 	}
 	var s string
@@ -120,6 +152,46 @@ func unquote(lit []byte) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// interned holds the strings that every event repeats: the envelope's
+// attribute names, every type's data field names, the type names and the
+// fixed attribute values. unquote returns these instead of allocating a
+// copy for every event read. It is filled once, on first use, from the
+// decoders themselves (the names each asks for of an empty object, which
+// reads no value, and the values of its enumerations), and never changes
+// after.
+var interned internTable
+
+type internTable struct {
+	once    sync.Once
+	strings map[string]string
+}
+
+func (t *internTable) lookup(b []byte) (string, bool) {
+	t.once.Do(func() { t.strings = internedStrings() })
+	s, ok := t.strings[string(b)] // a lookup by bytes allocates nothing
+	return s, ok
+}
+
+func internedStrings() map[string]string {
+	m := map[string]string{}
+	add := func(names ...string) {
+		for _, n := range names {
+			m[n] = n
+		}
+	}
+	add(contextAttributes...)
+	add("data", "data_base64", "1.0", "application/json")
+	for _, t := range eventTypes() {
+		add(t.name)
+		var enums []string
+		r := &fieldReader{eventType: t.name, stored: true, enums: &enums}
+		t.decode(r)
+		add(r.asked...)
+		add(enums...)
+	}
+	return m
 }
 
 func skipSpace(b []byte, i int) int {

@@ -56,12 +56,12 @@ func FuzzScanners(f *testing.F) {
 	})
 }
 
-func sameMembers(got, want map[string]json.RawMessage) bool {
+func sameMembers(got members, want map[string]json.RawMessage) bool {
 	if len(got) != len(want) {
 		return false
 	}
 	for k, v := range want {
-		if !reflect.DeepEqual(decodeAny(got[k]), decodeAny(v)) {
+		if !reflect.DeepEqual(decodeAny(got.value(k)), decodeAny(v)) {
 			return false
 		}
 	}

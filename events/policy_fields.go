@@ -27,7 +27,7 @@ var policyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // PolicyID reads a policy_id: letters, digits, '_', '.', '-'.
 func (r *fieldReader) PolicyID(name string, required bool) string {
 	if !required {
-		if _, ok := r.fields[name]; !ok {
+		if _, ok := r.fields.get(name); !ok {
 			r.asked = append(r.asked, name)
 			return ""
 		}
@@ -180,7 +180,7 @@ func (r *fieldReader) Date(name string, required bool) string {
 
 // OptionalInt reads an optional whole number between lo and hi.
 func (r *fieldReader) OptionalInt(name string, lo, hi int) *int {
-	if v, ok := r.fields[name]; !ok || jsonKind(v) == "null" {
+	if v, ok := r.fields.get(name); !ok || jsonKind(v) == "null" {
 		r.asked = append(r.asked, name)
 		return nil
 	}
@@ -194,7 +194,7 @@ func (r *fieldReader) OptionalInt(name string, lo, hi int) *int {
 
 // has reports whether field name is present and not null.
 func (r *fieldReader) has(name string) bool {
-	v, ok := r.fields[name]
+	v, ok := r.fields.get(name)
 	return ok && jsonKind(v) != "null"
 }
 

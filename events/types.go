@@ -73,7 +73,7 @@ func (e *Envelope) PeekDepartment() (field, code string, ok bool) {
 	if !isObject {
 		return field, "", false
 	}
-	v, present := fields[field]
+	v, present := fields.get(field)
 	if !present {
 		return field, "", false
 	}

@@ -29,13 +29,8 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		name = src.Name
 	}
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			n := len(e.Problems)
-			if n == 0 {
-				n = 1
-			}
-			s.metrics.rejected.WithLabelValues(name, e.Code).Add(float64(n))
+		if e, internal := apiError(err); !internal {
+			s.metrics.rejected.WithLabelValues(name, e.Code).Add(float64(max(len(e.Problems), 1)))
 		}
 		s.writeError(w, r, err)
 	}
@@ -92,7 +87,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 		e.Problems = problems
 		return src, e
 	}
-	if problems, err := checkPolicyRefs(r.Context(), s.Store, envs, evs); err != nil {
+	if problems, err := checkPolicyRefs(r.Context(), s.Log, envs, evs); err != nil {
 		if postgres.IsUnavailable(err) {
 			e := errorf(EUnavailable, "the event store is unavailable; nothing was stored, retry later")
 			e.RetryAfter = 5 * time.Second
@@ -116,14 +111,8 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 	for i := range envs {
 		news[i] = postgres.NewEvent{Envelope: envs[i], Department: evs[i].Department()}
 	}
-	res, err := s.Store.Append(r.Context(), src.Name, news)
+	res, err := s.Log.Append(r.Context(), src.Name, news)
 	if err != nil {
-		if postgres.IsUnavailable(err) {
-			s.Logger.Warn("ingest: database unavailable", "source", src.Name, "err", err)
-			e := errorf(EUnavailable, "the event store is unavailable; nothing was stored, retry later")
-			e.RetryAfter = 5 * time.Second
-			return src, e
-		}
 		return src, err
 	}
 	s.metrics.appendSeconds.Observe(res.Took.Seconds())

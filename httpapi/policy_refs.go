@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/govpulse/govpulse/events"
-	"github.com/govpulse/govpulse/postgres"
 )
 
 // checkPolicyRefs lists the policy events of a validated request that
@@ -14,7 +13,7 @@ import (
 // neither in the log nor published earlier in the request, a policy
 // published twice, or a follow-up sent for another issuer than the
 // policy's.
-func checkPolicyRefs(ctx context.Context, store *postgres.EventStore, envs []events.Envelope, evs []events.Event) ([]events.Problem, error) {
+func checkPolicyRefs(ctx context.Context, store EventLog, envs []events.Envelope, evs []events.Event) ([]events.Problem, error) {
 	var ids []string
 	for _, ev := range evs {
 		if pe, ok := ev.(events.PolicyEvent); ok {

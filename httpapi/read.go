@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -25,9 +24,9 @@ func (s *Server) handleReadEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(EMalformed, "limit: "+err.Error()))
 		return
 	}
-	recs, err := s.Store.Read(r.Context(), after, int(limit))
+	recs, err := s.Log.Read(r.Context(), after, int(limit))
 	if err != nil {
-		s.writeError(w, r, s.storageError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	if recs == nil {
@@ -67,9 +66,9 @@ func (s *Server) handleTally(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Source = src.Name
 	}
-	rows, err := read.Tally(r.Context(), s.Pool, f)
+	rows, err := s.Stats.Tally(r.Context(), f)
 	if err != nil {
-		s.writeError(w, r, s.storageError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	if rows == nil {
@@ -88,9 +87,9 @@ func (s *Server) handlePoisonList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, perr)
 		return
 	}
-	ms, err := s.Bus.Poison.List(r.Context(), all, 1000)
+	ms, err := s.Poison.List(r.Context(), all, 1000)
 	if err != nil {
-		s.writeError(w, r, s.storageError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	if ms == nil {
@@ -105,27 +104,15 @@ func (s *Server) handlePoisonReplay(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(EMalformed, "poison message id must be a number"))
 		return
 	}
-	m, err := s.Bus.Poison.Replay(r.Context(), id)
-	switch {
-	case errors.Is(err, bus.ErrPoisonNotFound):
-		s.writeError(w, r, errorf(ENotFound, fmt.Sprintf("no poison message %d", id)))
-	case err != nil && m.ID != 0:
-		writeJSON(w, http.StatusConflict, map[string]any{"replayed": false, "error": err.Error(), "message": m})
-	case err != nil:
-		s.writeError(w, r, s.storageError(err))
-	default:
-		writeJSON(w, http.StatusOK, map[string]any{"replayed": true, "message": m})
+	m, err := s.Poison.Replay(r.Context(), id)
+	if err != nil {
+		if m.ID != 0 {
+			err = answerWith(err, map[string]any{"replayed": false, "message": m})
+		}
+		s.writeError(w, r, err)
+		return
 	}
-}
-
-// storageError maps a database failure to 503 when the database is away.
-func (s *Server) storageError(err error) error {
-	if isUnavailable(err) {
-		e := errorf(EUnavailable, "the database is unavailable; retry later")
-		e.RetryAfter = 5 * time.Second
-		return e
-	}
-	return err
+	writeJSON(w, http.StatusOK, map[string]any{"replayed": true, "message": m})
 }
 
 // boolParam reads an optional true or false.

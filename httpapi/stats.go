@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/events"
-	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/projections/read"
 )
@@ -109,7 +108,7 @@ type statsAnswer[G any] struct {
 
 // serveStats parses the query, runs read and writes the answer.
 func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e statsEndpoint,
-	readGroups func(ctx context.Context, db postgres.Querier, q read.Query) ([]G, error)) {
+	readGroups func(ctx context.Context, q read.Query) ([]G, error)) {
 	sq, perr := e.parseStatsQuery(query(r), s.Catalog)
 	if perr != nil {
 		s.writeError(w, r, perr)
@@ -117,9 +116,9 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), statsTimeout)
 	defer cancel()
-	groups, err := readGroups(ctx, s.Pool, sq)
+	groups, err := readGroups(ctx, sq)
 	if err != nil {
-		s.writeError(w, r, s.storageError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	ans := statsAnswer[G]{GroupBy: sq.GroupBy, Groups: groups}
@@ -140,15 +139,15 @@ func serveStats[G any](s *Server, w http.ResponseWriter, r *http.Request, e stat
 
 // handleCaseStats is GET /v1/stats/cases.
 func (s *Server) handleCaseStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, statsEndpoint{projections.CaseStats.Table()}, read.CaseStats)
+	serveStats(s, w, r, statsEndpoint{projections.CaseStats.Table()}, s.Stats.Cases)
 }
 
 // handleLicenseStats is GET /v1/stats/licenses.
 func (s *Server) handleLicenseStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, statsEndpoint{projections.LicenseStats.Table()}, read.LicenseStats)
+	serveStats(s, w, r, statsEndpoint{projections.LicenseStats.Table()}, s.Stats.Licenses)
 }
 
 // handleLawsuitStats is GET /v1/stats/lawsuits.
 func (s *Server) handleLawsuitStats(w http.ResponseWriter, r *http.Request) {
-	serveStats(s, w, r, statsEndpoint{projections.LawsuitStats.Table()}, read.LawsuitStats)
+	serveStats(s, w, r, statsEndpoint{projections.LawsuitStats.Table()}, s.Stats.Lawsuits)
 }

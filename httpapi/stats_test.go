@@ -23,6 +23,7 @@ import (
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
 const testAdminToken = "stats-test-admin-token"
@@ -56,9 +57,10 @@ func statsServer(t *testing.T, evs ...postgres.NewEvent) (*httptest.Server, *pgx
 		}
 	}
 	api := &httpapi.Server{
-		Pool: pool, Store: store, Catalog: cat, AdminToken: testAdminToken,
+		Log: store, Catalog: cat, AdminToken: testAdminToken,
 		Logger: log, Registry: prometheus.NewRegistry(),
-		ReadModels: models, Consumers: []string{"ingest_tally"},
+		Stats:      read.Store{Pool: pool},
+		ReadModels: projections.Rebuilder{Pool: pool, Models: models}, Consumers: []string{"ingest_tally"},
 	}
 	h, err := api.Handler()
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
 	q := query(r)
 	at := s.Targets.Today()
-	d, given, perr := dateParam("at", q.Get("at"), s.Targets.Location)
+	d, given, perr := dateParam("at", q.Get("at"), s.Targets.Zone())
 	if perr != nil {
 		s.writeError(w, r, perr)
 		return
@@ -28,9 +28,9 @@ func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rs, err := targets.Evaluate(r.Context(), s.Pool, s.Targets.Targets, at, dept)
+	rs, err := s.Targets.Evaluate(r.Context(), at, dept)
 	if err != nil {
-		s.writeError(w, r, s.storageError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	if rs == nil {
@@ -52,7 +52,7 @@ func (s *Server) handleTargetHistory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(EMalformed, "limit: "+err.Error()))
 		return
 	}
-	if id := q.Get("target"); id != "" && !slices.ContainsFunc(s.Targets.Targets, func(t targets.Target) bool { return t.ID == id }) {
+	if id := q.Get("target"); id != "" && !slices.ContainsFunc(s.Targets.Definitions(), func(t targets.Target) bool { return t.ID == id }) {
 		s.writeError(w, r, errorf(EMalformed, fmt.Sprintf("target: no target %q; see GET /v1/targets/definitions", clipText(id))))
 		return
 	}
@@ -60,9 +60,9 @@ func (s *Server) handleTargetHistory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	hs, err := targets.History(r.Context(), s.Pool, q.Get("target"), q.Get("department"), int(limit))
+	hs, err := s.Targets.History(r.Context(), q.Get("target"), q.Get("department"), int(limit))
 	if err != nil {
-		s.writeError(w, r, s.storageError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	if hs == nil {
@@ -83,5 +83,5 @@ func (s *Server) departmentParam(dept string) *Error {
 // handleTargetDefinitions is GET /v1/targets/definitions: the targets as
 // loaded.
 func (s *Server) handleTargetDefinitions(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"targets": s.Targets.Targets})
+	writeJSON(w, http.StatusOK, map[string]any{"targets": s.Targets.Definitions()})
 }

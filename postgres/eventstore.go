@@ -159,6 +159,26 @@ func (s *EventStore) ReadBatch(ctx context.Context, q Querier, b events.Batch) (
 	return recs, nil
 }
 
+// ReadBatchOf is ReadBatch reading the envelopes of events of types only:
+// every event of the batch is returned, those of other types without an
+// envelope (nil). A consumer that folds a few types reads batches this way
+// and spares the database and itself the envelopes it would skip.
+func (s *EventStore) ReadBatchOf(ctx context.Context, q Querier, b events.Batch, types []string) ([]events.Recorded, error) {
+	rows, err := q.Query(ctx, `SELECT seq, source, id, type, department, occurred_at, recorded_at,
+		CASE WHEN type = ANY($3) THEN envelope::text END FROM events WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last, types)
+	if err != nil {
+		return nil, fmt.Errorf("read batch %d-%d: %w", b.First, b.Last, err)
+	}
+	recs, err := scanRecorded(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) != b.Count() {
+		return nil, fmt.Errorf("read batch %d-%d: found %d events, want %d", b.First, b.Last, len(recs), b.Count())
+	}
+	return recs, nil
+}
+
 // Head returns the sequence number of the newest event (0 when empty).
 func (s *EventStore) Head(ctx context.Context) (int64, error) {
 	var head int64
@@ -181,11 +201,10 @@ func scanRecorded(rows pgx.Rows) ([]events.Recorded, error) {
 	var out []events.Recorded
 	for rows.Next() {
 		var r events.Recorded
-		var env string
-		if err := rows.Scan(&r.Seq, &r.Source, &r.ID, &r.Type, &r.Department, &r.OccurredAt, &r.RecordedAt, &env); err != nil {
+		// Scanned into bytes straight away: one copy of the envelope, not two.
+		if err := rows.Scan(&r.Seq, &r.Source, &r.ID, &r.Type, &r.Department, &r.OccurredAt, &r.RecordedAt, (*[]byte)(&r.Envelope)); err != nil {
 			return nil, fmt.Errorf("scan event: %w", err)
 		}
-		r.Envelope = []byte(env)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

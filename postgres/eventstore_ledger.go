@@ -27,13 +27,24 @@ type ApplyFunc func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error
 // The bus delivers every batch through it; tests that apply batches by
 // hand call it too, so they apply exactly as the bus does.
 func (s *EventStore) ApplyOnce(ctx context.Context, consumer string, batch events.Batch, apply ApplyFunc) (bool, error) {
+	return s.ApplyOnceOf(ctx, consumer, batch, nil, apply)
+}
+
+// ApplyOnceOf is ApplyOnce for a consumer that reads the envelopes of
+// envelopeTypes only (ReadBatchOf); nil reads every envelope.
+func (s *EventStore) ApplyOnceOf(ctx context.Context, consumer string, batch events.Batch, envelopeTypes []string, apply ApplyFunc) (bool, error) {
 	applied := false
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		fresh, err := RecordApplied(ctx, tx, consumer, batch)
 		if err != nil || !fresh {
 			return err
 		}
-		evs, err := s.ReadBatch(ctx, tx, batch)
+		var evs []events.Recorded
+		if envelopeTypes == nil {
+			evs, err = s.ReadBatch(ctx, tx, batch)
+		} else {
+			evs, err = s.ReadBatchOf(ctx, tx, batch, envelopeTypes)
+		}
 		if err != nil {
 			return err
 		}

@@ -164,3 +164,48 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		t.Fatalf("Pending = %d, %v", p, err)
 	}
 }
+
+// ReadBatchOf returns every event of the batch, with the envelopes of the
+// types asked for only.
+func TestReadBatchOfReadsEnvelopesOfTypesOnly(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	evs := newEvents("a", "1", "2", "3")
+	evs[1].Envelope.Type = events.TypeLicenseIssued
+	evs[1].Envelope.Raw = json.RawMessage(strings.Replace(string(evs[1].Envelope.Raw), events.TypeCaseFinished, events.TypeLicenseIssued, 1))
+	res, err := store.Append(ctx, "a", evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := store.ReadBatch(ctx, store.Pool, res.Batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		types []string
+		want  []bool // envelope read, per event
+	}{
+		{[]string{events.TypeLicenseIssued}, []bool{false, true, false}},
+		{[]string{events.TypeCaseFinished}, []bool{true, false, true}},
+		{[]string{}, []bool{false, false, false}},
+	} {
+		got, err := store.ReadBatchOf(ctx, store.Pool, res.Batch, tc.types)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(full) {
+			t.Fatalf("types %v: %d events, want %d", tc.types, len(got), len(full))
+		}
+		for i, e := range got {
+			if e.Seq != full[i].Seq || e.Type != full[i].Type || e.Source != full[i].Source || !e.RecordedAt.Equal(full[i].RecordedAt) {
+				t.Errorf("types %v: event %d = %+v, want the columns of %+v", tc.types, i, e, full[i])
+			}
+			switch {
+			case tc.want[i] && string(e.Envelope) != string(full[i].Envelope):
+				t.Errorf("types %v: event %d envelope %q, want %q", tc.types, i, e.Envelope, full[i].Envelope)
+			case !tc.want[i] && e.Envelope != nil:
+				t.Errorf("types %v: event %d (%s) has an envelope", tc.types, i, e.Type)
+			}
+		}
+	}
+}

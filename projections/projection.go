@@ -75,6 +75,10 @@ func (p *Projection) CountsWorkingDays() bool {
 	return p.table.HasColumn("elapsed_unknown")
 }
 
+// EnvelopeTypes are the types whose envelopes Apply reads (bus.EnvelopeTypes):
+// the bus spares it the others'.
+func (p *Projection) EnvelopeTypes() []string { return p.types }
+
 func (p *Projection) folds(typ string) bool { return slices.Contains(p.types, typ) }
 
 // Apply folds a batch into the table: the batch is aggregated by key in

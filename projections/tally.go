@@ -27,6 +27,10 @@ type tallyKey struct {
 	source, type_ string
 }
 
+// EnvelopeTypes is none: the tally counts the log's columns, never an
+// envelope (bus.EnvelopeTypes).
+func (IngestTally) EnvelopeTypes() []string { return []string{} }
+
 // Apply adds a batch's events to the tally.
 func (t IngestTally) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
 	loc := t.Location

@@ -101,7 +101,13 @@ func startServer(t *testing.T, configure ...func(*config.Config)) *testServer {
 // startServerAt is startServer with the clock now.
 func startServerAt(t *testing.T, now func() time.Time, configure ...func(*config.Config)) *testServer {
 	t.Helper()
-	dbURL := pgtest.NewDatabase(t)
+	return startServerOn(t, pgtest.NewDatabase(t), now, configure...)
+}
+
+// startServerOn is startServerAt on the database at dbURL, for a test
+// that restarts a server on the same database.
+func startServerOn(t *testing.T, dbURL string, now func() time.Time, configure ...func(*config.Config)) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	sourcesFile := filepath.Join(dir, "sources.yaml")
 	if err := os.WriteFile(sourcesFile, []byte(testSourcesYAML), 0o600); err != nil {

@@ -2,46 +2,34 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"net/http"
-	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
+	"fmt"
 
 	"github.com/govpulse/govpulse/catalog"
-	"github.com/govpulse/govpulse/config"
-	"github.com/govpulse/govpulse/events"
-	"github.com/govpulse/govpulse/portal/api"
 	"github.com/govpulse/govpulse/portal/store"
-	"github.com/govpulse/govpulse/projections"
+	"github.com/govpulse/govpulse/projections/read"
 )
 
-// openPortalData builds the policies read model's consumer and the
-// portal's Reader on it (search synonyms from cfg.SynonymsFile).
-func openPortalData(cfg config.Config, pool *pgxpool.Pool, cat *events.Catalog, now func() time.Time, log *slog.Logger) (*projections.Policies, *store.Store, error) {
-	syn, err := catalog.Synonyms(cfg.SynonymsFile)
+// openPortalData opens the portal's Reader on the policies read model
+// (whose consumer is in the consumer set), with the search synonyms of
+// GOVPULSE_SYNONYMS_FILE and the usage read model's view counts, and keeps
+// it told of the read model's changes until Close.
+func (m *Main) openPortalData(ctx context.Context) error {
+	syn, err := catalog.Synonyms(m.Config.SynonymsFile)
 	if err != nil {
-		return nil, nil, err
+		return fmt.Errorf("--synonyms-file (GOVPULSE_SYNONYMS_FILE): %w", err)
 	}
-	policies := &projections.Policies{Catalog: cat, Logger: log}
-	return policies, &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: now}, nil
-}
-
-// withPortalAPI serves the portal's JSON API (/api/v1/) beside next.
-func withPortalAPI(next http.Handler, reader *store.Store, now func() time.Time, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle(api.Prefix, (&api.Handler{Reader: reader, Logger: log, Now: now}).Routes())
-	mux.Handle("/", next)
-	return mux
-}
-
-// listenPortal keeps reader told of the read model's changes until ctx
-// ends; the returned func waits for it to stop (before the pool closes).
-func listenPortal(ctx context.Context, reader *store.Store) (wait func()) {
+	m.Portal = &store.Store{Pool: m.pool, Catalog: m.catalog, Synonyms: syn, Now: m.Now, Views: read.PortalViews{Pool: m.pool}}
+	listenCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if prev := m.cancel; prev != nil {
+		m.cancel = func() { cancel(); prev() }
+	} else {
+		m.cancel = cancel
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		reader.Listen(ctx)
+		m.Portal.Listen(listenCtx)
 	}()
-	return func() { <-done }
+	m.portalStopped = func() { <-done }
+	return nil
 }

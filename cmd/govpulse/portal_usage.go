@@ -4,11 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/govpulse/govpulse/events"
 	portalusage "github.com/govpulse/govpulse/portal/usage"
-	"github.com/govpulse/govpulse/postgres"
 )
 
 // portalUsage is the running recorder of the portal's views and searches.
@@ -18,8 +15,10 @@ type portalUsage struct {
 }
 
 // openUsage starts the recorder that appends the portal's usage to the
-// log with ingest's validator, so what it stores ingest would accept.
-func (m *Main) openUsage(store *postgres.EventStore, v *events.Validator, reg prometheus.Registerer) error {
+// log with a validator like ingest's, so what it stores ingest would accept.
+func (m *Main) openUsage(context.Context) error {
+	v := &events.Validator{Catalog: m.catalog, MaxClockSkew: m.Config.MaxClockSkew, Now: m.Now}
+	store, reg := m.store, m.registry
 	now := m.Now
 	if now == nil {
 		now = time.Now

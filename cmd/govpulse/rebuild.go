@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -15,27 +14,9 @@ import (
 
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/config"
-	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
-
-// openReadModels builds the read models on the working-day calendar: the
-// embedded holiday data plus the operator's year files in
-// GOVPULSE_CALENDAR_DIR, in the configured zone, holding only the codes of
-// the catalogue cat. serve and rebuild must use the same calendar and
-// catalogue, or a rebuild would differ from the live tables.
-func openReadModels(dir, zone string, cat *events.Catalog, log *slog.Logger) ([]*projections.Projection, error) {
-	cal, err := openCalendar(dir, zone)
-	if err != nil {
-		return nil, err
-	}
-	models := projections.ReadModels(cal, log)
-	for _, p := range models {
-		p.Catalog = cat
-	}
-	return models, nil
-}
 
 const rebuildUsage = `usage: govpulse rebuild [flags] [name|all]
 
@@ -85,10 +66,11 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	models, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, logger)
+	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
 	if err != nil {
 		return err
 	}
+	models := newConsumerSet(cal, cat, logger).ReadModels()
 
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
@@ -26,6 +27,7 @@ import (
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/projections/collector"
+	"github.com/govpulse/govpulse/projections/read"
 	"github.com/govpulse/govpulse/sources"
 	"github.com/govpulse/govpulse/targets"
 )
@@ -41,19 +43,29 @@ type Main struct {
 	// time.Now. Tests set a fixed one.
 	Now func() time.Time
 
+	// What Open's steps open, in their order.
+	catalog   *events.Catalog
+	sources   *sources.Registry
+	calendar  *calendar.Calendar
+	consumers consumerSet
+	pool      *pgxpool.Pool
+	store     *postgres.EventStore
+	bus       *bus.Bus
+	registry  *prometheus.Registry
+	evaluator *targets.Evaluator
 	// Portal reads the policies read model for the portal's pages and API.
 	Portal *store.Store
-
-	pool     *pgxpool.Pool
-	bus      *bus.Bus
-	server   *http.Server
-	listener net.Listener
-	busDone  chan error
-	evalDone chan struct{}
-	usage    *portalUsage
 	// portalStopped waits for the portal's change listener to stop.
 	portalStopped func()
+	usage         *portalUsage
+	// routes serves HTTP: the API at /, and whatever a later step mounts.
+	routes   *http.ServeMux
+	server   *http.Server
+	pprof    *http.Server
+	listener net.Listener
 
+	busDone   chan error
+	evalDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 	cancel    context.CancelFunc
@@ -70,9 +82,48 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 // URL is the API's base URL.
 func (m *Main) URL() string { return "http://" + m.Addr() }
 
+// openStep is one step of Open.
+type openStep struct {
+	name string
+	open func(ctx context.Context) error
+}
+
+// steps are Open's steps, in order; each uses what the ones before it
+// opened. A new part of the service is a step of its own: a consumer is
+// added to the consumer set (newConsumerSet), HTTP handlers are mounted on
+// m.routes by a step between "api" and "http".
+func (m *Main) steps() []openStep {
+	return []openStep{
+		{"config", m.openConfig},
+		{"store", m.openStore},
+		{"bus", m.openBus},
+		{"metrics", m.openMetrics},
+		{"portal data", m.openPortalData},
+		{"usage", m.openUsage},
+		{"api", m.openAPI},
+		{"http", m.serveHTTP},
+	}
+}
+
 // Open validates the configuration, migrates the database and starts the
-// bus, the consumers and the HTTP API. It returns once they are serving.
+// bus, the consumers, the target evaluation and the HTTP API, in the
+// steps of steps(). It returns once they are serving; after a failure,
+// Close releases what the steps before it opened.
 func (m *Main) Open(ctx context.Context) error {
+	for _, step := range m.steps() {
+		if err := step.open(ctx); err != nil {
+			return err
+		}
+		m.Logger.Debug("opened", "step", step.name)
+	}
+	m.Logger.Info("govpulse serving", "addr", m.Addr(), "bus", m.Config.Bus, "sources", len(m.sources.Sources()))
+	return nil
+}
+
+// openConfig validates the configuration and loads the files it names:
+// the catalogue, the sources, the working-day calendar (and so the time
+// zone, once), and builds the consumer set on them.
+func (m *Main) openConfig(ctx context.Context) error {
 	cfg := m.Config
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -80,21 +131,31 @@ func (m *Main) Open(ctx context.Context) error {
 	if cfg.SourcesFile == "" {
 		return errors.New("--sources-file (GOVPULSE_SOURCES_FILE): required; see examples/sources.yaml")
 	}
-	cat, err := catalog.Load(cfg.CatalogFile)
-	if err != nil {
+	var err error
+	if m.catalog, err = catalog.Load(cfg.CatalogFile); err != nil {
 		return err
 	}
-	srcs, err := sources.Load(cfg.SourcesFile, m.Getenv, cat)
-	if err != nil {
+	if m.sources, err = sources.Load(cfg.SourcesFile, m.Getenv, m.catalog); err != nil {
 		return err
 	}
+	if m.calendar, err = openCalendar(cfg.CalendarDir, cfg.TimeZone); err != nil {
+		return err
+	}
+	m.consumers = newConsumerSet(m.calendar, m.catalog, m.Logger)
+	return nil
+}
+
+// openStore creates the database if it is missing, migrates it and opens
+// the event store on it.
+func (m *Main) openStore(ctx context.Context) error {
+	cfg := m.Config
 	if created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	} else if created {
 		m.Logger.Info("created database", "url", redactURL(cfg.DatabaseURL))
 	}
-	m.pool, err = postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
+	var err error
+	if m.pool, err = postgres.Open(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
 	if n, err := postgres.Migrate(ctx, m.pool); err != nil {
@@ -102,44 +163,26 @@ func (m *Main) Open(ctx context.Context) error {
 	} else if n > 0 {
 		m.Logger.Info("applied migrations", "count", n)
 	}
+	if err := projections.CheckTables(ctx, m.pool, m.consumers.ReadModels()); err != nil {
+		return err
+	}
+	m.store = &postgres.EventStore{Pool: m.pool}
+	m.registry = prometheus.NewRegistry()
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return nil
+}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	store := &postgres.EventStore{Pool: m.pool}
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, store, m.Logger, reg)
+// openBus builds the bus, makes it the event store's outbox, subscribes
+// the consumers GOVPULSE_CONSUMERS selects and starts it.
+func (m *Main) openBus(ctx context.Context) error {
+	cfg := m.Config
+	var err error
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.store, m.Logger, m.registry)
 	if err != nil {
 		return err
 	}
-	store.Outbox = m.bus
-	loc, err := time.LoadLocation(cfg.TimeZone)
-	if err != nil {
-		return err
-	}
-	readModels, err := openReadModels(cfg.CalendarDir, cfg.TimeZone, cat, m.Logger)
-	if err != nil {
-		return err
-	}
-	if err := projections.CheckTables(ctx, m.pool, readModels); err != nil {
-		return err
-	}
-	cal, err := openCalendar(cfg.CalendarDir, cfg.TimeZone)
-	if err != nil {
-		return err
-	}
-	if err := reg.Register(calendarGauge(cal)); err != nil {
-		return err
-	}
-	policies, portalReader, err := openPortalData(cfg, m.pool, cat, m.Now, m.Logger)
-	if err != nil {
-		return err
-	}
-	m.Portal = portalReader
-	consumers := []bus.Consumer{projections.IngestTally{Location: loc}, policies}
-	for _, p := range readModels {
-		consumers = append(consumers, p)
-	}
-	running, err := selectConsumers(cfg.Consumers, consumers)
+	m.store.Outbox = m.bus
+	running, err := m.consumers.Select(cfg.Consumers)
 	if err != nil {
 		return err
 	}
@@ -148,54 +191,68 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	otherConsumers := []string{projections.IngestTally{}.Name(), policies.Name()}
-	if err := reg.Register(collector.New(m.pool, readModels, otherConsumers, m.Logger)); err != nil {
-		return err
-	}
-	ts, err := targets.Load(cfg.TargetsFile, cat)
-	if err != nil {
-		return err
-	}
-	evaluator := &targets.Evaluator{Pool: m.pool, Targets: ts, Location: loc, Logger: m.Logger, Now: m.Now}
-	if asOf, _ := cfg.TargetsAsOfDate(); !asOf.IsZero() { // checked by Validate
-		evaluator.Now = func() time.Time { return asOf }
-	}
-	for _, c := range []prometheus.Collector{
-		evaluator,
-	} {
-		if err := reg.Register(c); err != nil {
-			return err
-		}
-	}
 	busCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.busDone = make(chan error, 1)
 	go func() { m.busDone <- m.bus.Run(busCtx) }()
-	m.portalStopped = listenPortal(busCtx, m.Portal)
-	m.evalDone = make(chan struct{})
-	go func() {
-		defer close(m.evalDone)
-		evaluator.Run(busCtx, cfg.TargetsInterval)
-	}()
 	select {
 	case <-m.bus.Running():
+		return nil
 	case err := <-m.busDone:
+		m.busDone <- err // for close
 		return fmt.Errorf("start bus: %w", err)
 	case <-time.After(30 * time.Second):
 		return errors.New("start bus: not running after 30s")
 	}
+}
 
-	validator := &events.Validator{Catalog: cat, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now}
-	if err := m.openUsage(store, validator, reg); err != nil {
+// openMetrics registers the collectors that read the read models at
+// scrape time and starts the target evaluation, whose gauges they include.
+func (m *Main) openMetrics(ctx context.Context) error {
+	cfg := m.Config
+	ts, err := targets.Load(cfg.TargetsFile, m.catalog)
+	if err != nil {
 		return err
 	}
+	m.evaluator = &targets.Evaluator{Pool: m.pool, Targets: ts, Location: m.calendar.Location(), Logger: m.Logger, Now: m.Now}
+	if asOf, _ := cfg.TargetsAsOfDate(); !asOf.IsZero() { // checked by Validate
+		m.evaluator.Now = func() time.Time { return asOf }
+	}
+	exporter := collector.New(m.pool, m.consumers.ReadModels(), m.consumers.OtherNames(), m.Logger)
+	exporter.Entries = append(exporter.Entries, collector.Entry{Name: "poison_queue", Collector: m.bus.Poison})
+	for _, c := range []prometheus.Collector{calendarGauge(m.calendar), exporter, m.evaluator} {
+		if err := m.registry.Register(c); err != nil {
+			return err
+		}
+	}
+	evalCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if prev := m.cancel; prev != nil {
+		m.cancel = func() { cancel(); prev() }
+	} else {
+		m.cancel = cancel
+	}
+	m.evalDone = make(chan struct{})
+	go func() {
+		defer close(m.evalDone)
+		m.evaluator.Run(evalCtx, cfg.TargetsInterval)
+	}()
+	return nil
+}
+
+// openAPI mounts the HTTP API at / on m.routes.
+func (m *Main) openAPI(ctx context.Context) error {
+	cfg := m.Config
 	api := &httpapi.Server{
-		Pool:       m.pool,
-		Store:      store,
-		Validator:  validator,
-		Catalog:    cat,
-		Sources:    srcs,
-		Bus:        m.bus,
+		Log:        m.store,
+		Validator:  &events.Validator{Catalog: m.catalog, MaxClockSkew: cfg.MaxClockSkew, Now: m.Now},
+		Catalog:    m.catalog,
+		Sources:    m.sources,
+		Poison:     m.bus.Poison,
+		Readiness:  readiness{pool: m.pool, bus: m.bus},
+		Stats:      read.Store{Pool: m.pool},
+		Targets:    m.evaluator,
+		ReadModels: projections.Rebuilder{Pool: m.pool, Models: m.consumers.ReadModels()},
+		Consumers:  m.consumers.OtherNames(),
 		AdminToken: cfg.AdminToken,
 		Limits: httpapi.Limits{
 			MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -203,17 +260,21 @@ func (m *Main) Open(ctx context.Context) error {
 			RatePerSource:  cfg.RatePerSource,
 			RateBurst:      cfg.RateBurst,
 		},
-		Logger:     m.Logger,
-		Registry:   reg,
-		ReadModels: readModels,
-		Targets:    evaluator,
-		Consumers:  otherConsumers,
+		Logger:   m.Logger,
+		Registry: m.registry,
 	}
 	handler, err := api.Handler()
 	if err != nil {
 		return err
 	}
-	handler = withPortalAPI(handler, portalReader, m.Now, m.Logger)
+	m.routes = http.NewServeMux()
+	m.routes.Handle("/", handler)
+	return nil
+}
+
+// serveHTTP listens on GOVPULSE_HTTP_ADDR and serves m.routes.
+func (m *Main) serveHTTP(ctx context.Context) error {
+	cfg := m.Config
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("--http-addr (GOVPULSE_HTTP_ADDR) %s: %w", cfg.HTTPAddr, err)
@@ -221,7 +282,7 @@ func (m *Main) Open(ctx context.Context) error {
 	const maxHeaderBytes = 64 << 10
 	m.listener = httpapi.JSONErrorListener(ln, maxHeaderBytes)
 	m.server = &http.Server{
-		Handler:           handler,
+		Handler:           m.routes,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
@@ -234,7 +295,12 @@ func (m *Main) Open(ctx context.Context) error {
 			m.Logger.Error("http server stopped", "err", err)
 		}
 	}()
-	m.Logger.Info("govpulse serving", "addr", m.Addr(), "bus", cfg.Bus, "sources", len(srcs.Sources()))
+	if cfg.PprofAddr != "" {
+		var err error
+		if m.pprof, err = startPprof(cfg.PprofAddr, m.Logger); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -254,6 +320,9 @@ func (m *Main) close() error {
 		errs = append(errs, m.server.Shutdown(ctx))
 	}
 	m.closeUsage()
+	if m.pprof != nil {
+		errs = append(errs, m.pprof.Close())
+	}
 	if m.bus != nil {
 		errs = append(errs, m.bus.Close())
 	}
@@ -273,32 +342,6 @@ func (m *Main) close() error {
 		m.pool.Close()
 	}
 	return errors.Join(errs...)
-}
-
-// selectConsumers picks the consumers named in spec: "all", "none" or a
-// comma list of names.
-func selectConsumers(spec string, all []bus.Consumer) ([]bus.Consumer, error) {
-	switch strings.TrimSpace(spec) {
-	case "all", "":
-		return all, nil
-	case "none":
-		return nil, nil
-	}
-	byName := map[string]bus.Consumer{}
-	var names []string
-	for _, c := range all {
-		byName[c.Name()] = c
-		names = append(names, c.Name())
-	}
-	var out []bus.Consumer
-	for _, n := range strings.Split(spec, ",") {
-		c, ok := byName[strings.TrimSpace(n)]
-		if !ok {
-			return nil, fmt.Errorf("--consumers (GOVPULSE_CONSUMERS): unknown consumer %q; known: all, none, %s", strings.TrimSpace(n), strings.Join(names, ", "))
-		}
-		out = append(out, c)
-	}
-	return out, nil
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections/collector"
 )
 
 // Instance is a running bus and the registry its metrics are on.
@@ -41,6 +42,8 @@ func StartInstance(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.C
 		cancel()
 		t.Fatal(err)
 	}
+	// The poison queue's gauges, exported as serve exports them.
+	reg.MustRegister(&collector.Exporter{Entries: []collector.Entry{{Name: "poison_queue", Collector: b.Poison}}})
 	for _, c := range cs {
 		if err := b.AddConsumer(c); err != nil {
 			cancel()

@@ -1,5 +1,0 @@
-package httpapi
-
-import "github.com/govpulse/govpulse/postgres"
-
-func isUnavailable(err error) bool { return postgres.IsUnavailable(err) }
