@@ -67,10 +67,6 @@ func (l *recordingLog) Read(context.Context, int64, int) ([]events.Recorded, err
 	return nil, l.err
 }
 
-func (l *recordingLog) PublishedPolicies(context.Context, []string) (map[string]postgres.PublishedPolicy, error) {
-	return map[string]postgres.PublishedPolicy{}, l.err
-}
-
 func (l *recordingLog) appended() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

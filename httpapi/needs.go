@@ -24,9 +24,6 @@ type EventLog interface {
 	Append(ctx context.Context, source string, evs []postgres.NewEvent) (postgres.AppendResult, error)
 	// Read returns up to limit events after seq, in log order.
 	Read(ctx context.Context, after int64, limit int) ([]events.Recorded, error)
-	// PublishedPolicies returns, of the policy ids asked, those the log
-	// holds a publication of, with their issuer.
-	PublishedPolicies(ctx context.Context, ids []string) (map[string]postgres.PublishedPolicy, error)
 }
 
 // PoisonQueue holds the batches consumers gave up on: *bus.PoisonQueue.

@@ -21,9 +21,8 @@ import (
 // benchSteps is the plan of govpulse bench, in the order the steps run.
 // Steps that read the demo year (rebuild, metrics) run after demo-year,
 // which leaves its database in run.Shared["demo"].
-//
 // The portal step (issue 9) adds portal_search_p99, portal_page_p99 and
-// portal_match_p99 (ms), held to benchBars, beside the ILIKE baseline.
+// portal_match_p99 (ms), held to benchBars.
 func benchSteps(o *benchOptions) []benchmark.Step {
 	return []benchmark.Step{
 		ingestStep(o),
