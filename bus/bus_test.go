@@ -263,16 +263,7 @@ func TestBatchMessageIDDerivesFromTheBatch(t *testing.T) {
 // streamMessages returns how many messages the batches stream holds.
 func streamMessages(t *testing.T, url string) uint64 {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := nc.JetStream()
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := js.StreamInfo(bus.TopicBatches)
+	info, err := jetStream(t, url).StreamInfo(bus.TopicBatches)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -517,15 +508,7 @@ func TestInstancesShareAConsumerGroup(t *testing.T) {
 // message pending or waiting for its ack.
 func waitStreamSettled(t *testing.T, url string) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := nc.JetStream()
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, url)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		settled, n := true, 0
@@ -543,4 +526,19 @@ func waitStreamSettled(t *testing.T, url string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// jetStream connects to the NATS server at url for the test.
+func jetStream(t *testing.T, url string) nats.JetStreamContext {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := nc.JetStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }

@@ -7,11 +7,7 @@ import (
 )
 
 func TestCaseFinishedValid(t *testing.T) {
-	ev, _ := validExample(t, "case_finished", nil)
-	got, ok := ev.(CaseFinished)
-	if !ok {
-		t.Fatalf("event = %T, want CaseFinished", ev)
-	}
+	got := validExampleOf[CaseFinished](t, "case_finished")
 	want := CaseFinished{
 		CaseID:              "QDXZSP-20240301-000123",
 		ItemCode:            "enterprise_establishment",
@@ -32,8 +28,8 @@ func TestCaseFinishedValid(t *testing.T) {
 	if got != want {
 		t.Errorf("event = %+v, want %+v", got, want)
 	}
-	if ev.EventType() != TypeCaseFinished || ev.Department() != "qd-xzsp" || !ev.OccurredAt().Equal(want.FinishedAt) {
-		t.Errorf("EventType, Department, OccurredAt = %s, %s, %v", ev.EventType(), ev.Department(), ev.OccurredAt())
+	if got.EventType() != TypeCaseFinished || got.Department() != "qd-xzsp" || !got.OccurredAt().Equal(want.FinishedAt) {
+		t.Errorf("EventType, Department, OccurredAt = %s, %s, %v", got.EventType(), got.Department(), got.OccurredAt())
 	}
 }
 

@@ -122,6 +122,17 @@ func runProblemCases(t *testing.T, example string, cases []problemCase) {
 
 // validExample validates an unchanged (or changed) example and fails on any
 // problem.
+// validExampleOf is the example event name, valid, as its type T.
+func validExampleOf[T Event](t *testing.T, name string) T {
+	t.Helper()
+	ev, _ := validExample(t, name, nil)
+	got, ok := ev.(T)
+	if !ok {
+		t.Fatalf("event = %T, want %T", ev, got)
+	}
+	return got
+}
+
 func validExample(t *testing.T, name string, change func(ev, data map[string]any)) (Event, Envelope) {
 	t.Helper()
 	e := exampleEvent(t, name, change)

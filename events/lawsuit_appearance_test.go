@@ -6,11 +6,7 @@ import (
 )
 
 func TestLawsuitAppearanceValid(t *testing.T) {
-	ev, _ := validExample(t, "lawsuit_appearance", nil)
-	got, ok := ev.(LawsuitAppearance)
-	if !ok {
-		t.Fatalf("event = %T, want LawsuitAppearance", ev)
-	}
+	got := validExampleOf[LawsuitAppearance](t, "lawsuit_appearance")
 	want := LawsuitAppearance{
 		CaseNumber:   "(2024)鲁02行初7号",
 		Agency:       "qd-zrzy",
@@ -26,8 +22,8 @@ func TestLawsuitAppearanceValid(t *testing.T) {
 	if !got.HearingAt.Equal(hearing) {
 		t.Errorf("HearingAt = %v, want %v", got.HearingAt, hearing)
 	}
-	if ev.EventType() != TypeLawsuitAppearance || ev.Department() != "qd-zrzy" || !ev.OccurredAt().Equal(hearing) {
-		t.Errorf("EventType, Department, OccurredAt = %s, %s, %v", ev.EventType(), ev.Department(), ev.OccurredAt())
+	if got.EventType() != TypeLawsuitAppearance || got.Department() != "qd-zrzy" || !got.OccurredAt().Equal(hearing) {
+		t.Errorf("EventType, Department, OccurredAt = %s, %s, %v", got.EventType(), got.Department(), got.OccurredAt())
 	}
 }
 

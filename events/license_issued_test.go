@@ -6,11 +6,7 @@ import (
 )
 
 func TestLicenseIssuedValid(t *testing.T) {
-	ev, _ := validExample(t, "license_issued", nil)
-	got, ok := ev.(LicenseIssued)
-	if !ok {
-		t.Fatalf("event = %T, want LicenseIssued", ev)
-	}
+	got := validExampleOf[LicenseIssued](t, "license_issued")
 	if got.LicenseID != "370211202403050045" || got.LicenseType != "construction_permit" || got.HolderType != "enterprise" ||
 		got.DepartmentCode != "qd-xzsp" || got.District != "huangdao" || got.Steps != 2 || !got.Electronic {
 		t.Errorf("event = %+v", got)
@@ -21,8 +17,8 @@ func TestLicenseIssuedValid(t *testing.T) {
 	if !got.AppliedAt.Equal(mustTime(t, "2024-02-27T09:30:00+08:00")) {
 		t.Errorf("AppliedAt = %v", got.AppliedAt)
 	}
-	if ev.EventType() != TypeLicenseIssued || ev.Department() != "qd-xzsp" || !ev.OccurredAt().Equal(mustTime(t, "2024-03-05T10:00:00+08:00")) {
-		t.Errorf("EventType, Department, OccurredAt = %s, %s, %v", ev.EventType(), ev.Department(), ev.OccurredAt())
+	if got.EventType() != TypeLicenseIssued || got.Department() != "qd-xzsp" || !got.OccurredAt().Equal(mustTime(t, "2024-03-05T10:00:00+08:00")) {
+		t.Errorf("EventType, Department, OccurredAt = %s, %s, %v", got.EventType(), got.Department(), got.OccurredAt())
 	}
 }
 

@@ -25,8 +25,18 @@ type PolicyInterpreted struct {
 	By               string     `json:"by"`
 }
 
-// InterpretationKinds are the kinds of interpretation with their labels.
+// InterpretationKinds are the kinds of interpretation with their labels;
+// InterpretationKind, the field's Enum, derives from it.
 var InterpretationKinds = []CodeName{{Code: "official", Name: "政策解读"}, {Code: "graphic", Name: "图解"}, {Code: "qa", Name: "问答"}}
+
+// InterpretationKind is PolicyInterpreted.Kind.
+var InterpretationKind = Enum{"kind", func() []string {
+	var codes []string
+	for _, k := range InterpretationKinds {
+		codes = append(codes, k.Code)
+	}
+	return codes
+}()}
 
 // EventType returns TypePolicyInterpreted.
 func (PolicyInterpreted) EventType() string { return TypePolicyInterpreted }
@@ -45,11 +55,7 @@ func decodePolicyInterpreted(r *fieldReader) Event {
 	p.PolicyID = r.PolicyID("policy_id", true)
 	p.Issuer = r.Code("issuer", "department", r.catalog.HasDepartment)
 	p.InterpretationID = r.PolicyID("interpretation_id", true)
-	kinds := make([]string, len(InterpretationKinds))
-	for i, k := range InterpretationKinds {
-		kinds[i] = k.Code
-	}
-	p.Kind = r.Enum(Enum{"kind", kinds})
+	p.Kind = r.Enum(InterpretationKind)
 	p.Title = r.String("title", maxTitleLen)
 	p.Body = r.OptionalText("body", maxPolicyBodyLen)
 	for _, q := range r.Objects("qa", false, 200) {

@@ -4,34 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // retiredItem is an item the operator's catalogue had when events for it
 // were stored, and then lost.
 const retiredItem = "faults_retired_permit"
-
-// catalogueWith is the shipped catalogue with one more item.
-func catalogueWith(t testing.TB, item string) string {
-	t.Helper()
-	b, err := os.ReadFile("../catalog/catalog.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	i := strings.Index(s, "\nitems:\n")
-	if i < 0 {
-		t.Fatal("catalog.yaml has no items list")
-	}
-	i += len("\nitems:\n")
-	line := "  - {code: " + item + ", name: 已撤销的测试事项, department: qd-xzsp, promised_working_days: 3, mode: standard}\n"
-	return s[:i] + line + s[i:]
-}
 
 // TestPoisonedBatchReplayedAfterCatalogueFix stores events while the
 // catalogue knows an item, then runs the consumers with a catalogue that
@@ -53,7 +36,7 @@ func TestPoisonedBatchReplayedAfterCatalogueFix(t *testing.T) {
 
 	dbURL := pgtest.NewDatabase(t)
 	d := newDeployment(t, dbURL)
-	d.env["GOVPULSE_CATALOG_FILE"] = d.writeFile("catalog-with-item.yaml", catalogueWith(t, retiredItem))
+	d.env["GOVPULSE_CATALOG_FILE"] = d.writeFile("catalog-with-item.yaml", catalogtest.WithItem(t, retiredItem))
 	ingest := d.startInstance("govpulse-ingest", map[string]string{"GOVPULSE_CONSUMERS": "none"})
 	ingestEach(t, ingest.URL, evs) // source 0's request, with the event, goes first
 	ingest.Stop()

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
@@ -58,6 +57,11 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 	if r.ContentLength > s.Limits.MaxBodyBytes {
 		return src, tooLarge(s.Limits.MaxBodyBytes)
 	}
+	release, err := s.ingestSlot(r.Context())
+	if err != nil {
+		return src, err
+	}
+	defer release()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.Limits.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -88,11 +92,6 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 		return src, e
 	}
 	if problems, err := checkPolicyRefs(r.Context(), s.Log, envs, evs); err != nil {
-		if postgres.IsUnavailable(err) {
-			e := errorf(EUnavailable, "the event store is unavailable; nothing was stored, retry later")
-			e.RetryAfter = 5 * time.Second
-			return src, e
-		}
 		return src, err
 	} else if len(problems) > 0 {
 		e := errorf(EInvalid, fmt.Sprintf("%d problem(s) in %d event(s); nothing was stored", len(problems), countEvents(problems)))

@@ -5,7 +5,15 @@ import (
 	"fmt"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
 )
+
+// PolicyLog finds the publications of policies in the log:
+// *postgres.EventStore. Ingest needs it of its EventLog when a request
+// holds policy events.
+type PolicyLog interface {
+	PublishedPolicies(ctx context.Context, ids []string) (map[string]postgres.PublishedPolicy, error)
+}
 
 // checkPolicyRefs lists the policy events of a validated request that
 // refer to a policy the log does not hold: an amendment, extension,
@@ -13,7 +21,7 @@ import (
 // neither in the log nor published earlier in the request, a policy
 // published twice, or a follow-up sent for another issuer than the
 // policy's.
-func checkPolicyRefs(ctx context.Context, store EventLog, envs []events.Envelope, evs []events.Event) ([]events.Problem, error) {
+func checkPolicyRefs(ctx context.Context, log EventLog, envs []events.Envelope, evs []events.Event) ([]events.Problem, error) {
 	var ids []string
 	for _, ev := range evs {
 		if pe, ok := ev.(events.PolicyEvent); ok {
@@ -26,6 +34,10 @@ func checkPolicyRefs(ctx context.Context, store EventLog, envs []events.Envelope
 	}
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	store, ok := log.(PolicyLog)
+	if !ok {
+		return nil, fmt.Errorf("ingest: the event log %T cannot look up policies", log)
 	}
 	logged, err := store.PublishedPolicies(ctx, ids)
 	if err != nil {

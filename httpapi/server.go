@@ -25,6 +25,11 @@ type Limits struct {
 	// may come at once.
 	RatePerSource float64
 	RateBurst     int
+	// MaxInflight is how many ingest requests are read and processed at
+	// once; 0 means 4 per core. InflightWait is how long one beyond waits
+	// for its turn before a 503; 0 means 10s (inflight.go).
+	MaxInflight  int
+	InflightWait time.Duration
 }
 
 // Server serves the API. Fill the fields, then call Handler. A test may
@@ -50,7 +55,8 @@ type Server struct {
 	Registry   *prometheus.Registry
 
 	metrics  *metrics
-	limiters sync.Map // source name → *rate.Limiter
+	limiters sync.Map      // source name → *rate.Limiter
+	slots    chan struct{} // ingest requests in flight (inflight.go)
 }
 
 // Handler builds the routes and registers the API's metrics.
@@ -60,6 +66,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	s.metrics = m
+	s.slots = newIngestSlots(s.Limits.MaxInflight)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/events", s.handleIngest)
 	mux.HandleFunc("GET /v1/events", s.admin(s.handleReadEvents))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/natstest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 )
@@ -23,19 +24,8 @@ const retiredItem = "e2e_retired_permit"
 // and returns the file's path.
 func catalogueWithRetiredItem(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "catalog", "catalog.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	i := strings.Index(s, "\nitems:\n")
-	if i < 0 {
-		t.Fatal("catalog.yaml has no items list")
-	}
-	i += len("\nitems:\n")
-	line := "  - {code: " + retiredItem + ", name: 已撤销的测试事项, department: qd-xzsp, promised_working_days: 3, mode: standard}\n"
 	path := filepath.Join(t.TempDir(), "catalog.yaml")
-	if err := os.WriteFile(path, []byte(s[:i]+line+s[i:]), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(catalogtest.WithItem(t, retiredItem)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -2,34 +2,30 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/portal/api"
 	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/projections/read"
 )
 
-// openPortalData opens the portal's Reader on the policies read model
-// (whose consumer is in the consumer set), with the search synonyms of
-// GOVPULSE_SYNONYMS_FILE and the usage read model's view counts, and keeps
-// it told of the read model's changes until Close.
+// openPortalData builds the portal's Reader on the policies read model
+// (m.Portal, search synonyms from GOVPULSE_SYNONYMS_FILE), keeps it told
+// of the read model's changes until Close, and mounts the portal's JSON
+// API (/api/v1/) on m.routes.
 func (m *Main) openPortalData(ctx context.Context) error {
 	syn, err := catalog.Synonyms(m.Config.SynonymsFile)
 	if err != nil {
-		return fmt.Errorf("--synonyms-file (GOVPULSE_SYNONYMS_FILE): %w", err)
+		return err
 	}
 	m.Portal = &store.Store{Pool: m.pool, Catalog: m.catalog, Synonyms: syn, Now: m.Now, Views: read.PortalViews{Pool: m.pool}}
-	listenCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	if prev := m.cancel; prev != nil {
-		m.cancel = func() { cancel(); prev() }
-	} else {
-		m.cancel = cancel
-	}
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		m.Portal.Listen(listenCtx)
+		m.Portal.Listen(lctx)
 	}()
-	m.portalStopped = func() { <-done }
+	m.portalStopped = func() { cancel(); <-done }
+	m.routes.Handle(api.Prefix, (&api.Handler{Reader: m.Portal, Logger: m.Logger, Now: m.Now}).Routes())
 	return nil
 }

@@ -53,16 +53,17 @@ type Main struct {
 	bus       *bus.Bus
 	registry  *prometheus.Registry
 	evaluator *targets.Evaluator
-	// Portal reads the policies read model for the portal's pages and API.
-	Portal *store.Store
-	// portalStopped waits for the portal's change listener to stop.
-	portalStopped func()
-	usage         *portalUsage
 	// routes serves HTTP: the API at /, and whatever a later step mounts.
 	routes   *http.ServeMux
 	server   *http.Server
 	pprof    *http.Server
 	listener net.Listener
+
+	// Portal reads the policies read model for the portal's pages and API.
+	Portal *store.Store
+	// portalStopped stops the portal's change listener and waits for it.
+	portalStopped func()
+	usage         *portalUsage
 
 	busDone   chan error
 	evalDone  chan struct{}
@@ -98,9 +99,9 @@ func (m *Main) steps() []openStep {
 		{"store", m.openStore},
 		{"bus", m.openBus},
 		{"metrics", m.openMetrics},
-		{"portal data", m.openPortalData},
 		{"usage", m.openUsage},
 		{"api", m.openAPI},
+		{"portal-data", m.openPortalData},
 		{"http", m.serveHTTP},
 	}
 }

@@ -78,6 +78,9 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 	if r := s.ingest(hubToken, evs...); r.Accepted == nil || *r.Accepted != len(evs) {
 		t.Fatalf("ingest: %+v", r)
 	}
+	// The domain collectors serve a scrape's sums for a while (they read
+	// whole read models): scrape only once every event is applied.
+	s.waitProjections()
 
 	type result struct {
 		Target, Department, Status string

@@ -42,7 +42,8 @@ func BenchmarkReader(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			p, err := portal.ParseProfile(url.Values{"size": {"small"}, "industry": {"c"}, "founded": {fmt.Sprint(1990 + i%30)}}, time.Now())
+			sizes, inds := []string{"large", "medium", "small", "micro"}, []string{"a", "c", "e", "f", "g", "i", "l", "m"}
+			p, err := portal.ParseProfile(url.Values{"size": {sizes[i%4]}, "industry": {inds[i/4%8]}, "founded": {fmt.Sprint(1990 + i/32%30)}}, time.Now())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -120,8 +120,9 @@ func (s *Store) selected(ctx context.Context, idx *index, q *portal.SearchQuery,
 			return nil, err
 		}
 		keep := map[string]bool{}
-		for _, d := range s.matchAll(idx, prof).all {
-			keep[d.policy.ID] = true
+		force := idx.inForce(prof.On)
+		for _, i := range s.matchAll(idx, prof).all {
+			keep[force[i].policy.ID] = true
 		}
 		var both []*doc
 		for _, d := range out {

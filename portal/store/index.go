@@ -50,26 +50,35 @@ type index struct {
 	byCategory map[string][]*doc
 	superseded map[string][]*doc
 
-	forceMu  sync.Mutex
-	forceDay portal.Date
-	force    []*doc // in force on forceDay
+	forceMu    sync.Mutex
+	forceDay   portal.Date
+	force      []*doc     // in force on forceDay
+	forceCrits []critBits // their criteria, side by side for a fast scan
 }
 
 // inForce returns the docs in force on day (remembered for the last day asked).
 func (idx *index) inForce(day portal.Date) []*doc {
+	docs, _ := idx.inForceCrits(day)
+	return docs
+}
+
+// inForceCrits returns the docs in force on day and their criteria.
+func (idx *index) inForceCrits(day portal.Date) ([]*doc, []critBits) {
 	idx.forceMu.Lock()
 	defer idx.forceMu.Unlock()
 	if idx.force != nil && idx.forceDay == day {
-		return idx.force
+		return idx.force, idx.forceCrits
 	}
 	out := make([]*doc, 0, len(idx.docs))
+	crits := make([]critBits, 0, len(idx.docs))
 	for _, d := range idx.docs {
 		if d.validity(day) == portal.InForce {
 			out = append(out, d)
+			crits = append(crits, d.crit)
 		}
 	}
-	idx.force, idx.forceDay = out, day
-	return out
+	idx.force, idx.forceCrits, idx.forceDay = out, crits, day
+	return out, crits
 }
 
 // loadIndex reads the policies whose rows are newer than base's

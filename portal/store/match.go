@@ -153,10 +153,12 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 	return res, nil
 }
 
-// matchOutcome is a profile's matches (all, in no order) and the best
-// matches and near misses, best first.
+// matchOutcome is a profile's matches (all, as places in the day's
+// in-force list, in no order) and the best matches and near misses, best
+// first.
 type matchOutcome struct {
-	all, matches, near []*doc
+	all           []int32
+	matches, near []*doc
 }
 
 // outcome counts how p fares against one list criterion.
@@ -240,19 +242,20 @@ func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
 	out := &matchOutcome{}
 	pb := s.bits.profile(p)
-	for _, d := range idx.inForce(p.On) {
+	docs, crits := idx.inForceCrits(p.On)
+	for i := range crits {
 		var met, notMet, unknown int
-		if d.crit.ok && pb.ok {
-			met, notMet, unknown = scoreBits(d.crit, pb)
+		if c := &crits[i]; c.ok && pb.ok {
+			met, notMet, unknown = scoreBits(*c, pb)
 		} else {
-			met, notMet, unknown = score(d, p)
+			met, notMet, unknown = score(docs[i], p)
 		}
 		switch notMet {
 		case 0:
-			out.all = append(out.all, d)
-			top.add(scored{d, met, unknown})
+			out.all = append(out.all, int32(i))
+			top.add(scored{docs[i], met, unknown})
 		case 1:
-			near.add(scored{d, met, unknown})
+			near.add(scored{docs[i], met, unknown})
 		}
 	}
 	for _, x := range top.sorted() {

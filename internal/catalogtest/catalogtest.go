@@ -1,0 +1,31 @@
+// Package catalogtest writes catalogues for tests: the shipped one with an
+// item more, as an operator's catalogue that later loses it.
+package catalogtest
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// WithItem returns the shipped catalogue (catalog/catalog.yaml) with one
+// more item, code, of department qd-xzsp (3 promised working days,
+// standard mode).
+func WithItem(t testing.TB, code string) string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "catalog", "catalog.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "\nitems:\n")
+	if i < 0 {
+		t.Fatal("catalog.yaml has no items list")
+	}
+	i += len("\nitems:\n")
+	line := "  - {code: " + code + ", name: 已撤销的测试事项, department: qd-xzsp, promised_working_days: 3, mode: standard}\n"
+	return s[:i] + line + s[i:]
+}
