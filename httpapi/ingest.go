@@ -101,7 +101,8 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 	for i, ev := range evs {
 		// Validation decoded what PeekDepartment read; check the decoded
 		// value anyway, it is what gets stored.
-		if d := ev.Department(); !src.MaySpeakFor(d) {
+		// Portal usage events speak for no department ("").
+		if d := ev.Department(); d != "" && !src.MaySpeakFor(d) {
 			return src, errorf(EForbidden, fmt.Sprintf("event %d: source %s may not send events for department %q", i, src.Name, d))
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govpulse/govpulse/projections"
 )
 
 // projectionsReply is GET /v1/projections.
@@ -33,7 +35,8 @@ func (s *testServer) waitProjections() projectionsReply {
 		}
 		var p projectionsReply
 		decodeInto(s.t, r, &p)
-		behind := len(p.Projections) != 5
+		// The ingest tally, the policies and every read model.
+		behind := len(p.Projections) != 2+len(projections.ReadModels(nil, nil))
 		for _, x := range p.Projections {
 			behind = behind || x.LagEvents > 0
 		}

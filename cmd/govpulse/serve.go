@@ -63,6 +63,8 @@ type Main struct {
 	Portal *store.Store
 	// portalStopped stops the portal's change listener and waits for it.
 	portalStopped func()
+	usage         *portalUsage
+	portal        *portalServer
 
 	busDone   chan error
 	evalDone  chan struct{}
@@ -100,6 +102,8 @@ func (m *Main) steps() []openStep {
 		{"metrics", m.openMetrics},
 		{"api", m.openAPI},
 		{"portal-data", m.openPortalData},
+		{"usage", m.openUsage},
+		{"portal", m.openPortal},
 		{"http", m.serveHTTP},
 	}
 }
@@ -318,6 +322,8 @@ func (m *Main) close() error {
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
 	}
+	errs = append(errs, m.closePortal(ctx))
+	m.closeUsage()
 	if m.pprof != nil {
 		errs = append(errs, m.pprof.Close())
 	}
