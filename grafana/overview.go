@@ -118,16 +118,8 @@ func (g *generator) overview() (dashboard.Dashboard, error) {
 // value, including ones the variable's own query has not seen (an
 // agency without cases).
 func variable(name, label, q string) *dashboard.QueryVariableBuilder {
-	return queryVariable(datasource(), name, label, q).
-		Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
-		Multi(true).
-		IncludeAll(true).
-		AllValue(".*").
-		Current(dashboard.VariableOption{
-			Selected: cog.ToPtr(true),
-			Text:     dashboard.StringOrArrayOfString{ArrayOfString: []string{"All"}},
-			Value:    dashboard.StringOrArrayOfString{ArrayOfString: []string{"$__all"}},
-		})
+	return multi(queryVariable(datasource(), name, label, q).
+		Refresh(dashboard.VariableRefreshOnTimeRangeChanged))
 }
 
 // targetCountStats are the counts of missed, at-risk, met and
