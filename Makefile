@@ -52,7 +52,8 @@ fresh-machine-check:
 	scripts/fresh-machine-demo.sh --5432-taken
 
 ## test-deps: install and start what the tests need (PostgreSQL; promtool,
-## prometheus, amtool and alertmanager from Debian packages)
+## prometheus, amtool and alertmanager, and chromium for the portal's
+## browser tests, from Debian packages)
 test-deps:
 	scripts/ensure-services.sh
 	scripts/install-test-tools.sh

@@ -16,14 +16,22 @@ import (
 
 // Config is every setting of govpulse serve (other subcommands use a subset).
 type Config struct {
-	DatabaseURL     string
-	HTTPAddr        string
+	DatabaseURL string
+	HTTPAddr    string
+	// PortalAddr, when set, serves the portal (pages, feeds, /api/v1) on
+	// an address of its own, and the main address no longer serves it.
+	PortalAddr string
+	// PortalRate is how many searches, matches and feed reads per second
+	// one portal client may make, PortalBurst how many at once.
+	PortalRate      float64
+	PortalBurst     int
 	SourcesFile     string
 	AdminToken      string
 	Bus             string
 	NATSURL         string
 	NATSReplicas    int
 	CatalogFile     string
+	SynonymsFile    string
 	CalendarDir     string
 	TimeZone        string
 	TargetsFile     string
@@ -50,6 +58,8 @@ func Default() Config {
 	return Config{
 		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/govpulse?sslmode=disable",
 		HTTPAddr:        "127.0.0.1:8080",
+		PortalRate:      5,
+		PortalBurst:     20,
 		Bus:             "postgres",
 		NATSURL:         "nats://127.0.0.1:4222",
 		NATSReplicas:    1,
@@ -77,18 +87,22 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{"database-url", "GOVPULSE_DATABASE_URL", "PostgreSQL connection URL", &c.DatabaseURL},
 		{"http-addr", "GOVPULSE_HTTP_ADDR", "address the HTTP API listens on (host:port)", &c.HTTPAddr},
+		{"portal-addr", "GOVPULSE_PORTAL_ADDR", "address the public portal (pages, feeds, /api/v1) listens on by itself (host:port); empty: the portal is on --http-addr", &c.PortalAddr},
+		{"portal-rate", "GOVPULSE_PORTAL_RATE", "portal searches, matches and feed reads per second allowed per client", &c.PortalRate},
+		{"portal-burst", "GOVPULSE_PORTAL_BURST", "portal searches, matches and feed reads a client may make at once above its rate", &c.PortalBurst},
 		{"sources-file", "GOVPULSE_SOURCES_FILE", "YAML file of sending systems and their tokens", &c.SourcesFile},
 		{"admin-token", "GOVPULSE_ADMIN_TOKEN", "token for admin endpoints (empty disables them)", &c.AdminToken},
 		{"bus", "GOVPULSE_BUS", "message bus: postgres or nats", &c.Bus},
 		{"nats-url", "GOVPULSE_NATS_URL", "NATS server URL, or a comma list of a cluster's servers (for --bus=nats)", &c.NATSURL},
 		{"nats-replicas", "GOVPULSE_NATS_REPLICAS", "JetStream replicas of the batch stream: 1, or 3 (or 5) on a cluster so it survives a lost node", &c.NATSReplicas},
 		{"catalog-file", "GOVPULSE_CATALOG_FILE", "reference catalogue file replacing the shipped one", &c.CatalogFile},
+		{"synonyms-file", "GOVPULSE_SYNONYMS_FILE", "portal search synonyms file (plain word: [official terms]) replacing the shipped catalog/synonyms.yaml", &c.SynonymsFile},
 		{"calendar-dir", "GOVPULSE_CALENDAR_DIR", "directory of holiday files (holiday-cn format) adding or replacing years", &c.CalendarDir},
 		{"time-zone", "GOVPULSE_TIME_ZONE", "IANA time zone that administrative dates are counted in", &c.TimeZone},
 		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
 		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
 		{"targets-as-of", "GOVPULSE_TARGETS_AS_OF", "evaluate the targets as of this date (YYYY-MM-DD) instead of today, e.g. for a past year's demo data", &c.TargetsAsOf},
-		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats)", &c.Consumers},
+		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats, portal_views, portal_searches, policies)", &c.Consumers},
 		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
 		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
 		{"rate-per-source", "GOVPULSE_RATE_PER_SOURCE", "ingest requests per second allowed per source", &c.RatePerSource},
@@ -183,6 +197,19 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("http-addr", "must be host:port (e.g. 127.0.0.1:8080 or :8080), got %q", c.HTTPAddr)
+	}
+	if c.PortalAddr != "" {
+		if _, _, err := net.SplitHostPort(c.PortalAddr); err != nil {
+			bad("portal-addr", "must be host:port (e.g. 127.0.0.1:8081 or :8081), got %q", c.PortalAddr)
+		} else if c.PortalAddr == c.HTTPAddr && !strings.HasSuffix(c.HTTPAddr, ":0") {
+			bad("portal-addr", "is the same as --http-addr (%s); leave it empty to serve the portal there", c.HTTPAddr)
+		}
+	}
+	if c.PortalRate <= 0 {
+		bad("portal-rate", "must be above 0, got %v", c.PortalRate)
+	}
+	if c.PortalBurst < 1 {
+		bad("portal-burst", "must be at least 1, got %d", c.PortalBurst)
 	}
 	switch c.Bus {
 	case "postgres":

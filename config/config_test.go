@@ -69,6 +69,9 @@ func TestValidateNamesEverySetting(t *testing.T) {
 	c.LogFormat = "xml"
 	c.TargetsInterval = time.Millisecond
 	c.TargetsAsOf = "31.12.2025"
+	c.PortalAddr = "portal"
+	c.PortalRate = 0
+	c.PortalBurst = 0
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad configuration")
@@ -79,10 +82,16 @@ func TestValidateNamesEverySetting(t *testing.T) {
 		"--admin-token (GOVPULSE_ADMIN_TOKEN)", "--max-body-bytes", "--max-batch-events", "--rate-per-source", "--rate-burst",
 		"--log-level", "--log-format", "--targets-interval",
 		`--targets-as-of (GOVPULSE_TARGETS_AS_OF): must be a date YYYY-MM-DD, got "31.12.2025"`,
+		`--portal-addr (GOVPULSE_PORTAL_ADDR): must be host:port`, "--portal-rate (GOVPULSE_PORTAL_RATE)", "--portal-burst (GOVPULSE_PORTAL_BURST)",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+	c = Default()
+	c.PortalAddr = c.HTTPAddr
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--portal-addr (GOVPULSE_PORTAL_ADDR): is the same as --http-addr") {
+		t.Errorf("the portal on the API's own address: %v", err)
 	}
 	c = Default()
 	c.TargetsAsOf = "2025-12-31"

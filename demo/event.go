@@ -14,10 +14,18 @@ type Event struct {
 	Source string
 	ID     string
 	Data   events.Event
+	// At, when set, is the event's time; portal usage events carry their
+	// time in the envelope only.
+	At time.Time
 }
 
 // Time is when the fact happened: the CloudEvents time attribute.
-func (e Event) Time() time.Time { return e.Data.OccurredAt() }
+func (e Event) Time() time.Time {
+	if !e.At.IsZero() {
+		return e.At
+	}
+	return e.Data.OccurredAt()
+}
 
 // cloudEvent is the structured-mode JSON of an Event.
 type cloudEvent struct {

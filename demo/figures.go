@@ -67,6 +67,12 @@ type Figures struct {
 	// both should be none.
 	AcceptedOffDays      int
 	FinishedOutsideHours int
+
+	// The portal (政策通): policy life-cycle events by type, and usage.
+	PolicyEvents map[string]int
+	Views        int
+	Searches     int
+	ZeroResults  int
 }
 
 // Tally is a count of cases and their summed working days.
@@ -91,7 +97,7 @@ func isRealEstateRegistration(item string) bool {
 
 // Measure computes the figures of evs with cal.
 func Measure(cal *calendar.Calendar, evs []Event) (Figures, error) {
-	f := Figures{BySource: map[string]int{}, Connections: map[string]Tally{}}
+	f := Figures{BySource: map[string]int{}, Connections: map[string]Tally{}, PolicyEvents: map[string]int{}}
 	for _, e := range evs {
 		f.Events++
 		f.BySource[e.Source]++
@@ -105,6 +111,15 @@ func Measure(cal *calendar.Calendar, evs []Event) (Figures, error) {
 			f.Hearings++
 			if d.HeadAppeared {
 				f.HeadAppearances++
+			}
+		case policyEvent:
+			f.PolicyEvents[d.typ]++
+		case events.PolicyViewed:
+			f.Views++
+		case events.PortalSearched:
+			f.Searches++
+			if d.Results == 0 {
+				f.ZeroResults++
 			}
 		default:
 			err = fmt.Errorf("unexpected event type %T", e.Data)
@@ -218,8 +233,10 @@ func (f Figures) Counts() string {
 			systems = append(systems, s.Name+" "+thousands(n))
 		}
 	}
-	return fmt.Sprintf("%s events: %s cases, %s licences, %s hearings; by system: %s",
-		thousands(f.Events), thousands(f.Cases), thousands(f.Licences), thousands(f.Hearings), strings.Join(systems, ", "))
+	return fmt.Sprintf("%s events: %s cases, %s licences, %s hearings, %s policies (%s policy events), %s portal views, %s searches; by system: %s",
+		thousands(f.Events), thousands(f.Cases), thousands(f.Licences), thousands(f.Hearings),
+		thousands(f.PolicyEvents[events.TypePolicyPublished]), thousands(f.policyEventCount()),
+		thousands(f.Views), thousands(f.Searches), strings.Join(systems, ", "))
 }
 
 func ratio(a, b int) float64 {
@@ -325,7 +342,23 @@ func (f Figures) Checks(o Options) []Check {
 			fmt.Sprintf("%s / %s", thousands(f.Rejected), thousands(f.Withdrawn)), f.Rejected > 0 && f.Withdrawn > 0},
 		{"cases accepted off working days", "none", thousands(f.AcceptedOffDays), f.AcceptedOffDays == 0},
 		{"non-instant cases finished outside office hours", "none", thousands(f.FinishedOutsideHours), f.FinishedOutsideHours == 0},
+		{"portal (政策通) policies", "≥ 300, a third interpreted",
+			fmt.Sprintf("%s: %s interpretations, %s amended, %s extended, %s repealed", thousands(f.PolicyEvents[events.TypePolicyPublished]),
+				thousands(f.PolicyEvents[events.TypePolicyInterpreted]), thousands(f.PolicyEvents[events.TypePolicyAmended]),
+				thousands(f.PolicyEvents[events.TypePolicyExtended]), thousands(f.PolicyEvents[events.TypePolicyRepealed])),
+			f.PolicyEvents[events.TypePolicyPublished] >= 300 || o.To.Year < lastPolicyDay.Year},
+		{"portal (政策通) views", "≈ " + thousands(o.count(290_000)),
+			fmt.Sprintf("%s views, %s searches (%s with no result)", thousands(f.Views), thousands(f.Searches), thousands(f.ZeroResults)),
+			f.Views == o.count(viewsPerYear)},
 	}
+}
+
+func (f Figures) policyEventCount() int {
+	n := 0
+	for _, c := range f.PolicyEvents {
+		n += c
+	}
+	return n
 }
 
 // WriteChecks prints checks as a table with a verdict column.

@@ -29,7 +29,9 @@ const (
 
 // Generate returns the demo's events for o, sorted by event time: cases,
 // the licences approved cases issue, construction projects with their
-// permits, and lawsuit hearings. cat must hold every code the profiles use
+// permits, lawsuit hearings, the portal's policies (their whole history
+// up to o.To, the same for every period and scale) and the period's
+// portal usage (views and searches). cat must hold every code the profiles use
 // (the shipped catalogue does) and cal must cover the period. The same
 // inputs always give the same events, ids included.
 func Generate(cat *events.Catalog, cal *calendar.Calendar, o Options) ([]Event, error) {
@@ -59,6 +61,12 @@ func Generate(cat *events.Catalog, cal *calendar.Calendar, o Options) ([]Event, 
 		return nil, err
 	}
 	g.hearings()
+	policyEvents, policies := generatePolicies(o.Seed, g.loc, o.To)
+	for _, e := range policyEvents {
+		e.Source = g.route.source(e.Data.Department(), e.Data.EventType())
+		g.out = append(g.out, e)
+	}
+	g.portalUsage(sortedPolicies(policies))
 	slices.SortFunc(g.out, func(a, b Event) int {
 		return cmp.Or(a.Time().Compare(b.Time()), cmp.Compare(a.Source, b.Source), cmp.Compare(a.ID, b.ID))
 	})

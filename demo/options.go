@@ -15,9 +15,11 @@ import (
 type Options struct {
 	// Seed selects the random stream; the same seed gives the same events.
 	Seed uint64
-	// Scale multiplies every volume: 1 is about 190,000 events with the
-	// report's 1,914 construction permits worth 200.7 billion CNY; the
-	// report's 3 million instant-approval cases would be scale 33.
+	// Scale multiplies every volume: 1 is about 190,000 departmental
+	// events with the report's 1,914 construction permits worth 200.7
+	// billion CNY, and the portal's 289,400 views; the report's 3 million
+	// instant-approval cases would be scale 33. The portal's policies are
+	// the same at every scale.
 	Scale float64
 	// From and To bound the period, inclusive: every event happens
 	// (finished_at, issued_at, hearing_at) on a date between them, in the
@@ -41,8 +43,10 @@ func DefaultOptions() Options {
 }
 
 // MaxScale bounds Scale. Generate holds every event in memory, about 500
-// bytes each: scale 40 is some 7.6 million events and 4 GB; the report's own
-// volume (3 million instant cases) is scale 33.
+// bytes each for the departments' (a portal view or search about 150):
+// scale 40 is some 7.6 million departmental events and 14 million portal
+// ones, 6 GB; the report's own volume (3 million instant cases) is scale
+// 33.
 const MaxScale = 40
 
 // minWorkingDays is the shortest period Generate accepts: a construction

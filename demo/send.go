@@ -120,14 +120,55 @@ type batch struct {
 // Send delivers evs and returns what was stored. It first waits for the
 // server to be ready, and fails before sending anything if a system with
 // events has no token. On error the Result counts what was stored until then.
+//
+// Events that refer to earlier ones (a policy's amendments, extensions,
+// interpretations and repeal refer to its publication, and ingest refuses
+// them before it) go first, in their order, one request at a time; the
+// others follow, several requests at once.
 func (s *Sender) Send(ctx context.Context, evs []Event) (Result, error) {
 	start := time.Now()
-	batches, err := s.batches(evs)
+	var ordered, rest []Event
+	for _, e := range evs {
+		if _, ok := e.Data.(events.PolicyEvent); ok {
+			ordered = append(ordered, e)
+		} else {
+			rest = append(rest, e)
+		}
+	}
+	first, err := s.batches(ordered)
+	if err != nil {
+		return Result{}, err
+	}
+	then, err := s.batches(rest)
 	if err != nil {
 		return Result{}, err
 	}
 	if err := s.waitReady(ctx); err != nil {
 		return Result{}, err
+	}
+	res, err := s.sendBatches(ctx, first, 1)
+	if err == nil {
+		var more Result
+		more, err = s.sendBatches(ctx, then, cmpOr(s.Concurrency, 4))
+		res.add(more)
+	}
+	res.Elapsed = time.Since(start)
+	return res, err
+}
+
+func (r *Result) add(o Result) {
+	r.Events += o.Events
+	r.Batches += o.Batches
+	r.Accepted += o.Accepted
+	r.Duplicates += o.Duplicates
+	r.Retries += o.Retries
+}
+
+// sendBatches posts batches with concurrency requests in flight.
+func (s *Sender) sendBatches(ctx context.Context, batches []batch, concurrency int) (Result, error) {
+	total := 0
+	for _, b := range batches {
+		total += len(b.events)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -138,7 +179,7 @@ func (s *Sender) Send(ctx context.Context, evs []Event) (Result, error) {
 		wg       sync.WaitGroup
 	)
 	queue := make(chan batch)
-	for range cmpOr(s.Concurrency, 4) {
+	for range concurrency {
 		wg.Go(func() {
 			for b := range queue {
 				reply, retries, err := s.post(ctx, b)
@@ -172,10 +213,9 @@ feed:
 	}
 	close(queue)
 	wg.Wait()
-	res.Elapsed = time.Since(start)
 	if firstErr == nil {
 		firstErr = context.Cause(ctx)
-		if errors.Is(firstErr, context.Canceled) && res.Events == len(evs) {
+		if errors.Is(firstErr, context.Canceled) && res.Events == total {
 			firstErr = nil // our own cancel after the last batch
 		}
 	}

@@ -39,6 +39,8 @@ func Systems() []System {
 			EventTypes:  []string{events.TypeCaseFinished}},
 		{Name: "qd-justice-bureau", TokenEnv: "GOVPULSE_TOKEN_QD_JUSTICE",
 			EventTypes: []string{events.TypeLawsuitAppearance}},
+		{Name: Portal, TokenEnv: "GOVPULSE_TOKEN_PORTAL",
+			EventTypes: []string{events.TypePolicyViewed, events.TypePortalSearched}},
 		{Name: ServiceHub, TokenEnv: "GOVPULSE_TOKEN_QD_HUB"},
 	}
 }

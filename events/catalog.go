@@ -36,6 +36,12 @@ type Catalog struct {
 	LicenseTypes []CodeName   `json:"license_types" yaml:"license_types"`
 	Agencies     []CodeName   `json:"agencies" yaml:"agencies"`
 	Courts       []CodeName   `json:"courts" yaml:"courts"`
+	// The policy portal's lists: what a policy is about and whom it is for.
+	PolicyCategories []CodeName `json:"policy_categories,omitempty" yaml:"policy_categories"`
+	Industries       []CodeName `json:"industries,omitempty" yaml:"industries"` // GB/T 4754 sections, codes a..t
+	EnterpriseSizes  []CodeName `json:"enterprise_sizes,omitempty" yaml:"enterprise_sizes"`
+	Qualifications   []CodeName `json:"qualifications,omitempty" yaml:"qualifications"`
+	DocumentTypes    []CodeName `json:"document_types,omitempty" yaml:"document_types"`
 
 	departments  map[string]bool
 	districts    map[string]bool
@@ -43,6 +49,7 @@ type Catalog struct {
 	licenseTypes map[string]bool
 	agencies     map[string]bool
 	courts       map[string]bool
+	policyLists  map[string]map[string]bool // list name -> codes
 }
 
 // HasDepartment reports whether code is a catalogue department.
@@ -74,3 +81,37 @@ func (c *Catalog) HasAgency(code string) bool { return c != nil && c.agencies[co
 
 // HasCourt reports whether code is a catalogue court.
 func (c *Catalog) HasCourt(code string) bool { return c != nil && c.courts[code] }
+
+// Names of the policy lists, as in the catalogue file.
+const (
+	ListPolicyCategories = "policy_categories"
+	ListIndustries       = "industries"
+	ListEnterpriseSizes  = "enterprise_sizes"
+	ListQualifications   = "qualifications"
+	ListDocumentTypes    = "document_types"
+)
+
+// PolicyList returns the entries of one of the policy lists (List*).
+func (c *Catalog) PolicyList(list string) []CodeName {
+	if c == nil {
+		return nil
+	}
+	switch list {
+	case ListPolicyCategories:
+		return c.PolicyCategories
+	case ListIndustries:
+		return c.Industries
+	case ListEnterpriseSizes:
+		return c.EnterpriseSizes
+	case ListQualifications:
+		return c.Qualifications
+	case ListDocumentTypes:
+		return c.DocumentTypes
+	}
+	return nil
+}
+
+// InPolicyList reports whether code is in one of the policy lists (List*).
+func (c *Catalog) InPolicyList(list, code string) bool {
+	return c != nil && c.policyLists[list][code]
+}

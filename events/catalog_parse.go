@@ -89,6 +89,11 @@ func (c *Catalog) check(root *yaml.Node) error {
 	c.licenseTypes = index("license_types", len(c.LicenseTypes), codeNames(c.LicenseTypes))
 	c.agencies = index("agencies", len(c.Agencies), codeNames(c.Agencies))
 	c.courts = index("courts", len(c.Courts), codeNames(c.Courts))
+	c.policyLists = map[string]map[string]bool{}
+	for _, list := range []string{ListPolicyCategories, ListIndustries, ListEnterpriseSizes, ListQualifications, ListDocumentTypes} {
+		l := c.PolicyList(list)
+		c.policyLists[list] = index(list, len(l), codeNames(l))
+	}
 	index("items", len(c.Items), func(i int) (string, string) { return c.Items[i].Code, c.Items[i].Name })
 
 	for i, a := range c.Agencies {

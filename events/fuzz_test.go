@@ -18,7 +18,7 @@ import (
 // fuzzSeeds are bodies a sender might send, valid and hostile.
 func fuzzSeeds(f *testing.F) [][]byte {
 	var seeds [][]byte
-	for _, name := range []string{"case_finished", "license_issued", "lawsuit_appearance", "batch"} {
+	for _, name := range []string{"case_finished", "license_issued", "lawsuit_appearance", "policy_published", "policy_amended", "batch"} {
 		b, err := os.ReadFile("testdata/" + name + ".json")
 		if err != nil {
 			f.Fatal(err)
@@ -126,7 +126,7 @@ func mustMarshal(t *testing.T, v any) string {
 // FuzzEventData: each event type's decoder, on any data, never panics,
 // and what it accepts is of its type.
 func FuzzEventData(f *testing.F) {
-	for _, name := range []string{"case_finished", "license_issued", "lawsuit_appearance"} {
+	for _, name := range []string{"case_finished", "license_issued", "lawsuit_appearance", "policy_published", "policy_amended"} {
 		b, err := os.ReadFile("testdata/" + name + ".json")
 		if err != nil {
 			f.Fatal(err)

@@ -29,6 +29,19 @@ agencies:
   - {code: qd-zrzy, name: 自然资源和规划局}
 courts:
   - {code: qd-court-intermediate, name: 青岛市中级人民法院}
+policy_categories:
+  - {code: enterprise-startup, name: 企业开办}
+  - {code: tax-finance, name: 财税金融}
+industries:
+  - {code: c, name: 制造业}
+  - {code: i, name: 信息传输、软件和信息技术服务业}
+enterprise_sizes:
+  - {code: small, name: 小型企业}
+  - {code: micro, name: 微型企业}
+qualifications:
+  - {code: high-tech, name: 高新技术企业}
+document_types:
+  - {code: normative, name: 规范性文件}
 `
 
 // testNow is the validators' clock in tests; the testdata events are older.

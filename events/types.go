@@ -8,7 +8,7 @@ type eventType struct {
 	decode func(r *fieldReader) Event
 	// speaksFor is the data field naming the department the event speaks
 	// for, which a sender's token must be allowed.
-	speaksFor string
+	speaksFor string // "" for the portal's usage events, which speak for none
 }
 
 // eventTypes is the table of known event types. Adding a type is one file
@@ -18,6 +18,13 @@ func eventTypes() []eventType {
 		{TypeCaseFinished, decodeCaseFinished, "department"},
 		{TypeLicenseIssued, decodeLicenseIssued, "department"},
 		{TypeLawsuitAppearance, decodeLawsuitAppearance, "agency"},
+		{TypePolicyPublished, decodePolicyPublished, "issuer"},
+		{TypePolicyInterpreted, decodePolicyInterpreted, "issuer"},
+		{TypePolicyAmended, decodePolicyAmended, "issuer"},
+		{TypePolicyExtended, decodePolicyExtended, "issuer"},
+		{TypePolicyRepealed, decodePolicyRepealed, "issuer"},
+		{TypePolicyViewed, decodePolicyViewed, ""},
+		{TypePortalSearched, decodePortalSearched, ""},
 	}
 }
 
@@ -42,7 +49,8 @@ func KnownTypes() []string {
 }
 
 // DepartmentField names the data field holding the department an event of
-// type typ speaks for ("department", or "agency" for lawsuit appearances).
+// type typ speaks for ("department", or "agency" for lawsuit appearances;
+// "" for the portal's usage events, which speak for no department).
 func DepartmentField(typ string) (string, bool) {
 	for _, t := range eventTypes() {
 		if t.name == typ {
@@ -58,7 +66,7 @@ func DepartmentField(typ string) (string, bool) {
 // not a string; validation reports those.
 func (e *Envelope) PeekDepartment() (field, code string, ok bool) {
 	field, known := DepartmentField(e.Type)
-	if !known {
+	if !known || field == "" {
 		return "", "", false
 	}
 	fields, isObject := splitObject(e.Data)

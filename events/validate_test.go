@@ -173,7 +173,7 @@ func TestValidateAllKeepsIndexes(t *testing.T) {
 
 func TestKnownTypes(t *testing.T) {
 	got := strings.Join(KnownTypes(), " ")
-	want := "govpulse.case.finished.v1 govpulse.lawsuit.appearance.v1 govpulse.license.issued.v1"
+	want := "govpulse.case.finished.v1 govpulse.lawsuit.appearance.v1 govpulse.license.issued.v1 govpulse.policy.amended.v1 govpulse.policy.extended.v1 govpulse.policy.interpreted.v1 govpulse.policy.published.v1 govpulse.policy.repealed.v1 govpulse.policy.viewed.v1 govpulse.portal.searched.v1"
 	if got != want {
 		t.Errorf("KnownTypes() = %s, want %s", got, want)
 	}

@@ -83,7 +83,8 @@ func newGenerator(d Definitions) (*generator, error) {
 
 // Boards builds every govpulse dashboard, in a fixed order: the reform
 // office's overview, targets, licences and lawsuits boards, the
-// department board, and the operators' pipeline board. Every board links
+// department board, the operators' pipeline board and the portal's
+// board. Every board links
 // to every other.
 func Boards(d Definitions) ([]Board, error) {
 	g, err := newGenerator(d)
@@ -101,6 +102,7 @@ func Boards(d Definitions) ([]Board, error) {
 		{UIDLawsuits, folderReformOffice, g.lawsuits},
 		{UIDDepartment, folderDepartments, g.department},
 		{UIDPipeline, folderOperations, g.pipeline},
+		{UIDPortal, folderPortal, g.portal},
 	}
 	boards := make([]Board, 0, len(builds))
 	for _, b := range builds {

@@ -210,8 +210,8 @@ func TestBoardsBuild(t *testing.T) {
 			}
 		}
 	}
-	if len(got) != 6 {
-		t.Errorf("%d boards, want 6", len(got))
+	if len(got) != 7 {
+		t.Errorf("%d boards, want 7", len(got))
 	}
 }
 
@@ -472,7 +472,7 @@ func metricNamesInCode(t *testing.T) map[string]bool {
 	t.Helper()
 	lit := regexp.MustCompile(`Name:\s*"(govpulse_[a-z0-9_]+)"|(?:NewDesc|desc)\("(govpulse_[a-z0-9_]+)"`)
 	names := map[string]bool{}
-	for _, dir := range []string{"projections", "targets", "httpapi", "bus"} {
+	for _, dir := range []string{"projections", "targets", "httpapi", "bus", "portal"} {
 		err := filepath.WalkDir(filepath.Join("..", dir), func(f string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {
 				return err

@@ -5,6 +5,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/projections/collector"
 	"github.com/govpulse/govpulse/targets"
 )
 
@@ -17,6 +18,9 @@ const (
 	codeAgency      = "agency"
 	codeCourt       = "court"
 	codeTarget      = "target"
+	codeDocType     = "document_type"
+	codeCategory    = "policy_category"
+	codeOrigin      = "origin"
 )
 
 // names are value mappings from codes to the names people know them by:
@@ -42,6 +46,7 @@ func newNames(cat *events.Catalog, ts []targets.Target) names {
 		tgs = append(tgs, events.CodeName{Code: t.ID, Name: t.Title})
 	}
 	add(codeTarget, tgs)
+	add(codeOrigin, originNames)
 	if cat == nil {
 		return n
 	}
@@ -59,5 +64,18 @@ func newNames(cat *events.Catalog, ts []targets.Target) names {
 		items = append(items, events.CodeName{Code: it.Code, Name: it.Name})
 	}
 	add(codeItem, items)
+	docTypes := append([]events.CodeName{}, cat.DocumentTypes...)
+	add(codeDocType, append(docTypes, events.CodeName{Code: collector.UnknownDocumentType, Name: "未知 unknown"}))
+	add(codeCategory, cat.PolicyCategories)
 	return n
+}
+
+// originNames say where the portal's visitors came from
+// (events.ViewOrigin) in words.
+var originNames = []events.CodeName{
+	{Code: events.OriginSearch, Name: "检索 search"},
+	{Code: events.OriginMatch, Name: "政策匹配 match"},
+	{Code: events.OriginHome, Name: "首页 home"},
+	{Code: events.OriginFeed, Name: "订阅 feed"},
+	{Code: events.OriginDirect, Name: "直接访问 direct"},
 }

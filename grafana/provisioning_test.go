@@ -86,8 +86,8 @@ func TestProvisioningFilesMatchTheBoards(t *testing.T) {
 			}
 		}
 	}
-	if boardFiles != 6 || len(dirs) != 3 {
-		t.Errorf("%d boards in %d folders (%v), want 6 in 3", boardFiles, len(dirs), dirs)
+	if boardFiles != 7 || len(dirs) != 4 {
+		t.Errorf("%d boards in %d folders (%v), want 7 in 4", boardFiles, len(dirs), dirs)
 	}
 	if _, err := grafana.Files(definitions(shippedTargets(t)), grafana.Provisioning{PrometheusURL: "x"}); err == nil {
 		t.Error("provisioning without a PostgreSQL address was accepted")

@@ -91,10 +91,18 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 		e.Problems = problems
 		return src, e
 	}
+	if problems, err := checkPolicyRefs(r.Context(), s.Log, envs, evs); err != nil {
+		return src, err
+	} else if len(problems) > 0 {
+		e := errorf(EInvalid, fmt.Sprintf("%d problem(s) in %d event(s); nothing was stored", len(problems), countEvents(problems)))
+		e.Problems = problems
+		return src, e
+	}
 	for i, ev := range evs {
 		// Validation decoded what PeekDepartment read; check the decoded
 		// value anyway, it is what gets stored.
-		if d := ev.Department(); !src.MaySpeakFor(d) {
+		// Portal usage events speak for no department ("").
+		if d := ev.Department(); d != "" && !src.MaySpeakFor(d) {
 			return src, errorf(EForbidden, fmt.Sprintf("event %d: source %s may not send events for department %q", i, src.Name, d))
 		}
 	}

@@ -211,9 +211,10 @@ func scanRecorded(rows pgx.Rows) ([]events.Recorded, error) {
 // ReadRange returns the events with seq in lo..hi whose type is one of
 // types, in no particular order (a fold of sums needs none, and sorting
 // would slow a rebuild), with the columns a fold needs (seq, source, id,
-// type, envelope). A rebuild reads the log through it.
+// type, occurred_at, envelope; folds by the time attribute read
+// occurred_at, as live ones do). A rebuild reads the log through it.
 func ReadRange(ctx context.Context, q Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, envelope::text FROM events
+	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text FROM events
 		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
 	if err != nil {
 		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
@@ -222,7 +223,7 @@ func ReadRange(ctx context.Context, q Querier, lo, hi int64, types []string) ([]
 	var out []events.Recorded
 	for rows.Next() {
 		var e events.Recorded
-		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.Envelope); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope); err != nil {
 			return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
 		}
 		out = append(out, e)

@@ -70,10 +70,17 @@ func (m *Model[K, S, E]) newFold(cal *calendar.Calendar) *modelFold[K, S, E] {
 // Folding is what a fold function may use besides the event.
 type Folding struct {
 	Calendar *calendar.Calendar
+	// at is the time attribute of the event being folded, as the log
+	// recorded it.
+	at time.Time
 	// unknown counts events whose working days could not be counted, by
 	// the first year the calendar had no data for.
 	unknown map[int]int64
 }
+
+// EventTime is the time attribute of the event being folded: when it
+// happened, for events whose data carries no time (the portal's usage).
+func (f *Folding) EventTime() time.Time { return f.at }
 
 // Day is the day of t in the calendar's zone.
 func (f *Folding) Day(t time.Time) calendar.Date { return f.Calendar.DateOf(t) }
@@ -125,6 +132,7 @@ func (f *modelFold[K, S, E]) add(e events.Recorded) error {
 	if !ok {
 		return fmt.Errorf("decoded %T, want a %T", ev, typed)
 	}
+	f.folding.at = e.OccurredAt
 	return f.m.fold(&f.folding, typed, f.row)
 }
 

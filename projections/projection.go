@@ -160,7 +160,9 @@ func (p *Projection) warnUnknown(f fold, what string, first, last int64) {
 }
 
 // ReadModels returns the read models govpulse keeps, on calendar cal:
-// case_stats, license_stats and lawsuit_stats.
+// case_stats, license_stats, lawsuit_stats, and the portal's usage,
+// portal_views and portal_searches.
 func ReadModels(cal *calendar.Calendar, log *slog.Logger) []*Projection {
-	return []*Projection{CaseStats.Projection(cal, log), LicenseStats.Projection(cal, log), LawsuitStats.Projection(cal, log)}
+	return []*Projection{CaseStats.Projection(cal, log), LicenseStats.Projection(cal, log), LawsuitStats.Projection(cal, log),
+		PortalViews.Projection(cal, log), PortalSearches.Projection(cal, log)}
 }

@@ -3,8 +3,9 @@
 # (Debian package "prometheus"), amtool and alertmanager (Debian package
 # "prometheus-alertmanager", whose server binary is named
 # prometheus-alertmanager), and Debian's docker-compose, whose "config"
-# validates docker-compose.yml without a Docker engine. Does nothing when
-# they are all on $PATH. The packages may start their own services; the
+# validates docker-compose.yml without a Docker engine, and Debian's
+# chromium with the Noto CJK fonts, which the portal's browser tests drive
+# headless (internal/browsertest). Does nothing when they are all there. The packages may start their own services; the
 # tests don't use them (they run their own instances on free ports).
 set -euo pipefail
 
@@ -14,12 +15,15 @@ missing=()
 have promtool && have prometheus || missing+=(prometheus)
 have amtool && { have alertmanager || have prometheus-alertmanager; } || missing+=(prometheus-alertmanager)
 have docker-compose || missing+=(docker-compose)
+have chromium || missing+=(chromium)
+# Chinese text in the portal's screenshots needs a CJK font.
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
 if ! have apt-get; then
-  echo "missing ${missing[*]} and no apt-get: install promtool, prometheus, amtool, alertmanager (https://prometheus.io/download/) and docker-compose, and put them on \$PATH" >&2
+  echo "missing ${missing[*]} and no apt-get: install promtool, prometheus, amtool, alertmanager (https://prometheus.io/download/), docker-compose, chromium and a CJK font, and put them on \$PATH" >&2
   exit 1
 fi
 sudo=()
@@ -44,7 +48,7 @@ if ! install; then
   install
 fi
 
-have promtool && have prometheus && have amtool && { have alertmanager || have prometheus-alertmanager; } && have docker-compose || {
-  echo "installed ${missing[*]}, but promtool, prometheus, amtool, alertmanager or docker-compose is still not on \$PATH" >&2
+have promtool && have prometheus && have amtool && { have alertmanager || have prometheus-alertmanager; } && have docker-compose && have chromium || {
+  echo "installed ${missing[*]}, but promtool, prometheus, amtool, alertmanager, docker-compose or chromium is still not on \$PATH" >&2
   exit 1
 }

@@ -41,6 +41,9 @@ type benchOptions struct {
 	tmp string
 	// tokens are the invocation's tokens (benchTokens makes them).
 	tokens benchTokens
+	// portal sizes the portal step; portalRuns is its number of runs.
+	portal     benchmark.PortalOptions
+	portalRuns int
 }
 
 const benchUsage = `usage: govpulse bench [flags]
@@ -77,6 +80,11 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&o.steps, "steps", "all", "comma list of steps to run, or all")
 	fs.StringVar(&o.report, "report", "", "write the Markdown report to this file (default: standard output)")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "keep the CPU profiles taken during the run in this directory (default: a temporary one, removed)")
+	fs.IntVar(&o.portal.Policies, "portal-policies", 50_000, "generated policies for the portal step")
+	fs.IntVar(&o.portal.Clients, "portal-clients", 8, "concurrent portal clients")
+	fs.IntVar(&o.portal.Requests, "portal-requests", 200, "requests per portal client and measurement")
+	fs.IntVar(&o.portal.Baseline, "portal-baseline", 3, "ILIKE baseline requests per portal client")
+	fs.IntVar(&o.portalRuns, "portal-runs", 1, "runs of the portal step (each loads its policies anew)")
 	steps := benchSteps(&o)
 	names := make([]string, len(steps))
 	for i, s := range steps {
@@ -91,7 +99,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	o.serverURL = cfg.DatabaseURL
 	if o.events < o.batch || o.runs < 1 || o.batch < 1 || o.clients < 1 || o.perEvent < 1 || o.publishers < 1 ||
-		o.lagRate <= 0 || o.lagFor < time.Second || o.lagBatch < 1 || o.demoScale <= 0 {
+		o.lagRate <= 0 || o.lagFor < time.Second || o.lagBatch < 1 || o.demoScale <= 0 ||
+		o.portal.Policies < 1 || o.portal.Clients < 1 || o.portal.Requests < 1 || o.portal.Baseline < 1 || o.portalRuns < 1 {
 		return errors.New("bench: --events must be ≥ --batch, and every count, rate and duration above 0 (--lag-for at least 1s)")
 	}
 	if o.steps != "all" {
@@ -188,6 +197,7 @@ func benchBars() []benchmark.Bar {
 		{Figure: "metrics_cold", Value: 100, Text: "cold /metrics scrape < 100 ms with a year of demo data"},
 		{Figure: "portal_search_p99", Value: 20, Text: "portal search p99 < 20 ms, 50,000 policies, 8 clients"},
 		{Figure: "portal_page_p99", Value: 10, Text: "portal policy page p99 < 10 ms, 50,000 policies, 8 clients"},
+		{Figure: "portal_match_p99", Value: 20, Text: "portal match p99 < 20 ms, 50,000 policies, 8 clients"},
 		{Figure: "peak_rss", Value: 200, Text: "peak RSS of govpulse serve < 200 MB over the whole benchmark"},
 	}
 }

@@ -56,7 +56,8 @@ func TestBenchReport(t *testing.T) {
 	var stderr bytes.Buffer
 	args := []string{"--database-url", pgtest.ServerURL(), "--exe", exe, "--db-prefix", "govpulse_benchtest_",
 		"--runs", "1", "--events", "2000", "--per-event-messages", "200", "--lag-rate", "2000", "--lag-for", "1s",
-		"--lag-batch", "200", "--demo-scale", "0.02", "--report", report}
+		"--lag-batch", "200", "--demo-scale", "0.02", "--portal-policies", "500", "--portal-requests", "20", "--portal-baseline", "1",
+		"--report", report}
 	if err := run(context.Background(), append([]string{"bench"}, args...), func(string) string { return "" }, &bytes.Buffer{}, &stderr); err != nil {
 		t.Fatalf("govpulse bench: %v\n%s", err, stderr.String())
 	}
@@ -70,7 +71,8 @@ func TestBenchReport(t *testing.T) {
 		"`copy`", "`ingest_tally`", "`e2e`", "`per_event`", "`strict_batch`", "`lag_p99`", "`lag_p99_low`",
 		"`demo_load`", "`raw_read`", "`rebuild`", "`table_rewrite`", "What the cold scrapes spent", "`metrics_cold`", "`metrics_warm`", "`metrics_expired`", "`peak_rss`",
 		"(2)/(1)", "CPU profile of govpulse serve", "CPU profile of this process during one more rebuild", "| flat | cum | function |",
-		"portal search p99 < 20 ms", "not measured in this run", "## Peak RSS of every process",
+		"portal search p99 < 20 ms", "`portal_search_p99`", "`portal_page_p99`", "`portal_match_p99`", "`portal_ilike_p50`",
+		"## Peak RSS of every process",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %q:\n%s", want, got)
@@ -79,7 +81,7 @@ func TestBenchReport(t *testing.T) {
 	if strings.Contains(got, "Failed") {
 		t.Errorf("a step failed:\n%s", got)
 	}
-	for _, line := range []string{"[1/7] ingest", "[6/7] metrics", "[7/7] peak-rss", "run 1/1"} {
+	for _, line := range []string{"[1/8] ingest", "[6/8] metrics", "[7/8] portal", "[8/8] peak-rss", "run 1/1"} {
 		if !strings.Contains(stderr.String(), line) {
 			t.Errorf("progress lacks %q:\n%s", line, stderr.String())
 		}

@@ -18,7 +18,8 @@ import (
 type consumerSet struct {
 	// readModels can be rebuilt from the log.
 	readModels []*projections.Projection
-	// others are the consumers that cannot (the ingest tally).
+	// others are the consumers Rebuild cannot replay: the ingest tally, and
+	// the policies read model (govpulse rebuild policies re-folds it).
 	others []bus.Consumer
 }
 
@@ -33,7 +34,8 @@ func newConsumerSet(cal *calendar.Calendar, cat *events.Catalog, log *slog.Logge
 	}
 	return consumerSet{
 		readModels: models,
-		others:     []bus.Consumer{projections.IngestTally{Location: cal.Location()}},
+		others: []bus.Consumer{projections.IngestTally{Location: cal.Location()},
+			&projections.Policies{Catalog: cat, Logger: log}},
 	}
 }
 

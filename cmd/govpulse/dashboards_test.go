@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/grafana/grafanatest"
 )
 
@@ -50,8 +51,8 @@ func TestShippedDashboardsAreCurrent(t *testing.T) {
 	}
 	written := generatedGrafanaFiles(t, dir)
 	shipped := generatedGrafanaFiles(t, shippedGrafana)
-	if len(written) != 9 {
-		t.Fatalf("wrote %d files, want 6 boards and 3 provisioning files: %v\n%s", len(written), written, stdout.String())
+	if len(written) != 10 {
+		t.Fatalf("wrote %d files, want 7 boards and 3 provisioning files: %v\n%s", len(written), written, stdout.String())
 	}
 	const regenerate = "regenerate with\n  govpulse dashboards --out deploy/grafana"
 	if !slices.Equal(written, shipped) {
@@ -206,6 +207,13 @@ func TestDashboardMetricsAreExported(t *testing.T) {
 	}
 	srv.ingest(approvalToken, slow, quick, licenseIssued(t, approvalSource, "dash-licence-1"))
 	srv.ingest(justiceToken, lawsuitAppearance(t, justiceSource, "dash-hearing-1"))
+	// A policy, and the portal's views and searches of it, recorded as the
+	// portal's pages record them.
+	policy := loadExample(t, "policy_published.json", hubSource, "dash-policy-1")
+	srv.ingest(hubToken, policy)
+	srv.Main.Usage().View(policy.data()["policy_id"].(string), events.OriginSearch)
+	srv.Main.Usage().Search("企业开办", 1)
+	srv.waitForUsage()
 	bad := caseFinished(t, approvalSource, "dash-case-bad")
 	bad.data()["department"] = "qd-nowhere"
 	if r := srv.postEvents(approvalToken, bad); r.Status < 400 || r.Status >= 500 {

@@ -65,7 +65,7 @@ func registerDemoFlags(fs *flag.FlagSet, getenv func(string) string, o *demoOpti
 	num("dry-run", "GOVPULSE_DEMO_DRY_RUN", func(v string) (err error) { o.dryRun, err = strconv.ParseBool(v); return })
 
 	str(&o.url, "url", "GOVPULSE_DEMO_URL", defaultURL, "base URL of the running govpulse (default from GOVPULSE_HTTP_ADDR)")
-	fs.Float64Var(&o.scale, "scale", o.scale, "volume: 1 is about 190,000 events with the report's 1,914 construction permits (env GOVPULSE_DEMO_SCALE)")
+	fs.Float64Var(&o.scale, "scale", o.scale, "volume: 1 is about 190,000 departmental events with the report's 1,914 construction permits, and 289,400 portal views (env GOVPULSE_DEMO_SCALE)")
 	fs.Uint64Var(&o.seed, "seed", o.seed, "random seed; the same seed, scale and period give the same events and ids (env GOVPULSE_DEMO_SEED)")
 	str(&o.from, "from", "GOVPULSE_DEMO_FROM", def.From.String(), "first day of the demo period, YYYY-MM-DD, in Asia/Shanghai")
 	str(&o.to, "to", "GOVPULSE_DEMO_TO", def.To.String(), "last day of the demo period, YYYY-MM-DD; before today")

@@ -180,7 +180,7 @@ scrape_configs:
 	n.rules, firing, quiet = checkAlertRules(t, p, alertFile)
 	t.Logf("%d boards: %d PromQL queries returned data from Prometheus, %d SQL queries returned rows as %s, %d variables returned options, %d links point at boards; %d Grafana-managed rules agree with govpulse on %d firing and %d quiet results",
 		len(boards), n.promql, n.sql, postgres.BoardsRole, n.variables, n.links, n.rules, firing, quiet)
-	if len(boards) != 6 || n.promql < 60 || n.sql < 40 || n.rules < 12 || firing == 0 || quiet == 0 {
+	if len(boards) != 7 || n.promql < 60 || n.sql < 40 || n.rules < 12 || firing == 0 || quiet == 0 {
 		t.Errorf("too little was checked: %+v", n)
 	}
 }

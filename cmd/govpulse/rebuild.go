@@ -39,6 +39,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	for _, p := range projections.ReadModels(nil, nil) { // names only: no calendar needed
 		names = append(names, p.Name())
 	}
+	names = append(names, projections.PoliciesName)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, rebuildUsage, strings.Join(names, ", "))
 		fs.PrintDefaults()
@@ -118,6 +119,14 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 		}
 		fmt.Fprintf(stdout, "rebuilt %s: %d batches, %d events in the log (%d folded), %d rows, in %s (%.0f events/s); %d batches applied live meanwhile were caught up\n",
 			rep.Projection, rep.Batches, rep.LogEvents, rep.Events, rep.Rows, rep.Took.Round(time.Millisecond), rate, rep.CaughtUp)
+	}
+	if name == "all" || name == projections.PoliciesName {
+		p := &projections.Policies{Catalog: cat, Logger: logger}
+		rep, err := p.Rebuild(ctx, pool)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rebuilt %s: %d policies from %d events, in %s\n", projections.PoliciesName, rep.Policies, rep.Events, rep.Took.Round(time.Millisecond))
 	}
 	return nil
 }

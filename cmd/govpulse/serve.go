@@ -23,6 +23,7 @@ import (
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/projections/collector"
@@ -57,6 +58,13 @@ type Main struct {
 	server   *http.Server
 	pprof    *http.Server
 	listener net.Listener
+
+	// Portal reads the policies read model for the portal's pages and API.
+	Portal *store.Store
+	// portalStopped stops the portal's change listener and waits for it.
+	portalStopped func()
+	usage         *portalUsage
+	portal        *portalServer
 
 	busDone   chan error
 	evalDone  chan struct{}
@@ -93,6 +101,9 @@ func (m *Main) steps() []openStep {
 		{"bus", m.openBus},
 		{"metrics", m.openMetrics},
 		{"api", m.openAPI},
+		{"portal-data", m.openPortalData},
+		{"usage", m.openUsage},
+		{"portal", m.openPortal},
 		{"http", m.serveHTTP},
 	}
 }
@@ -311,6 +322,8 @@ func (m *Main) close() error {
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
 	}
+	errs = append(errs, m.closePortal(ctx))
+	m.closeUsage()
 	if m.pprof != nil {
 		errs = append(errs, m.pprof.Close())
 	}
@@ -325,6 +338,9 @@ func (m *Main) close() error {
 	}
 	if m.evalDone != nil {
 		<-m.evalDone
+	}
+	if m.portalStopped != nil {
+		m.portalStopped()
 	}
 	if m.pool != nil {
 		m.pool.Close()

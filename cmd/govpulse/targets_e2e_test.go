@@ -158,6 +158,7 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 	// its reads, so wait (bounded) for the values rather than read once.
 	s.waitMetric("govpulse_case_elapsed_workingdays_count", `channel="window",department="qd-mzj",mode="standard"`, 2)
 	s.waitMetric("govpulse_lawsuit_hearings_total", `agency="qd-zrzy"`, 1)
+	s.waitMetric("govpulse_licenses_issued_total", `department="qd-xzsp",license_type="construction_permit"`, 1)
 	scrape := s.get("/metrics", "")
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(string(scrape.Body))

@@ -172,7 +172,7 @@ func ReadModels(db postgres.Querier, cacheFor time.Duration) []Entry {
 }
 
 // New is the Exporter of everything govpulse reads at scrape time: the
-// read models (cached for 10s), the ingest tally, the lag of the read
+// read models (cached for 10s), the portal's usage (cached too), the ingest tally, the lag of the read
 // models and of the other consumers named, and the events counted without
 // working days.
 func New(db postgres.Querier, readModels []*projections.Projection, otherConsumers []string, log *slog.Logger) *Exporter {
@@ -181,6 +181,7 @@ func New(db postgres.Querier, readModels []*projections.Projection, otherConsume
 		names = append(names, p.Name())
 	}
 	return &Exporter{Logger: log, Entries: append(ReadModels(db, 10*time.Second),
+		Entry{Name: "portal_usage", ReadModel: "portal_views", Collector: Portal{DB: db}, CacheFor: 10 * time.Second},
 		Entry{Name: "ingest", Collector: Ingest{DB: db}},
 		Entry{Name: "projection_lag", Collector: Lag{DB: db, Consumers: names}},
 		Entry{Name: "unknown_workingdays", Collector: UnknownWorkingDays{DB: db, ReadModels: readModels}},

@@ -1,0 +1,206 @@
+package events
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of policy fields, in characters.
+const (
+	maxPolicyIDLen   = 100
+	maxDocNumberLen  = 100
+	maxTitleLen      = 300
+	maxPolicyBodyLen = 200_000
+	maxPolicyTextLen = 20_000 // conditions, support, how_to_apply, an interpretation's body
+	maxContactLen    = 1_000
+	maxListItems     = 50
+	maxListItemLen   = 2_000
+	maxCodes         = 30 // codes in one list (categories, industries, ...)
+)
+
+// policyIDPattern keeps policy ids safe in URLs and paths.
+var policyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// PolicyID reads a policy_id: letters, digits, '_', '.', '-'.
+func (r *fieldReader) PolicyID(name string, required bool) string {
+	if !required {
+		if _, ok := r.fields.get(name); !ok {
+			r.asked = append(r.asked, name)
+			return ""
+		}
+	}
+	s := r.String(name, maxPolicyIDLen)
+	if s != "" && !policyIDPattern.MatchString(s) {
+		r.fail(name, fmt.Sprintf("%q must be letters, digits, '_', '.' or '-', starting with a letter or digit", clip(s, maxPolicyIDLen)))
+		return ""
+	}
+	return s
+}
+
+// OptionalText reads an optional text of at most maxLen characters that may
+// span lines (newlines, tabs and wide spaces such as U+3000 allowed); it
+// returns "" when absent.
+func (r *fieldReader) OptionalText(name string, maxLen int) string {
+	v, ok := r.value(name, false)
+	if !ok {
+		return ""
+	}
+	return r.textValue(name, v, maxLen)
+}
+
+// Text reads a required text, as OptionalText.
+func (r *fieldReader) Text(name string, maxLen int) string {
+	v, ok := r.value(name, true)
+	if !ok {
+		return ""
+	}
+	return r.textValue(name, v, maxLen)
+}
+
+func (r *fieldReader) textValue(name string, v []byte, maxLen int) string {
+	s, ok := unquote(v)
+	if !ok {
+		r.fail(name, "must be a string, got "+jsonKind(v))
+		return ""
+	}
+	if reason := checkLongText(s, maxLen); reason != "" {
+		r.fail(name, reason)
+		return ""
+	}
+	return s
+}
+
+// checkLongText returns why s is not an acceptable text, or "".
+func checkLongText(s string, maxLen int) string {
+	if s == "" || len(s) == 0 {
+		return "must not be empty (leave the field out instead)"
+	}
+	if n := utf8.RuneCountInString(s); n > maxLen {
+		return fmt.Sprintf("is %d characters long; the limit is %d", n, maxLen)
+	}
+	blank := true
+	for _, c := range s {
+		switch {
+		case c == '\n' || c == '\r' || c == '\t' || unicode.Is(unicode.Zs, c):
+		case !unicode.IsPrint(c):
+			return fmt.Sprintf("contains the non-printable character %U", c)
+		default:
+			blank = false
+		}
+	}
+	if blank {
+		return "must not be blank"
+	}
+	return ""
+}
+
+// Texts reads an optional list of texts.
+func (r *fieldReader) Texts(name string, maxItems, maxLen int) []string {
+	elems, ok := r.list(name, false, maxItems)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(elems))
+	for i, v := range elems {
+		if s := r.textValue(fmt.Sprintf("%s[%d]", name, i), v, maxLen); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Codes reads a list of distinct catalogue codes of list; required means
+// at least one.
+func (r *fieldReader) Codes(name, list string, required bool) []string {
+	elems := r.Strings(name, required, maxCodes, maxStringLen)
+	seen := map[string]bool{}
+	out := elems[:0]
+	for i, s := range elems {
+		at := fmt.Sprintf("%s[%d]", name, i)
+		switch {
+		case seen[s]:
+			r.fail(at, fmt.Sprintf("%q is listed twice", s))
+		case !r.stored && !r.catalog.InPolicyList(list, s):
+			r.fail(at, fmt.Sprintf("unknown %s code %q; see GET /v1/catalog", list, s))
+		default:
+			out = append(out, s)
+		}
+		seen[s] = true
+	}
+	return out
+}
+
+// DistrictCodes reads a list of distinct district codes (optional).
+func (r *fieldReader) DistrictCodes(name string) []string {
+	elems := r.Strings(name, false, maxCodes, maxStringLen)
+	seen := map[string]bool{}
+	out := elems[:0]
+	for i, s := range elems {
+		at := fmt.Sprintf("%s[%d]", name, i)
+		switch {
+		case seen[s]:
+			r.fail(at, fmt.Sprintf("%q is listed twice", s))
+		case !r.stored && !r.catalog.HasDistrict(s):
+			r.fail(at, fmt.Sprintf("unknown district code %q; see GET /v1/catalog", s))
+		default:
+			out = append(out, s)
+		}
+		seen[s] = true
+	}
+	return out
+}
+
+// PolicyCode reads one catalogue code of a policy list.
+func (r *fieldReader) PolicyCode(name, list string) string {
+	return r.Code(name, list, func(s string) bool { return r.catalog.InPolicyList(list, s) })
+}
+
+// Date reads a calendar day YYYY-MM-DD (a document's dates have no
+// clock); "" when absent and not required.
+func (r *fieldReader) Date(name string, required bool) string {
+	v, ok := r.value(name, required)
+	if !ok {
+		return ""
+	}
+	s, ok := unquote(v)
+	if !ok {
+		r.fail(name, "must be a date string YYYY-MM-DD, got "+jsonKind(v))
+		return ""
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Year() < 1949 || t.Year() > 2199 {
+		r.fail(name, fmt.Sprintf("must be a date YYYY-MM-DD between 1949 and 2199, e.g. 2020-03-01; got %q", clip(s, 40)))
+		return ""
+	}
+	return s
+}
+
+// OptionalInt reads an optional whole number between lo and hi.
+func (r *fieldReader) OptionalInt(name string, lo, hi int) *int {
+	if v, ok := r.fields.get(name); !ok || jsonKind(v) == "null" {
+		r.asked = append(r.asked, name)
+		return nil
+	}
+	before := len(r.top().problems)
+	n := r.Int(name, lo, hi)
+	if len(r.top().problems) > before {
+		return nil
+	}
+	return &n
+}
+
+// has reports whether field name is present and not null.
+func (r *fieldReader) has(name string) bool {
+	v, ok := r.fields.get(name)
+	return ok && jsonKind(v) != "null"
+}
+
+// dateOrder fails field later when both dates are set and later is before earlier.
+func (r *fieldReader) dateOrder(earlierName, earlier, laterName, later string) {
+	if earlier != "" && later != "" && later < earlier { // YYYY-MM-DD sorts as dates do
+		r.fail(laterName, fmt.Sprintf("%s (%s) is before %s (%s)", laterName, later, earlierName, earlier))
+	}
+}

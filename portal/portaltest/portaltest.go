@@ -1,0 +1,196 @@
+// Package portaltest gives tests a small, known corpus of policies
+// (corpus.yaml: 40 policies on the portal's themes, with an amendment, an
+// interpretation, a repeal, an expired and a not-yet-effective policy)
+// as events, and loads it into a database's log and policies read model.
+package portaltest
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
+)
+
+//go:embed corpus.yaml
+var corpusYAML []byte
+
+// Source is the source the corpus' events carry.
+const Source = "qd-policy-office"
+
+// Today is a day on which the corpus' validities are as corpus.yaml
+// says (future-1 not yet in force, expired-1 expired, repealed-1 repealed).
+var Today = time.Date(2023, 6, 1, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// entry is one policy of corpus.yaml.
+type entry struct {
+	ID      string         `yaml:"id"`
+	Pub     string         `yaml:"pub"`
+	Doc     string         `yaml:"doc"`
+	Issuer  string         `yaml:"issuer"`
+	Type    string         `yaml:"type"`
+	Cats    []string       `yaml:"cats"`
+	Inds    []string       `yaml:"inds"`
+	Sizes   []string       `yaml:"sizes"`
+	Dists   []string       `yaml:"dists"`
+	From    string         `yaml:"from"`
+	To      string         `yaml:"to"`
+	Title   string         `yaml:"title"`
+	Body    string         `yaml:"body"`
+	Support string         `yaml:"support"`
+	Crit    map[string]any `yaml:"crit"`
+	AppFrom string         `yaml:"app_from"`
+	AppTo   string         `yaml:"app_to"`
+	Interp  *struct {
+		Kind  string     `yaml:"kind"`
+		Title string     `yaml:"title"`
+		QA    [][]string `yaml:"qa"`
+	} `yaml:"interp"`
+	Amend  map[string]string `yaml:"amend"`
+	Repeal *struct {
+		At     string `yaml:"at"`
+		Reason string `yaml:"reason"`
+		By     string `yaml:"by"`
+	} `yaml:"repeal"`
+}
+
+// Events returns the corpus as events: every publication first, then the
+// follow-ups (interpretations, amendments, repeals).
+func Events(t testing.TB) []postgres.NewEvent {
+	t.Helper()
+	var es []entry
+	if err := yaml.Unmarshal(corpusYAML, &es); err != nil {
+		t.Fatalf("corpus.yaml: %v", err)
+	}
+	var pubs, follow []postgres.NewEvent
+	for _, e := range es {
+		pub := e.Pub
+		if pub == "" {
+			pub = e.From
+		}
+		data := map[string]any{"policy_id": e.ID, "doc_number": e.Doc, "title": e.Title, "issuer": e.Issuer,
+			"document_type": e.Type, "categories": e.Cats, "written_at": pub, "effective_from": e.From, "body": e.Body}
+		set := func(k string, v any, ok bool) {
+			if ok {
+				data[k] = v
+			}
+		}
+		set("industries", e.Inds, len(e.Inds) > 0)
+		set("enterprise_sizes", e.Sizes, len(e.Sizes) > 0)
+		set("districts", e.Dists, len(e.Dists) > 0)
+		set("effective_to", e.To, e.To != "")
+		set("support", e.Support, e.Support != "")
+		set("criteria", e.Crit, e.Crit != nil)
+		set("application_from", e.AppFrom, e.AppFrom != "")
+		set("application_to", e.AppTo, e.AppTo != "")
+		set("how_to_apply", "登录青岛政务服务网在线申报。", true)
+		set("contact", "0532-12345", true)
+		pubs = append(pubs, Event(t, events.TypePolicyPublished, "pub-"+e.ID, pub+"T09:00:00+08:00", data))
+		if e.Interp != nil {
+			in := map[string]any{"policy_id": e.ID, "issuer": e.Issuer, "interpretation_id": "jd-" + e.ID,
+				"kind": e.Interp.Kind, "title": e.Interp.Title, "by": "发文机关"}
+			var qa []map[string]string
+			for _, p := range e.Interp.QA {
+				qa = append(qa, map[string]string{"q": p[0], "a": p[1]})
+			}
+			in["qa"] = qa
+			follow = append(follow, Event(t, events.TypePolicyInterpreted, "jd-"+e.ID, pub+"T10:00:00+08:00", in))
+		}
+		if e.Amend != nil {
+			am := map[string]any{"policy_id": e.ID, "issuer": e.Issuer, "doc_number": e.Amend["doc"], "reason": e.Amend["reason"]}
+			for k, v := range e.Amend {
+				if k != "doc" && k != "reason" {
+					am[k] = v
+				}
+			}
+			follow = append(follow, Event(t, events.TypePolicyAmended, "am-"+e.ID, shift(t, pub, 200)+"T09:00:00+08:00", am))
+		}
+		if e.Repeal != nil {
+			rp := map[string]any{"policy_id": e.ID, "issuer": e.Issuer, "repealed_at": e.Repeal.At, "reason": e.Repeal.Reason}
+			if e.Repeal.By != "" {
+				rp["superseded_by"] = e.Repeal.By
+			}
+			follow = append(follow, Event(t, events.TypePolicyRepealed, "rp-"+e.ID, e.Repeal.At+"T09:00:00+08:00", rp))
+		}
+	}
+	return append(pubs, follow...)
+}
+
+func shift(t testing.TB, day string, days int) string {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.AddDate(0, 0, days).Format(time.DateOnly)
+}
+
+// Event builds a policy event of type typ at time at (RFC 3339) from Source.
+func Event(t testing.TB, typ, id, at string, data map[string]any) postgres.NewEvent {
+	t.Helper()
+	ts, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(map[string]any{"specversion": "1.0", "id": id, "source": Source, "type": typ, "time": at, "data": data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return postgres.NewEvent{Envelope: events.Envelope{SpecVersion: "1.0", ID: id, Source: Source, Type: typ, Time: ts, Raw: raw},
+		Department: data["issuer"].(string)}
+}
+
+// Validate checks evs with the strict validator over cat, as ingest
+// would, so the corpus cannot drift from the contract.
+func Validate(t testing.TB, cat *events.Catalog, evs []postgres.NewEvent) {
+	t.Helper()
+	v := &events.Validator{Catalog: cat, Now: func() time.Time { return Today }}
+	for _, e := range evs {
+		envs, err := events.DecodeRequest(e.Envelope.Raw, events.ContentTypeSingle)
+		if err != nil {
+			t.Fatalf("corpus event %s: %v", e.Envelope.ID, err)
+		}
+		if _, ps := v.Validate(0, &envs[0]); len(ps) > 0 {
+			t.Fatalf("corpus event %s: %+v", e.Envelope.ID, ps)
+		}
+	}
+}
+
+// Load validates the corpus, appends it to the log of pool and applies it
+// to the policies read model (catalogue cat) as the bus would.
+func Load(t testing.TB, pool *pgxpool.Pool, cat *events.Catalog) {
+	t.Helper()
+	evs := Events(t)
+	Validate(t, cat, evs)
+	if err := Apply(context.Background(), pool, cat, evs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Apply appends evs to the log and folds them into the policies read model.
+func Apply(ctx context.Context, pool *pgxpool.Pool, cat *events.Catalog, evs []postgres.NewEvent) error {
+	store := &postgres.EventStore{Pool: pool}
+	res, err := store.Append(ctx, Source, evs)
+	if err != nil {
+		return err
+	}
+	if res.Accepted == 0 {
+		return nil
+	}
+	p := &projections.Policies{Catalog: cat}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		recs, err := store.ReadBatch(ctx, tx, res.Batch)
+		if err != nil {
+			return fmt.Errorf("read batch: %w", err)
+		}
+		return p.Apply(ctx, tx, recs)
+	})
+}

@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/govpulse/govpulse/benchmark"
+	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/portal"
+	"github.com/govpulse/govpulse/portal/store"
+	"github.com/govpulse/govpulse/postgres"
+)
+
+// BenchmarkReader measures search and match on generated policies
+// (PORTAL_BENCH_POLICIES, default 5,000) in process; govpulse bench
+// measures the same through the API with 8 clients at 50,000.
+func BenchmarkReader(b *testing.B) {
+	n := 5000
+	if s := os.Getenv("PORTAL_BENCH_POLICIES"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	cat, _ := catalog.Default()
+	syn, _ := catalog.Synonyms("")
+	ctx := context.Background()
+	pool := pgtest.NewPool(b)
+	if _, err := postgres.Migrate(ctx, pool); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := benchmark.Portal(ctx, pool, cat, syn, benchmark.PortalOptions{Policies: n, Clients: 1, Requests: 1, Baseline: 0}, func(string) {}); err != nil {
+		b.Fatal(err)
+	}
+	st := &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: func() time.Time { return time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC) }}
+	if err := st.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("match", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			sizes, inds := []string{"large", "medium", "small", "micro"}, []string{"a", "c", "e", "f", "g", "i", "l", "m"}
+			p, err := portal.ParseProfile(url.Values{"size": {sizes[i%4]}, "industry": {inds[i/4%8]}, "founded": {fmt.Sprint(1990 + i/32%30)}}, time.Now())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := st.Match(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("search-cold", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := st.Search(ctx, portal.SearchQuery{Q: "企业", Page: 1 + i%50}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/portal"
+)
+
+// checkProfile refuses codes the catalogue lacks.
+func (s *Store) checkProfile(p *portal.Profile) error {
+	c := s.Catalog
+	if p.Industry != "" && !c.InPolicyList(events.ListIndustries, p.Industry) {
+		return portal.Invalid("industry", "unknown industry %q; a GB/T 4754 section a..t, see GET /v1/catalog", p.Industry)
+	}
+	if p.Size != "" && !c.InPolicyList(events.ListEnterpriseSizes, p.Size) {
+		return portal.Invalid("size", "unknown enterprise size %q; see GET /v1/catalog", p.Size)
+	}
+	if p.District != "" && !c.HasDistrict(p.District) {
+		return portal.Invalid("district", "unknown district %q; see GET /v1/catalog", p.District)
+	}
+	for _, q := range p.Qualifications {
+		if !c.InPolicyList(events.ListQualifications, q) {
+			return portal.Invalid("qualifications", "unknown qualification %q; see GET /v1/catalog", q)
+		}
+	}
+	if p.On.IsZero() {
+		p.On = s.today()
+	}
+	return nil
+}
+
+// check checks profile p against doc d's criteria. The criteria's lists
+// fall back to the policy's own (a policy for small firms in 市南区 asks
+// that of whoever applies).
+func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
+	pol := d.policy
+	cr := pol.Criteria
+	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On)}
+	add := func(r portal.CriterionResult) {
+		m.Criteria = append(m.Criteria, r)
+		switch r.Outcome {
+		case portal.Met:
+			m.Met++
+		case portal.NotMet:
+			m.NotMet++
+		default:
+			m.Unknown++
+		}
+	}
+	oneOf := func(criterion, label string, want []string, have string, name func(string) string) {
+		if len(want) == 0 {
+			return
+		}
+		names := make([]string, len(want))
+		for i, w := range want {
+			names[i] = name(w)
+		}
+		r := portal.CriterionResult{Criterion: criterion, Label: label, Required: strings.Join(names, "、")}
+		switch {
+		case have == "":
+			r.Outcome, r.Reason = portal.Unknown, "未填写"+label
+		case slices.Contains(want, have):
+			r.Outcome = portal.Met
+		default:
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("%s为%s，不在适用范围内", label, name(have))
+		}
+		add(r)
+	}
+	n := s.names
+	oneOf("industries", "行业", firstNonEmpty(cr.Industries, pol.Industries), p.Industry, func(c string) string { return n.of(events.ListIndustries, c) })
+	oneOf("enterprise_sizes", "企业规模", firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size, func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
+	oneOf("districts", "所在区域", firstNonEmpty(cr.Districts, pol.Districts), p.District, n.district)
+	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
+		r := portal.CriterionResult{Criterion: "years_founded", Label: "成立年限"}
+		switch {
+		case cr.MinYearsFounded != nil && cr.MaxYearsFounded != nil:
+			r.Required = fmt.Sprintf("成立%d至%d年", *cr.MinYearsFounded, *cr.MaxYearsFounded)
+		case cr.MinYearsFounded != nil:
+			r.Required = fmt.Sprintf("成立满%d年", *cr.MinYearsFounded)
+		default:
+			r.Required = fmt.Sprintf("成立不超过%d年", *cr.MaxYearsFounded)
+		}
+		years := p.On.Time().Year() - p.Founded
+		switch {
+		case p.Founded == 0:
+			r.Outcome, r.Reason = portal.Unknown, "未填写成立年份"
+		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded:
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("成立%d年，不足%d年", years, *cr.MinYearsFounded)
+		case cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("成立%d年，超过%d年", years, *cr.MaxYearsFounded)
+		default:
+			r.Outcome = portal.Met
+		}
+		add(r)
+	}
+	if len(cr.Qualifications) > 0 {
+		names := n.all(events.ListQualifications, cr.Qualifications)
+		r := portal.CriterionResult{Criterion: "qualifications", Label: "资质", Required: strings.Join(names, "、")}
+		var missing []string
+		for _, q := range cr.Qualifications {
+			if !slices.Contains(p.Qualifications, q) {
+				missing = append(missing, n.of(events.ListQualifications, q))
+			}
+		}
+		switch {
+		case len(missing) == 0:
+			r.Outcome = portal.Met
+		case len(p.Qualifications) == 0:
+			r.Outcome, r.Reason = portal.Unknown, "未填写资质"
+		default:
+			r.Outcome, r.Reason = portal.NotMet, "缺少"+strings.Join(missing, "、")
+		}
+		add(r)
+	}
+	if m.Criteria == nil {
+		m.Criteria = []portal.CriterionResult{}
+	}
+	return m
+}
+
+func firstNonEmpty(a, b []string) []string {
+	if len(a) > 0 {
+		return a
+	}
+	return b
+}
+
+// Match implements portal.Reader.
+func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	s.init()
+	if err := s.checkProfile(&p); err != nil {
+		return portal.MatchResult{}, err
+	}
+	idx, err := s.snapshot(ctx)
+	if err != nil {
+		return portal.MatchResult{}, err
+	}
+	out := s.matchAll(idx, p)
+	res := portal.MatchResult{Profile: p, Total: len(out.all), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
+	for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
+		res.Matches = append(res.Matches, s.check(d, p))
+	}
+	for _, d := range out.near[:min(len(out.near), portal.MaxNearMisses)] {
+		res.NearMisses = append(res.NearMisses, s.check(d, p))
+	}
+	return res, nil
+}
+
+// matchOutcome is a profile's matches (all, as places in the day's
+// in-force list, in no order) and the best matches and near misses, best
+// first.
+type matchOutcome struct {
+	all           []int32
+	matches, near []*doc
+}
+
+// outcome counts how p fares against one list criterion.
+func outcome(want []string, have string) portal.Outcome {
+	switch {
+	case len(want) == 0:
+		return ""
+	case have == "":
+		return portal.Unknown
+	case slices.Contains(want, have):
+		return portal.Met
+	}
+	return portal.NotMet
+}
+
+// score counts d's criteria met, not met and unknown for p, as check
+// does, without building the descriptions.
+func score(d *doc, p portal.Profile) (met, notMet, unknown int) {
+	pol, cr := d.policy, d.policy.Criteria
+	count := func(o portal.Outcome) {
+		switch o {
+		case portal.Met:
+			met++
+		case portal.NotMet:
+			notMet++
+		case portal.Unknown:
+			unknown++
+		}
+	}
+	count(outcome(firstNonEmpty(cr.Industries, pol.Industries), p.Industry))
+	count(outcome(firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size))
+	count(outcome(firstNonEmpty(cr.Districts, pol.Districts), p.District))
+	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
+		years := p.On.Time().Year() - p.Founded
+		switch {
+		case p.Founded == 0:
+			unknown++
+		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded, cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
+			notMet++
+		default:
+			met++
+		}
+	}
+	if len(cr.Qualifications) > 0 {
+		missing := false
+		for _, q := range cr.Qualifications {
+			if !slices.Contains(p.Qualifications, q) {
+				missing = true
+			}
+		}
+		switch {
+		case !missing:
+			met++
+		case len(p.Qualifications) == 0:
+			unknown++
+		default:
+			notMet++
+		}
+	}
+	return
+}
+
+// matchAll finds every in-force policy p qualifies for and the near
+// misses (one criterion not met), and ranks the best of each: most
+// criteria met, fewest unknown, newest; cached per generation and
+// profile.
+func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
+	key := fmt.Sprintf("%d|%s|%s|%s|%s|%d|%s", idx.gen, p.On, p.Industry, p.Size, p.District, p.Founded, strings.Join(p.Qualifications, ","))
+	if out, ok := s.matched.Get(key); ok {
+		return out
+	}
+	best := func(a, b scored) int {
+		if c := cmp.Compare(b.met, a.met); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.unknown, b.unknown); c != 0 {
+			return c
+		}
+		return newestFirst(a.d, b.d)
+	}
+	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
+	out := &matchOutcome{}
+	pb := s.bits.profile(p)
+	docs, crits := idx.inForceCrits(p.On)
+	for i := range crits {
+		var met, notMet, unknown int
+		if c := &crits[i]; c.ok && pb.ok {
+			met, notMet, unknown = scoreBits(*c, pb)
+		} else {
+			met, notMet, unknown = score(docs[i], p)
+		}
+		switch notMet {
+		case 0:
+			out.all = append(out.all, int32(i))
+			top.add(scored{docs[i], met, unknown})
+		case 1:
+			near.add(scored{docs[i], met, unknown})
+		}
+	}
+	for _, x := range top.sorted() {
+		out.matches = append(out.matches, x.d)
+	}
+	for _, x := range near.sorted() {
+		out.near = append(out.near, x.d)
+	}
+	s.matched.Add(key, out)
+	return out
+}
+
+// scored is a policy's score against a profile.
+type scored struct {
+	d            *doc
+	met, unknown int
+}
+
+// topK keeps the k best of what it is given.
+type topK struct {
+	k    int
+	less func(a, b scored) int
+	buf  []scored // sorted best first
+}
+
+func (t *topK) add(x scored) {
+	if len(t.buf) == t.k && t.less(x, t.buf[t.k-1]) >= 0 {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(t.buf, x, t.less)
+	t.buf = slices.Insert(t.buf, i, x)
+	if len(t.buf) > t.k {
+		t.buf = t.buf[:t.k]
+	}
+}
+
+func (t *topK) sorted() []scored { return t.buf }

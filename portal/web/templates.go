@@ -1,0 +1,153 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/govpulse/govpulse/portal"
+)
+
+// The pages, each parsed with the layout into its own template set.
+var pageNames = []string{"home", "search", "policy", "match", "error"}
+
+func parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"date":          formatDate,
+		"day":           func(t time.Time) string { return formatDate(portal.DateOf(t)) },
+		"paras":         paragraphs,
+		"join":          func(xs []string) string { return strings.Join(xs, "、") },
+		"validityClass": validityClass,
+		"daysLeft":      func(today, to portal.Date) int { return today.DaysUntil(to) },
+		"add":           func(a, b int) int { return a + b },
+		"asset":         func(name string) string { return "/static/" + name + "?v=" + assetVersion },
+		"kindLabel":     kindLabel,
+		"outcomeLabel":  outcomeLabel,
+		"pair":          func(m matchCard, today portal.Date) matchPair { return matchPair{m, today} },
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("portal templates: %w", err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// assetVersion is a hash of the embedded stylesheet: its URL changes
+// when it does, so browsers may cache it for a day.
+var assetVersion = func() string {
+	b, err := staticFS.ReadFile("static/portal.css")
+	if err != nil {
+		return "0"
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:4])
+}()
+
+// formatDate writes a date the Chinese way: 2020年3月1日; "—" when unset.
+func formatDate(d portal.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	t := d.Time()
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// paragraphs splits a policy text into its paragraphs (one per line;
+// blank lines dropped). Bodies are shown as plain paragraphs, never as
+// HTML: whatever markup a body holds is shown as the text it is.
+func paragraphs(s string) []string {
+	var out []string
+	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func validityClass(v portal.Validity) string {
+	switch v {
+	case portal.InForce:
+		return "badge in-force"
+	case portal.NotYetInForce:
+		return "badge not-yet"
+	case portal.Expired:
+		return "badge expired"
+	case portal.Repealed:
+		return "badge repealed"
+	}
+	return "badge"
+}
+
+func kindLabel(k portal.VersionKind) string {
+	switch k {
+	case portal.KindPublished:
+		return "发布"
+	case portal.KindAmended:
+		return "修订"
+	case portal.KindExtended:
+		return "延期"
+	case portal.KindRepealed:
+		return "废止"
+	case portal.KindInterpreted:
+		return "解读"
+	}
+	return string(k)
+}
+
+func outcomeLabel(o portal.Outcome) string {
+	switch o {
+	case portal.Met:
+		return "符合"
+	case portal.NotMet:
+		return "不符合"
+	case portal.Unknown:
+		return "待确认"
+	}
+	return string(o)
+}
+
+// base is what the layout needs of every page.
+type base struct {
+	Title     string // the page's own title; the layout adds 政策通
+	Q         string // the header search box's text
+	Feeds     []feedLink
+	Canonical string
+	Status    int
+}
+
+// feedLink is a feed offered by a page.
+type feedLink struct {
+	Title, URL, Type string
+}
+
+// errorData is the error page's data.
+type errorData struct {
+	base
+	Param   string
+	Message string
+	Heading string
+}
+
+func errorPage(status int, param, msg string) errorData {
+	heading := map[int]string{
+		http.StatusBadRequest:          "请求有误",
+		http.StatusNotFound:            "页面不存在",
+		http.StatusMethodNotAllowed:    "不支持的请求",
+		http.StatusTooManyRequests:     "请求太频繁",
+		http.StatusServiceUnavailable:  "系统正忙",
+		http.StatusInternalServerError: "服务出错",
+	}[status]
+	if heading == "" {
+		heading = "出错了"
+	}
+	return errorData{base: base{Title: heading, Status: status}, Param: param, Message: msg, Heading: heading}
+}
