@@ -455,9 +455,16 @@ func (s *testServer) tally(token string) (map[tallyKey]int64, int64) {
 
 // waitTally polls the tally until it equals want, for at most 10s, and then
 // checks once more a moment later that it did not overshoot.
+// applyWait bounds how long a test waits for the consumers to apply what
+// it sent. The Postgres bus (watermill-sql) delivers only rows older than
+// the oldest transaction running on the whole server, so on a shared,
+// loaded server delivery can stall for tens of seconds; the wait is long
+// for that and still bounded, so a test never hangs.
+const applyWait = 90 * time.Second
+
 func (s *testServer) waitTally(token string, want map[tallyKey]int64) {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(applyWait)
 	var got map[tallyKey]int64
 	for {
 		got, _ = s.tally(token)
@@ -470,7 +477,7 @@ func (s *testServer) waitTally(token string, want map[tallyKey]int64) {
 			}
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("tally after 10s:\n got %v\nwant %v", got, want)
+			s.t.Fatalf("tally after %s:\n got %v\nwant %v", applyWait, got, want)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -531,24 +538,25 @@ func (s *testServer) metricSamples(name string) map[string]float64 {
 	return out
 }
 
-// labels renders label pairs the way the Prometheus text format sorts them.
 // waitMetric polls /metrics until the sample of name with labels equals
-// want, failing after 30 s (the domain collector caches its reads for 10 s).
+// want, failing after applyWait (the domain collector caches its reads for
+// 10 s, and the consumers may be slow to apply).
 func (s *testServer) waitMetric(name, labels string, want float64) {
 	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(applyWait)
 	for {
 		got, ok := s.metricSamples(name)[labels]
 		if ok && got == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("%s{%s} = %v (present %v) after 30s, want %v", name, labels, got, ok, want)
+			s.t.Fatalf("%s{%s} = %v (present %v) after %s, want %v", name, labels, got, ok, applyWait, want)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
+// labels renders label pairs the way the Prometheus text format sorts them.
 func labels(pairs ...string) string {
 	var b strings.Builder
 	for i := 0; i+1 < len(pairs); i += 2 {

@@ -204,13 +204,13 @@ func (s *testServer) finishedCases(item string) int64 {
 	return n
 }
 
-// waitUntil waits up to 30s for cond.
+// waitUntil waits up to applyWait for cond.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(applyWait)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("no %s after 30s", what)
+			t.Fatalf("no %s after %s", what, applyWait)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -27,7 +27,7 @@ type projectionsReply struct {
 // waitProjections waits until every consumer has applied the whole log.
 func (s *testServer) waitProjections() projectionsReply {
 	s.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(applyWait)
 	for {
 		r := s.get("/v1/projections", "")
 		if r.Status != http.StatusOK {
@@ -44,7 +44,7 @@ func (s *testServer) waitProjections() projectionsReply {
 			return p
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("projections not caught up after 20s: %s", r.Body)
+			s.t.Fatalf("projections not caught up after %s: %s", applyWait, r.Body)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

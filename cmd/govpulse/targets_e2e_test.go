@@ -88,7 +88,7 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 		Samples                    int64
 	}
 	var got map[string]result
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(applyWait)
 	for {
 		var body struct {
 			Results []result `json:"results"`
@@ -102,7 +102,7 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("targets after 15s: %+v", got)
+			t.Fatalf("targets after %s: %+v", applyWait, got)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -130,7 +130,7 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 	}
 
 	// The gauges follow the periodic evaluation.
-	deadline = time.Now().Add(15 * time.Second)
+	deadline = time.Now().Add(applyWait)
 	for {
 		met := s.metricSamples("govpulse_target_met")
 		if met[`department="qd-mzj",target="window_avg_3wd"`] == 0 && met[`department="qd-gaj",target="window_avg_3wd"`] == 1 &&
@@ -138,7 +138,7 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("govpulse_target_met after 15s: %v", met)
+			t.Fatalf("govpulse_target_met after %s: %v", applyWait, met)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
