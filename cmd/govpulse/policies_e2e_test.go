@@ -166,7 +166,7 @@ func TestAdminRebuildPolicies(t *testing.T) {
 	if _, err := db.Exec(t.Context(), `SELECT pg_notify('policy_model', '')`); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(applyWait)
 	for title() != "篡改" {
 		if time.Now().After(deadline) {
 			t.Fatal("the portal never served the tampered title")

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/govpulse/govpulse/config"
 )
@@ -31,10 +30,10 @@ func TestPortalAsOf(t *testing.T) {
 	fast := func(c *config.Config) { c.PortalRate, c.PortalBurst = 1000, 1000 }
 	srv := startServer(t, fast, func(c *config.Config) { c.PortalAsOf = "2025-06-20" })
 	srv.ingest(hubToken, evs...)
-	waitApplied(t, srv, 60*time.Second)
+	waitApplied(t, srv, applyWait)
 	now := startServer(t, fast)
 	now.ingest(hubToken, evs...)
-	waitApplied(t, now, 60*time.Second)
+	waitApplied(t, now, applyWait)
 
 	page := func(s *testServer, path string) string {
 		t.Helper()
