@@ -122,15 +122,7 @@ func missedRule(t targets.Target, o Options) Rule {
 		"description_en": strings.TrimSpace(fmt.Sprintf("Target \"%s\" (%s): %s measured %s for the %s over %s, missing the target of %s %s%s. %s",
 			w.titleEN, t.ID, deptEN, w.valueEN, w.measureEN, w.windowEN, w.cmpEN, w.thresholdEN, samplesEN, w.descriptionEN)),
 	}
-	finish(ann, o)
-	return Rule{
-		Alert: AlertTargetMissed,
-		Expr: fmt.Sprintf("%s and on(target, department) %s == 0",
-			selector("govpulse_target_value", t), selector("govpulse_target_met", t)),
-		For:         forDuration(o.MissedFor),
-		Labels:      map[string]string{LabelSeverity: t.Severity, LabelTarget: t.ID},
-		Annotations: ann,
-	}
+	return targetRule(AlertTargetMissed, t, "govpulse_target_met", "== 0", o.MissedFor, t.Severity, ann, o)
 }
 
 // atRiskRule fires while the target is met so far but projected to miss
@@ -148,13 +140,21 @@ func atRiskRule(t targets.Target, o Options) Rule {
 		"description_en": strings.TrimSpace(fmt.Sprintf("Target \"%s\" (%s): %s is at %s for the %s over %s, meeting the target of %s %s so far, but projected to miss it by %s%s. %s",
 			w.titleEN, t.ID, deptEN, w.valueEN, w.measureEN, w.windowEN, w.cmpEN, w.thresholdEN, w.endEN, samplesEN, w.descriptionEN)),
 	}
+	return targetRule(AlertTargetAtRisk, t, "govpulse_target_at_risk", "== 1", o.AtRiskFor, "warning", ann, o)
+}
+
+// targetRule is the alert on target t that fires while the status metric
+// compares as cmp says ("== 0") for forFor. The
+// expression keeps the measured value as the alert's $value; ann gets the
+// summary both languages share and the link to the targets.
+func targetRule(alert string, t targets.Target, metric, cmp string, forFor time.Duration, severity string, ann map[string]string, o Options) Rule {
 	finish(ann, o)
 	return Rule{
-		Alert: AlertTargetAtRisk,
-		Expr: fmt.Sprintf("%s and on(target, department) %s == 1",
-			selector("govpulse_target_value", t), selector("govpulse_target_at_risk", t)),
-		For:         forDuration(o.AtRiskFor),
-		Labels:      map[string]string{LabelSeverity: "warning", LabelTarget: t.ID},
+		Alert: alert,
+		Expr: fmt.Sprintf("%s and on(target, department) %s %s",
+			selector("govpulse_target_value", t), selector(metric, t), cmp),
+		For:         forDuration(forFor),
+		Labels:      map[string]string{LabelSeverity: severity, LabelTarget: t.ID},
 		Annotations: ann,
 	}
 }

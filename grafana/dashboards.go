@@ -214,3 +214,19 @@ func unescapeHTML(data []byte) []byte {
 	}
 	return out
 }
+
+// board starts a generated board the way every govpulse board starts:
+// its title and uid, tagged "govpulse", "generated" and tags, showing
+// from from to now and refreshing every refresh, in the browser's time
+// zone with a shared crosshair, read-only. The caller adds the
+// description, the variables and the panels.
+func board(title, uid, from, refresh string, tags ...string) *dashboard.DashboardBuilder {
+	return dashboard.NewDashboardBuilder(title).
+		Uid(uid).
+		Tags(append([]string{"govpulse", "generated"}, tags...)).
+		Time(from, "now").
+		Refresh(refresh).
+		Timezone("browser").
+		Tooltip(dashboard.DashboardCursorSyncCrosshair).
+		Readonly()
+}

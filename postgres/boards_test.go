@@ -127,19 +127,7 @@ func TestBoardsMigrationIsIdempotentAcrossDatabases(t *testing.T) {
 
 	// Registered first, so it runs after the databases are dropped (a role
 	// with grants in a database cannot be dropped).
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, pgtest.ServerURL())
-		if err != nil {
-			t.Logf("drop role %s: %v", role, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP ROLE IF EXISTS "+role); err != nil {
-			t.Errorf("drop role %s: %v", role, err)
-		}
-	})
+	pgtest.DropRoleAtEnd(t, role)
 
 	const databases = 4
 	pools := make([]*pgx.Conn, databases)

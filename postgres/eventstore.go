@@ -145,18 +145,7 @@ func (s *EventStore) Read(ctx context.Context, after int64, limit int) ([]events
 
 // ReadBatch returns the events of a batch, in log order.
 func (s *EventStore) ReadBatch(ctx context.Context, q Querier, b events.Batch) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, selectRecorded+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last)
-	if err != nil {
-		return nil, fmt.Errorf("read batch %d-%d: %w", b.First, b.Last, err)
-	}
-	recs, err := scanRecorded(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(recs) != b.Count() {
-		return nil, fmt.Errorf("read batch %d-%d: found %d events, want %d", b.First, b.Last, len(recs), b.Count())
-	}
-	return recs, nil
+	return readBatch(ctx, q, b, selectRecorded+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last)
 }
 
 // ReadBatchOf is ReadBatch reading the envelopes of events of types only:
@@ -164,8 +153,14 @@ func (s *EventStore) ReadBatch(ctx context.Context, q Querier, b events.Batch) (
 // envelope (nil). A consumer that folds a few types reads batches this way
 // and spares the database and itself the envelopes it would skip.
 func (s *EventStore) ReadBatchOf(ctx context.Context, q Querier, b events.Batch, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, department, occurred_at, recorded_at,
+	return readBatch(ctx, q, b, `SELECT seq, source, id, type, department, occurred_at, recorded_at,
 		CASE WHEN type = ANY($3) THEN envelope::text END FROM events WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last, types)
+}
+
+// readBatch runs sql, a query for the events of batch b, and refuses an
+// answer that lacks any of them.
+func readBatch(ctx context.Context, q Querier, b events.Batch, sql string, args ...any) ([]events.Recorded, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read batch %d-%d: %w", b.First, b.Last, err)
 	}

@@ -215,19 +215,7 @@ func TestBoardsLoginScript(t *testing.T) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	role := "govpulse_boards_login_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, pgtest.ServerURL())
-		if err != nil {
-			t.Logf("drop role %s: %v", role, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP ROLE IF EXISTS "+role); err != nil {
-			t.Errorf("drop role %s: %v", role, err)
-		}
-	})
+	pgtest.DropRoleAtEnd(t, role)
 	script := filepath.Join(repoRoot, "deploy", "postgres", "initdb", "10-govpulse-boards.sh")
 	for _, password := range []string{"it's a secret", "another one"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

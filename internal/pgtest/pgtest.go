@@ -49,21 +49,40 @@ func NewDatabase(t testing.TB) string {
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
+	DropDatabaseAtEnd(t, name)
+	return replaceDB(ServerURL(), name)
+}
+
+// DropDatabaseAtEnd drops the database name from the test server when t
+// ends, connections and all; a failure is logged.
+func DropDatabaseAtEnd(t testing.TB, name string) {
+	atEnd(t, "database "+name, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", t.Logf)
+}
+
+// DropRoleAtEnd drops role from the test server when t ends; a failure
+// fails the test, since the role would be left behind. Register it before
+// the databases the role has grants in, so that it runs after they are
+// dropped.
+func DropRoleAtEnd(t testing.TB, role string) {
+	atEnd(t, "role "+role, "DROP ROLE IF EXISTS "+role, t.Errorf)
+}
+
+// atEnd runs sql on the test server's maintenance database when t ends,
+// reporting a failure to drop what with report.
+func atEnd(t testing.TB, what, sql string, report func(string, ...any)) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := pgx.ConnectConfig(ctx, cfg)
+		c, err := pgx.Connect(ctx, ServerURL())
 		if err != nil {
-			t.Logf("drop test database %s: %v", name, err)
+			t.Logf("drop %s: %v", what, err)
 			return
 		}
 		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Logf("drop test database %s: %v", name, err)
+		if _, err := c.Exec(ctx, sql); err != nil {
+			report("drop %s: %v", what, err)
 		}
 	})
-
-	return replaceDB(ServerURL(), name)
 }
 
 // replaceDB swaps the database name in a postgres URL.
