@@ -38,7 +38,11 @@ type Config struct {
 	TargetsInterval time.Duration
 	// TargetsAsOf, when set (YYYY-MM-DD), evaluates the targets as of that
 	// date instead of today: for a demo of a past year's data.
-	TargetsAsOf     string
+	TargetsAsOf string
+	// PortalAsOf, when set (YYYY-MM-DD), is the portal's today: validity,
+	// application windows closing soon and days left, feeds' deadlines are
+	// judged on that date, and the pages say so. For a past year's demo.
+	PortalAsOf      string
 	Consumers       string
 	MaxBodyBytes    int64
 	MaxBatchEvents  int
@@ -102,6 +106,7 @@ func (c *Config) settings() []setting {
 		{"targets-file", "GOVPULSE_TARGETS_FILE", "targets file replacing the shipped targets", &c.TargetsFile},
 		{"targets-interval", "GOVPULSE_TARGETS_INTERVAL", "how often the targets are evaluated", &c.TargetsInterval},
 		{"targets-as-of", "GOVPULSE_TARGETS_AS_OF", "evaluate the targets as of this date (YYYY-MM-DD) instead of today, e.g. for a past year's demo data", &c.TargetsAsOf},
+		{"portal-as-of", "GOVPULSE_PORTAL_AS_OF", "judge validity and application windows in the portal as of this date (YYYY-MM-DD) instead of today, and say so on its pages, e.g. for a past year's demo data", &c.PortalAsOf},
 		{"consumers", "GOVPULSE_CONSUMERS", "bus consumers this instance runs: all, none, or a comma list (ingest_tally, case_stats, license_stats, lawsuit_stats, portal_views, portal_searches, policies)", &c.Consumers},
 		{"max-body-bytes", "GOVPULSE_MAX_BODY_BYTES", "largest ingest request body in bytes", &c.MaxBodyBytes},
 		{"max-batch-events", "GOVPULSE_MAX_BATCH_EVENTS", "most events in one ingest request", &c.MaxBatchEvents},
@@ -253,6 +258,9 @@ func (c *Config) Validate() error {
 	if _, err := c.TargetsAsOfDate(); err != nil {
 		bad("targets-as-of", "%v", err)
 	}
+	if _, err := c.PortalAsOfDate(); err != nil {
+		bad("portal-as-of", "%v", err)
+	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "must be above 0, got %v", c.ShutdownTimeout)
 	}
@@ -274,17 +282,25 @@ func (c *Config) Validate() error {
 
 // TargetsAsOfDate is TargetsAsOf at noon in the configured time zone, or
 // the zero time when it is not set.
-func (c *Config) TargetsAsOfDate() (time.Time, error) {
-	if c.TargetsAsOf == "" {
+func (c *Config) TargetsAsOfDate() (time.Time, error) { return c.asOf(c.TargetsAsOf) }
+
+// PortalAsOfDate is PortalAsOf at noon in the configured time zone, or
+// the zero time when it is not set.
+func (c *Config) PortalAsOfDate() (time.Time, error) { return c.asOf(c.PortalAsOf) }
+
+// asOf reads an as-of date setting: noon of the day in the configured
+// time zone, the zero time for "".
+func (c *Config) asOf(date string) (time.Time, error) {
+	if date == "" {
 		return time.Time{}, nil
 	}
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
 		loc = time.UTC // reported for time-zone
 	}
-	d, err := time.ParseInLocation(time.DateOnly, c.TargetsAsOf, loc)
+	d, err := time.ParseInLocation(time.DateOnly, date, loc)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("must be a date YYYY-MM-DD, got %q", c.TargetsAsOf)
+		return time.Time{}, fmt.Errorf("must be a date YYYY-MM-DD, got %q", date)
 	}
 	return d.Add(12 * time.Hour), nil
 }

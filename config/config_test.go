@@ -69,6 +69,7 @@ func TestValidateNamesEverySetting(t *testing.T) {
 	c.LogFormat = "xml"
 	c.TargetsInterval = time.Millisecond
 	c.TargetsAsOf = "31.12.2025"
+	c.PortalAsOf = "2025-11-31"
 	c.PortalAddr = "portal"
 	c.PortalRate = 0
 	c.PortalBurst = 0
@@ -82,6 +83,7 @@ func TestValidateNamesEverySetting(t *testing.T) {
 		"--admin-token (GOVPULSE_ADMIN_TOKEN)", "--max-body-bytes", "--max-batch-events", "--rate-per-source", "--rate-burst",
 		"--log-level", "--log-format", "--targets-interval",
 		`--targets-as-of (GOVPULSE_TARGETS_AS_OF): must be a date YYYY-MM-DD, got "31.12.2025"`,
+		`--portal-as-of (GOVPULSE_PORTAL_AS_OF): must be a date YYYY-MM-DD, got "2025-11-31"`,
 		`--portal-addr (GOVPULSE_PORTAL_ADDR): must be host:port`, "--portal-rate (GOVPULSE_PORTAL_RATE)", "--portal-burst (GOVPULSE_PORTAL_BURST)",
 	} {
 		if !strings.Contains(err.Error(), want) {
@@ -97,6 +99,14 @@ func TestValidateNamesEverySetting(t *testing.T) {
 	c.TargetsAsOf = "2025-12-31"
 	if at, err := c.TargetsAsOfDate(); err != nil || at.Format(time.RFC3339) != "2025-12-31T12:00:00+08:00" {
 		t.Errorf("TargetsAsOfDate = %v, %v; want noon of 2025-12-31 in Asia/Shanghai", at, err)
+	}
+	c = Default()
+	if at, err := c.PortalAsOfDate(); err != nil || !at.IsZero() {
+		t.Errorf("PortalAsOfDate unset = %v, %v; want the zero time (today)", at, err)
+	}
+	c.PortalAsOf = "2025-12-01"
+	if at, err := c.PortalAsOfDate(); err != nil || at.Format(time.RFC3339) != "2025-12-01T12:00:00+08:00" {
+		t.Errorf("PortalAsOfDate = %v, %v; want noon of 2025-12-01 in Asia/Shanghai", at, err)
 	}
 	c = Default()
 	c.Bus, c.NATSURL = "nats", "http://x"

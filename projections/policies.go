@@ -40,8 +40,13 @@ const PoliciesName = "policies"
 const PoliciesChannel = "policy_model"
 
 // policiesLock is the advisory lock Apply takes shared and Rebuild
-// exclusively.
-const policiesLock = 7_001_110
+// exclusively; policiesRebuildLock keeps two rebuilds apart. Each key is
+// its own (TestAdvisoryLocksAreDistinct): sharing portal_views' swap lock
+// would make either model's rebuild hold up the other's live consumer.
+const (
+	policiesLock        = 7_001_120
+	policiesRebuildLock = policiesLock + 100
+)
 
 // PolicyTables are the read model's tables, for tests and rebuild.
 var PolicyTables = []string{"policies", "policy_versions", "policy_interpretations", "policy_doc_numbers", "policy_search"}
@@ -310,11 +315,20 @@ type PolicyRebuildReport struct {
 // Rebuild folds every policy from the log into the tables, replacing
 // their rows in one transaction: readers see the old rows until it
 // commits, the live consumer waits for it (the lock) and then re-folds
-// from the same log, so nothing is lost or doubled.
+// from the same log, so nothing is lost or doubled. Only one rebuild runs
+// at a time (in this or another govpulse process): another gets
+// ErrRebuildRunning.
 func (p *Policies) Rebuild(ctx context.Context, pool *pgxpool.Pool) (PolicyRebuildReport, error) {
 	start := time.Now()
 	var rep PolicyRebuildReport
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var free bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, policiesRebuildLock).Scan(&free); err != nil {
+			return fmt.Errorf("policies: take rebuild lock: %w", err)
+		}
+		if !free {
+			return ErrRebuildRunning
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, policiesLock); err != nil {
 			return fmt.Errorf("policies: take lock: %w", err)
 		}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/calendar"
@@ -18,8 +21,11 @@ import (
 type consumerSet struct {
 	// readModels can be rebuilt from the log.
 	readModels []*projections.Projection
-	// others are the consumers Rebuild cannot replay: the ingest tally, and
-	// the policies read model (govpulse rebuild policies re-folds it).
+	// policies is the policies read model, which its own Rebuild re-folds
+	// (govpulse rebuild policies, the admin API); it is among others.
+	policies *projections.Policies
+	// others are the consumers Projection.Rebuild cannot replay: the
+	// ingest tally, and the policies.
 	others []bus.Consumer
 }
 
@@ -32,10 +38,11 @@ func newConsumerSet(cal *calendar.Calendar, cat *events.Catalog, log *slog.Logge
 	for _, p := range models {
 		p.Catalog = cat
 	}
+	policies := &projections.Policies{Catalog: cat, Logger: log}
 	return consumerSet{
 		readModels: models,
-		others: []bus.Consumer{projections.IngestTally{Location: cal.Location()},
-			&projections.Policies{Catalog: cat, Logger: log}},
+		policies:   policies,
+		others:     []bus.Consumer{projections.IngestTally{Location: cal.Location()}, policies},
 	}
 }
 
@@ -48,8 +55,14 @@ func (s consumerSet) All() []bus.Consumer {
 	return all
 }
 
-// ReadModels are the consumers that can be rebuilt.
+// ReadModels are the consumers that Projection.Rebuild can rebuild.
 func (s consumerSet) ReadModels() []*projections.Projection { return s.readModels }
+
+// Rebuilder rebuilds every read model on pool, the policies included,
+// calling rebuilt after each swap.
+func (s consumerSet) Rebuilder(pool *pgxpool.Pool, rebuilt func(ctx context.Context, name string)) projections.Rebuilder {
+	return projections.Rebuilder{Pool: pool, Models: s.readModels, Policies: s.policies, Rebuilt: rebuilt}
+}
 
 // Names are the names of All, in its order.
 func (s consumerSet) Names() []string {

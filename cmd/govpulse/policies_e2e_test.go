@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // policyEvent is a policy event from source (the hub may speak for any
@@ -107,4 +108,127 @@ func TestServePolicies(t *testing.T) {
 		t.Errorf("rebuild said %q", out.String())
 	}
 	read()
+}
+
+// TestAdminRebuildPolicies: the admin API rebuilds the policies read model
+// like the others (GET /v1/projections calls it rebuildable, `all`
+// includes it and the usage read models), and the portal's in-memory
+// index holds the rebuilt model as soon as the answer arrives: here the
+// tables were tampered with, the portal serves the tampered title, and
+// the rebuild's answer is followed at once by the logged one.
+func TestAdminRebuildPolicies(t *testing.T) {
+	s := startServer(t)
+	s.ingest(hubToken,
+		policyEvent(hubSource, "pol-1", typePublished, "2025-01-05T09:00:00+08:00",
+			publishedData("qd-rsj-2025-1", "青人社规〔2025〕1号", "关于企业吸纳就业社会保险补贴的办法")),
+		policyEvent(hubSource, "pol-1-am", typeAmended, "2025-06-01T09:00:00+08:00", map[string]any{
+			"policy_id": "qd-rsj-2025-1", "issuer": "qd-rsj", "doc_number": "青人社规〔2025〕7号", "reason": "提高标准",
+			"support": "每人每月补贴800元。"}))
+	p := s.waitProjections()
+	for _, x := range p.Projections {
+		if x.Rebuildable != (x.Name != "ingest_tally") {
+			t.Errorf("projection %s: rebuildable = %t", x.Name, x.Rebuildable)
+		}
+	}
+	// The title as the portal's in-memory index has it (lists and
+	// searches read the index; a policy page reads its versions).
+	title := func() string {
+		t.Helper()
+		r := s.get("/api/v1/policies", "")
+		if r.Status != http.StatusOK {
+			t.Fatalf("policies: %s", r)
+		}
+		var v struct {
+			Hits []struct {
+				Title string `json:"title"`
+			} `json:"hits"`
+		}
+		decodeInto(t, r, &v)
+		if len(v.Hits) != 1 {
+			t.Fatalf("policies: %s", r)
+		}
+		return v.Hits[0].Title
+	}
+	const want = "关于企业吸纳就业社会保险补贴的办法"
+	if got := title(); got != want {
+		t.Fatalf("title %q, want %q", got, want)
+	}
+	before := s.get("/api/v1/policies", "").Body
+
+	// Tamper with the read model as a writer would (a new generation,
+	// notified), and wait until the portal serves the tampered row.
+	db := openDB(t, s.DBURL)
+	_, err := db.Exec(t.Context(), `WITH g AS (UPDATE policy_model SET generation = generation + 1 RETURNING generation)
+		UPDATE policies SET title = '篡改', current = jsonb_set(current, '{title}', '"篡改"'), generation = (SELECT generation FROM g)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(t.Context(), `SELECT pg_notify('policy_model', '')`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(applyWait)
+	for title() != "篡改" {
+		if time.Now().After(deadline) {
+			t.Fatal("the portal never served the tampered title")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	wantError(t, s.do(http.MethodPost, "/v1/admin/rebuild/policies", hubToken, "", nil), http.StatusUnauthorized, "unauthorized")
+	r := s.do(http.MethodPost, "/v1/admin/rebuild/policies", adminToken, "", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("rebuild policies: %s", r)
+	}
+	// No request between the answer and this check: the index was
+	// reloaded by the rebuild, not by a request or the notification.
+	var gen int64
+	if err := db.QueryRow(t.Context(), `SELECT generation FROM policy_model`).Scan(&gen); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Main.Portal.Generation(); got != gen {
+		t.Errorf("portal index at generation %d after the rebuild answered, read model at %d", got, gen)
+	}
+	var rep struct {
+		Rebuilt []struct {
+			Projection string `json:"projection"`
+			Events     int    `json:"events"`
+			Rows       int    `json:"rows"`
+		} `json:"rebuilt"`
+	}
+	decodeInto(t, r, &rep)
+	if len(rep.Rebuilt) != 1 || rep.Rebuilt[0].Projection != "policies" || rep.Rebuilt[0].Events != 2 || rep.Rebuilt[0].Rows != 1 {
+		t.Errorf("rebuild answered %s", r.Body)
+	}
+	if got := title(); got != want {
+		t.Errorf("title after the rebuild %q, want %q", got, want)
+	}
+	if after := s.get("/api/v1/policies", "").Body; string(after) != string(before) {
+		t.Errorf("policies after the rebuild:\n%s\nwant\n%s", after, before)
+	}
+
+	r = s.do(http.MethodPost, "/v1/admin/rebuild/all", adminToken, "", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("rebuild all: %s", r)
+	}
+	decodeInto(t, r, &rep)
+	var names []string
+	for _, x := range rep.Rebuilt {
+		names = append(names, x.Projection)
+	}
+	if got, want := strings.Join(names, ","), "case_stats,license_stats,lawsuit_stats,portal_views,portal_searches,policies"; got != want {
+		t.Errorf("rebuild all rebuilt %s, want %s", got, want)
+	}
+	e := wantError(t, s.do(http.MethodPost, "/v1/admin/rebuild/policy", adminToken, "", nil), http.StatusNotFound, "not_found")
+	if !strings.Contains(e.Message, "policies") {
+		t.Errorf("unknown read model: %q does not list policies", e.Message)
+	}
+
+	// The live consumer keeps applying to the rebuilt model.
+	s.ingest(hubToken, policyEvent(hubSource, "pol-1-am2", typeAmended, "2025-09-01T09:00:00+08:00", map[string]any{
+		"policy_id": "qd-rsj-2025-1", "issuer": "qd-rsj", "doc_number": "青人社规〔2025〕9号", "reason": "更名",
+		"title": "关于企业吸纳就业社会保险补贴的实施办法"}))
+	s.waitProjections()
+	if got := title(); got != "关于企业吸纳就业社会保险补贴的实施办法" {
+		t.Errorf("title after a later amendment %q", got)
+	}
 }

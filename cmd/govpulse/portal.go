@@ -38,10 +38,11 @@ func (m *Main) openPortal(context.Context) error {
 	cat, reg := m.catalog, m.registry
 	site := &web.Server{
 		Reader:        m.Portal,
-		API:           (&portalapi.Handler{Reader: m.Portal, Logger: m.Logger, Now: m.Now}).Routes(),
+		API:           (&portalapi.Handler{Reader: m.Portal, Logger: m.Logger, Now: m.portalClock()}).Routes(),
 		Usage:         m.Usage(),
 		Choices:       web.ChoicesFrom(cat),
 		Now:           m.Now,
+		AsOf:          m.portalAsOf(),
 		RatePerClient: cfg.PortalRate,
 		RateBurst:     cfg.PortalBurst,
 		Logger:        m.Logger,

@@ -68,7 +68,7 @@ func TestServeReadModels(t *testing.T) {
 		if x.LastAppliedSeq != 8 || x.AppliedBatches != 1 || x.LagSeconds != 0 {
 			t.Errorf("projection %+v: want 1 batch applied up to seq 8, no lag", x)
 		}
-		if x.Rebuildable != (x.Name != "ingest_tally" && x.Name != "policies") { // policies: govpulse rebuild policies
+		if x.Rebuildable != (x.Name != "ingest_tally") {
 			t.Errorf("projection %s: rebuildable = %t", x.Name, x.Rebuildable)
 		}
 	}

@@ -70,7 +70,8 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	models := newConsumerSet(cal, cat, logger).ReadModels()
+	set := newConsumerSet(cal, cat, logger)
+	models := set.ReadModels()
 
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -121,8 +122,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 			rep.Projection, rep.Batches, rep.LogEvents, rep.Events, rep.Rows, rep.Took.Round(time.Millisecond), rate, rep.CaughtUp)
 	}
 	if name == "all" || name == projections.PoliciesName {
-		p := &projections.Policies{Catalog: cat, Logger: logger}
-		rep, err := p.Rebuild(ctx, pool)
+		rep, err := set.policies.Rebuild(ctx, pool)
 		if err != nil {
 			return err
 		}

@@ -254,7 +254,7 @@ func (m *Main) openAPI(ctx context.Context) error {
 		Readiness:  readiness{pool: m.pool, bus: m.bus},
 		Stats:      read.Store{Pool: m.pool},
 		Targets:    m.evaluator,
-		ReadModels: projections.Rebuilder{Pool: m.pool, Models: m.consumers.ReadModels()},
+		ReadModels: m.consumers.Rebuilder(m.pool, m.rebuilt),
 		Consumers:  m.consumers.OtherNames(),
 		AdminToken: cfg.AdminToken,
 		Limits: httpapi.Limits{
@@ -273,6 +273,19 @@ func (m *Main) openAPI(ctx context.Context) error {
 	m.routes = http.NewServeMux()
 	m.routes.Handle("/", handler)
 	return nil
+}
+
+// rebuilt refreshes what holds a read model in memory once the admin API
+// has rebuilt it: the portal's index of the policies (opened by a later
+// step, before any request). The rebuild itself succeeded; a failed
+// refresh is retried by the portal's next request.
+func (m *Main) rebuilt(ctx context.Context, name string) {
+	if name != projections.PoliciesName || m.Portal == nil {
+		return
+	}
+	if err := m.Portal.Refresh(ctx); err != nil {
+		m.Logger.Warn("portal: reload after the rebuild of the policies failed; the next request retries", "err", err)
+	}
 }
 
 // serveHTTP listens on GOVPULSE_HTTP_ADDR and serves m.routes.

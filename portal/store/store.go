@@ -95,9 +95,13 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // snapshot returns the index at the read model's current generation,
 // loading what changed since the last one.
-func (s *Store) snapshot(ctx context.Context) (*index, error) {
+func (s *Store) snapshot(ctx context.Context) (*index, error) { return s.load(ctx, false) }
+
+// load is snapshot; force asks the database for the generation even
+// while Listen says nothing changed (its notification may be on its way).
+func (s *Store) load(ctx context.Context, force bool) (*index, error) {
 	s.init()
-	if cur := s.idx.Load(); cur != nil && s.listening.Load() && !s.recheck.Load() {
+	if cur := s.idx.Load(); !force && cur != nil && s.listening.Load() && !s.recheck.Load() {
 		return cur, nil
 	}
 	s.recheck.Store(false) // a notification from now on asks again
@@ -129,12 +133,23 @@ func (s *Store) snapshot(ctx context.Context) (*index, error) {
 	return next, nil
 }
 
-// Refresh loads the read model's newest generation now.
+// Refresh loads the read model's newest generation now, without waiting
+// for Listen to hear of it: after a rebuild, the next request finds the
+// new index loaded.
 func (s *Store) Refresh(ctx context.Context) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, err := s.snapshot(ctx)
+	_, err := s.load(ctx, true)
 	return err
+}
+
+// Generation is the read model's generation that the loaded index holds
+// (0 before the first load).
+func (s *Store) Generation() int64 {
+	if cur := s.idx.Load(); cur != nil {
+		return cur.gen
+	}
+	return 0
 }
 
 // names resolves catalogue codes to their names.

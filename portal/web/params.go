@@ -157,7 +157,7 @@ func (s *Server) searchQuery(q url.Values) (portal.SearchQuery, error) {
 
 // profile reads a company profile with the portal's one reading of it.
 func (s *Server) profile(q url.Values) (portal.Profile, error) {
-	p, err := portal.ParseProfile(q, s.Now())
+	p, err := portal.ParseProfile(q, s.today().Time())
 	if err != nil {
 		return p, s.chinese(err, q)
 	}

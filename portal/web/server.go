@@ -36,8 +36,13 @@ type Server struct {
 	// API, when set, serves the JSON API under /api/v1/ (portal/api);
 	// search and match there share the per-client rate limit.
 	API http.Handler
-	// Now is the portal's clock (today's validity, days left); nil: time.Now.
+	// Now is the portal's clock (today's validity, days left, the rate
+	// limit, feeds' time stamps); nil: time.Now.
 	Now func() time.Time
+	// AsOf, when set, is the portal's today instead of Now's day: what
+	// validity, days left and a profile's founding year are judged on.
+	// Every page's footer says so. The Reader is given the same date.
+	AsOf portal.Date
 	// RatePerClient is how many searches, matches and feed reads per
 	// second one client may make, RateBurst how many at once.
 	RatePerClient float64
@@ -75,7 +80,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if s.Timeout <= 0 {
 		s.Timeout = 10 * time.Second
 	}
-	pages, err := parsePages()
+	pages, err := parsePages(s.AsOf)
 	if err != nil {
 		return nil, err
 	}
@@ -278,5 +283,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// today is the portal's current day in China Standard Time.
-func (s *Server) today() portal.Date { return portal.DateOf(s.Now()) }
+// today is the portal's current day in China Standard Time, or AsOf.
+func (s *Server) today() portal.Date {
+	if !s.AsOf.IsZero() {
+		return s.AsOf
+	}
+	return portal.DateOf(s.Now())
+}

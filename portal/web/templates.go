@@ -15,8 +15,11 @@ import (
 // The pages, each parsed with the layout into its own template set.
 var pageNames = []string{"home", "search", "policy", "match", "error"}
 
-func parsePages() (map[string]*template.Template, error) {
+// parsePages parses the pages; asOf, when set, is the date the footer
+// says the site shows the state of.
+func parsePages(asOf portal.Date) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
+		"asOf":          asOf.String,
 		"date":          formatDate,
 		"day":           func(t time.Time) string { return formatDate(portal.DateOf(t)) },
 		"paras":         paragraphs,
