@@ -59,8 +59,17 @@ func TestIngestRequestsInFlightAreBounded(t *testing.T) {
 		}
 		first <- resp
 	}()
-	if _, err := pw.Write([]byte(`{"specversion":`)); err != nil { // read by the handler: it holds the slot
+	if _, err := pw.Write([]byte(`{"specversion":`)); err != nil {
 		t.Fatal(err)
+	}
+	// The write returns once the client has it, not once the handler runs:
+	// wait (bounded) until the first request holds the slot.
+	deadline := time.Now().Add(30 * time.Second)
+	for api.IngestInFlight() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first request holds no ingest slot after 30s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	resp, err := post(strings.NewReader(`{}`))
 	if err != nil {
