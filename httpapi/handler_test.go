@@ -324,3 +324,43 @@ func TestAdminDisabledWithoutAToken(t *testing.T) {
 	wantCode(t, "admin endpoint, no admin token configured", s.send(t, http.MethodGet, "/v1/admin/poison", "anything", "", nil),
 		http.StatusForbidden, httpapi.EForbidden)
 }
+
+// In binary content mode the source is the ce-source header, so a wrong
+// one is reported by that name, not as the structured mode's "source".
+func TestBinaryModeForbiddenNamesTheHeader(t *testing.T) {
+	s := newHandlerServer(t, nil)
+	data, err := json.Marshal(caseEvent(t, "h-bin-1", nil)["data"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/v1/events", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"Authorization": "Bearer " + handlerSourceToken, "Content-Type": "application/json",
+		"ce-specversion": "1.0", "ce-id": "h-bin-1", "ce-source": "qd-someone-else", "ce-type": "govpulse.case.finished.v1",
+		"ce-time": "2024-03-01T10:00:00+08:00"} {
+		req.Header.Set(k, v)
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Code     string
+		Problems []struct{ Field, Reason string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusForbidden || body.Code != httpapi.EForbidden {
+		t.Fatalf("HTTP %d %+v, want 403 forbidden", resp.StatusCode, body)
+	}
+	if len(body.Problems) == 0 || body.Problems[0].Field != "ce-source" || !strings.Contains(body.Problems[0].Reason, "ce-source header must be \"qd-approval-bureau\"") {
+		t.Errorf("problems = %+v, want one naming the ce-source header", body.Problems)
+	}
+	if n := s.log.appended(); n != 0 {
+		t.Errorf("%d appends, want none", n)
+	}
+}

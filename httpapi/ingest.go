@@ -80,7 +80,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 	s.metrics.batchSize.Observe(float64(len(envs)))
 	// Who may send what comes first: a sender learns nothing about events
 	// it may not send.
-	if forbidden := authorise(src, envs); len(forbidden) > 0 {
+	if forbidden := authorise(src, envs, events.IsBinaryMode(r.Header)); len(forbidden) > 0 {
 		e := errorf(EForbidden, fmt.Sprintf("token of source %s may not send %d of these events; nothing was stored", src.Name, countEvents(forbidden)))
 		e.Problems = forbidden
 		return src, e
@@ -151,12 +151,19 @@ func decodeError(err error) *Error {
 
 // authorise lists every event the source may not send: another source's
 // name, a type it may not send, or a department it may not speak for.
-func authorise(src *sources.Source, envs []events.Envelope) []events.Problem {
+// binary says the event came in binary content mode, where the source is
+// the ce-source header, so the problem names that header.
+func authorise(src *sources.Source, envs []events.Envelope, binary bool) []events.Problem {
 	var ps []events.Problem
 	for i, env := range envs {
 		if env.Source != src.Name {
-			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "source",
-				Reason: fmt.Sprintf("this token belongs to source %q; events must carry \"source\": %q", src.Name, src.Name)})
+			p := events.Problem{Index: i, ID: env.ID, Field: "source",
+				Reason: fmt.Sprintf("this token belongs to source %q; events must carry \"source\": %q", src.Name, src.Name)}
+			if binary {
+				p.Field = "ce-source"
+				p.Reason = fmt.Sprintf("this token belongs to source %q; the ce-source header must be %q", src.Name, src.Name)
+			}
+			ps = append(ps, p)
 		}
 		if _, known := events.DepartmentField(env.Type); known && !src.MaySend(env.Type) {
 			ps = append(ps, events.Problem{Index: i, ID: env.ID, Field: "type",
