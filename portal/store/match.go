@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
@@ -143,14 +144,32 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 		return portal.MatchResult{}, err
 	}
 	out := s.matchAll(idx, p)
-	res := portal.MatchResult{Profile: p, Total: len(out.all), Matches: []portal.PolicyMatch{}, NearMisses: []portal.PolicyMatch{}}
-	for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
-		res.Matches = append(res.Matches, s.check(d, p))
+	matches, near := out.checked(func() (m, n []portal.PolicyMatch) {
+		m = make([]portal.PolicyMatch, 0, min(len(out.matches), portal.MaxMatches))
+		for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
+			m = append(m, s.check(d, p))
+		}
+		n = make([]portal.PolicyMatch, 0, min(len(out.near), portal.MaxNearMisses))
+		for _, d := range out.near[:min(len(out.near), portal.MaxNearMisses)] {
+			n = append(n, s.check(d, p))
+		}
+		return m, n
+	})
+	return portal.MatchResult{Profile: p, Total: len(out.all), Matches: matches, NearMisses: near}, nil
+}
+
+// checked returns the best matches and near misses with their criteria
+// checked, as build makes them the first time: the outcome's key holds
+// every field of the profile that check reads, so a cached profile then
+// allocates next to nothing (less garbage, fewer of the collector's mark
+// assists in the p99). The lists are shared, read-only.
+func (out *matchOutcome) checked(build func() (m, n []portal.PolicyMatch)) (m, n []portal.PolicyMatch) {
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if out.checkedMatches == nil {
+		out.checkedMatches, out.checkedNear = build()
 	}
-	for _, d := range out.near[:min(len(out.near), portal.MaxNearMisses)] {
-		res.NearMisses = append(res.NearMisses, s.check(d, p))
-	}
-	return res, nil
+	return out.checkedMatches, out.checkedNear
 }
 
 // matchOutcome is a profile's matches (all, as places in the day's
@@ -159,6 +178,9 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 type matchOutcome struct {
 	all           []int32
 	matches, near []*doc
+
+	mu                          sync.Mutex
+	checkedMatches, checkedNear []portal.PolicyMatch // built once, by checked
 }
 
 // outcome counts how p fares against one list criterion.
