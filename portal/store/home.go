@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	mathbits "math/bits"
 	"slices"
 	"time"
 
@@ -121,8 +122,10 @@ func (s *Store) selected(ctx context.Context, idx *index, q *portal.SearchQuery,
 		}
 		keep := map[string]bool{}
 		force := idx.inForce(prof.On)
-		for _, i := range s.matchAll(idx, prof).all {
-			keep[force[i].policy.ID] = true
+		for w, bits := range s.matchAll(idx, prof).all {
+			for ; bits != 0; bits &= bits - 1 {
+				keep[force[w*64+mathbits.TrailingZeros64(bits)].policy.ID] = true
+			}
 		}
 		var both []*doc
 		for _, d := range out {

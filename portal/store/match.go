@@ -155,7 +155,7 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 		}
 		return m, n
 	})
-	return portal.MatchResult{Profile: p, Total: len(out.all), Matches: matches, NearMisses: near}, nil
+	return portal.MatchResult{Profile: p, Total: out.total, Matches: matches, NearMisses: near}, nil
 }
 
 // checked returns the best matches and near misses with their criteria
@@ -172,11 +172,12 @@ func (out *matchOutcome) checked(build func() (m, n []portal.PolicyMatch)) (m, n
 	return out.checkedMatches, out.checkedNear
 }
 
-// matchOutcome is a profile's matches (all, as places in the day's
-// in-force list, in no order) and the best matches and near misses, best
+// matchOutcome is a profile's matches (all, as bits over the day's
+// in-force list) and the best matches and near misses, best
 // first.
 type matchOutcome struct {
-	all           []int32
+	all           []uint64 // bit i: the day's in-force policy i qualifies
+	total         int      // bits set in all
 	matches, near []*doc
 
 	mu                          sync.Mutex
@@ -262,9 +263,11 @@ func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 		return newestFirst(a.d, b.d)
 	}
 	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
-	out := &matchOutcome{}
 	pb := s.bits.profile(p)
 	docs, crits := idx.inForceCrits(p.On)
+	// A bit set, not a list of places: 6 kB for 50,000 policies however
+	// many qualify, so a profile not cached makes little garbage.
+	out := &matchOutcome{all: make([]uint64, (len(crits)+63)/64)}
 	for i := range crits {
 		var met, notMet, unknown int
 		if c := &crits[i]; c.ok && pb.ok {
@@ -274,7 +277,8 @@ func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 		}
 		switch notMet {
 		case 0:
-			out.all = append(out.all, int32(i))
+			out.all[i/64] |= 1 << (i % 64)
+			out.total++
 			top.add(scored{docs[i], met, unknown})
 		case 1:
 			near.add(scored{docs[i], met, unknown})
