@@ -131,7 +131,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return securityHeaders(m.instrument(mux)), nil
+	return securityHeaders(m.Wrap(mux, mux)), nil
 }
 
 // cacheStatic lets browsers keep the embedded assets (their URLs carry
