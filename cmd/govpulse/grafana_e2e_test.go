@@ -26,6 +26,7 @@ import (
 	"github.com/govpulse/govpulse/alerting/alertingtest"
 	"github.com/govpulse/govpulse/grafana"
 	"github.com/govpulse/govpulse/grafana/grafanatest"
+	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 )
 
@@ -191,11 +192,7 @@ func boardsConn(t *testing.T, dbURL string) *pgx.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
+	c := pgtest.Connect(t, dbURL)
 	if _, err := c.Exec(ctx, "SET ROLE "+postgres.BoardsRole); err != nil {
 		t.Fatal(err)
 	}

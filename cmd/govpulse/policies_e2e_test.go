@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // policyEvent is a policy event from source (the hub may speak for any
@@ -157,7 +159,7 @@ func TestAdminRebuildPolicies(t *testing.T) {
 
 	// Tamper with the read model as a writer would (a new generation,
 	// notified), and wait until the portal serves the tampered row.
-	db := openDB(t, s.DBURL)
+	db := pgtest.Connect(t, s.DBURL)
 	_, err := db.Exec(t.Context(), `WITH g AS (UPDATE policy_model SET generation = generation + 1 RETURNING generation)
 		UPDATE policies SET title = '篡改', current = jsonb_set(current, '{title}', '"篡改"'), generation = (SELECT generation FROM g)`)
 	if err != nil {
