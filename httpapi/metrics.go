@@ -16,8 +16,8 @@ type metrics struct {
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	routes, err := routemetrics.New(reg, routemetrics.Names{
-		Requests: "govpulse_http_requests_total", RequestsHelp: "HTTP requests answered, by route and status code.",
-		Duration: "govpulse_http_request_duration_seconds", DurationHelp: "Time to answer an HTTP request, by route.",
+		RequestsName: "govpulse_http_requests_total", RequestsHelp: "HTTP requests answered, by route and status code.",
+		DurationName: "govpulse_http_request_duration_seconds", DurationHelp: "Time to answer an HTTP request, by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	})
 	if err != nil {

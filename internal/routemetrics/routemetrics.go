@@ -14,9 +14,9 @@ import (
 
 // Names are the two metrics' names, help texts and duration buckets.
 type Names struct {
-	Requests, RequestsHelp string
-	Duration, DurationHelp string
-	Buckets                []float64
+	RequestsName, RequestsHelp string
+	DurationName, DurationHelp string
+	Buckets                    []float64
 }
 
 // Metrics are a counter of answers by route and status code and a
@@ -29,8 +29,8 @@ type Metrics struct {
 // New registers the metrics named n on reg.
 func New(reg prometheus.Registerer, n Names) (*Metrics, error) {
 	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: n.Requests, Help: n.RequestsHelp}, []string{"route", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: n.Duration, Help: n.DurationHelp, Buckets: n.Buckets}, []string{"route"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: n.RequestsName, Help: n.RequestsHelp}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: n.DurationName, Help: n.DurationHelp, Buckets: n.Buckets}, []string{"route"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.duration} {
 		if err := reg.Register(c); err != nil {

@@ -11,7 +11,7 @@ import (
 
 func TestWrapLabelsByRouteNotPath(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m, err := New(reg, Names{Requests: "t_requests_total", RequestsHelp: "r.", Duration: "t_seconds", DurationHelp: "d.", Buckets: []float64{1}})
+	m, err := New(reg, Names{RequestsName: "t_requests_total", RequestsHelp: "r.", DurationName: "t_seconds", DurationHelp: "d.", Buckets: []float64{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestWrapLabelsByRouteNotPath(t *testing.T) {
 	if n := testutil.CollectAndCount(m.duration); n != 2 {
 		t.Errorf("%d duration series, want 2 (one per route)", n)
 	}
-	if _, err := New(reg, Names{Requests: "t_requests_total", RequestsHelp: "r.", Duration: "t_seconds", DurationHelp: "d."}); err == nil {
+	if _, err := New(reg, Names{RequestsName: "t_requests_total", RequestsHelp: "r.", DurationName: "t_seconds", DurationHelp: "d."}); err == nil {
 		t.Error("registering the same names twice: no error")
 	}
 }
