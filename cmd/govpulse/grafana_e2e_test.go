@@ -21,7 +21,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/govpulse/govpulse/alerting/alertingtest"
 	"github.com/govpulse/govpulse/grafana"
@@ -353,27 +352,14 @@ func timeValue(v any) float64 {
 // missed (or at risk). It returns how many rules it checked.
 func checkAlertRules(t *testing.T, p *promAPI, file []byte) (rules, firing, quiet int) {
 	t.Helper()
-	var f struct {
-		Groups []struct {
-			OrgID int64            `yaml:"orgId"`
-			Name  string           `yaml:"name"`
-			Rules []map[string]any `yaml:"rules"`
-		} `yaml:"groups"`
+	f, err := grafanatest.ProvisionedRules(file, "govpulse-reform-office")
+	if err != nil {
+		t.Error(err)
 	}
-	if err := yaml.Unmarshal(file, &f); err != nil || len(f.Groups) != 1 {
-		t.Fatalf("alerting file: %v", err)
+	if len(f.Groups) != 1 {
+		t.Fatalf("alerting file: %d groups, want 1", len(f.Groups))
 	}
-	for _, raw := range f.Groups[0].Rules {
-		raw["orgID"], raw["ruleGroup"], raw["folderUID"] = f.Groups[0].OrgID, f.Groups[0].Name, "govpulse-reform-office"
-		j, err := json.Marshal(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := grafanatest.StrictRule(j)
-		if err != nil {
-			t.Errorf("rule %v: %v", raw["uid"], err)
-			continue
-		}
+	for _, r := range f.Groups[0].Rules {
 		var promql string
 		var ev expr.ExprTypeThresholdConditionsEvaluator
 		for _, d := range r.Data {
