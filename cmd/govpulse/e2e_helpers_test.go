@@ -462,6 +462,19 @@ func (s *testServer) tally(token string) (map[tallyKey]int64, int64) {
 // for that and still bounded, so a test never hangs.
 const applyWait = 90 * time.Second
 
+// waitForCondition polls cond until it holds, failing the test, with
+// what it waited for, when within passes first.
+func waitForCondition(t testing.TB, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func (s *testServer) waitTally(token string, want map[tallyKey]int64) {
 	s.t.Helper()
 	deadline := time.Now().Add(applyWait)

@@ -542,13 +542,7 @@ func (p *promAPI) get(path string, v any) error {
 // demo half slowly).
 func (p *promAPI) waitFor(what string, cond func() bool) {
 	p.t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			p.t.Fatalf("waited three minutes for %s", what)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	waitForCondition(p.t, what, 3*time.Minute, cond)
 }
 
 // waitApplied waits until every consumer has applied the whole log.

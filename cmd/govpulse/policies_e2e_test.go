@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/govpulse/govpulse/internal/pgtest"
 )
@@ -168,13 +167,7 @@ func TestAdminRebuildPolicies(t *testing.T) {
 	if _, err := db.Exec(t.Context(), `SELECT pg_notify('policy_model', '')`); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(applyWait)
-	for title() != "篡改" {
-		if time.Now().After(deadline) {
-			t.Fatal("the portal never served the tampered title")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForCondition(t, "the portal serving the tampered title", applyWait, func() bool { return title() == "篡改" })
 
 	wantError(t, s.do(http.MethodPost, "/v1/admin/rebuild/policies", hubToken, "", nil), http.StatusUnauthorized, "unauthorized")
 	r := s.do(http.MethodPost, "/v1/admin/rebuild/policies", adminToken, "", nil)
