@@ -12,7 +12,7 @@ import (
 
 // Messages word the problems Unescape finds.
 type Messages struct {
-	BrokenEscape func(raw string) string      // a '%' not followed by two hex digits
+	BrokenEscape func(raw string) string       // a '%' not followed by two hex digits
 	TooLong      func(bytes, limit int) string // longer than the limit once decoded
 	NotUTF8      string
 	Control      func(c rune) string
