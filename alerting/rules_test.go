@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/alerting/alertingtest"
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/targets"
 )
 
@@ -23,10 +23,7 @@ func unitTestOptions() Options {
 
 func shippedCatalog(t *testing.T) *events.Catalog {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	return cat
 }
 

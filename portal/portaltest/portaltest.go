@@ -18,6 +18,7 @@ import (
 
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
@@ -182,10 +183,7 @@ func Load(t testing.TB, pool *pgxpool.Pool, cat *events.Catalog) {
 // shipped catalogue and synonyms, whose today is Today.
 func Store(t testing.TB) *store.Store {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	syn, err := catalog.Synonyms("")
 	if err != nil {
 		t.Fatal(err)
