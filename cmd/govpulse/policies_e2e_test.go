@@ -84,10 +84,7 @@ func TestServePolicies(t *testing.T) {
 	}
 	read := func() {
 		t.Helper()
-		r := s.get("/api/v1/policies/qd-rsj-2025-1", "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("policy: %s", r)
-		}
+		r := s.getOK("/api/v1/policies/qd-rsj-2025-1", "")
 		decodeInto(t, r, &view)
 		if view.Version != 2 || len(view.Versions) != 2 || view.Versions[1].Kind != "amended" ||
 			view.Versions[1].Changes[0].Field != "support" || view.Policy.Support != "每人每月补贴800元。" || view.ValidityLabel != "现行有效" {
@@ -135,10 +132,7 @@ func TestAdminRebuildPolicies(t *testing.T) {
 	// searches read the index; a policy page reads its versions).
 	title := func() string {
 		t.Helper()
-		r := s.get("/api/v1/policies", "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("policies: %s", r)
-		}
+		r := s.getOK("/api/v1/policies", "")
 		var v struct {
 			Hits []struct {
 				Title string `json:"title"`
