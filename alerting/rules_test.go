@@ -40,18 +40,7 @@ func shippedTargets(t *testing.T) []targets.Target {
 func writeRules(t *testing.T, dir string, ts []targets.Target, o Options) string {
 	t.Helper()
 	rf, err := Rules(ts, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := MarshalRules(rf, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "govpulse.yml")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeGenerated(t, filepath.Join(dir, "govpulse.yml"), rf, err, MarshalRules)
 }
 
 func TestShippedRulesPassPromtoolCheck(t *testing.T) {
