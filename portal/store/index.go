@@ -25,8 +25,6 @@ type doc struct {
 	title, meta string
 	// facet values by filter (the validity's depends on the day: nil)
 	facets [][]string
-	// crit is the criteria as bit sets, for matching
-	crit critBits
 }
 
 // validity is the policy's validity on day d.
@@ -43,6 +41,7 @@ func (d *doc) validity(day portal.Date) portal.Validity {
 type index struct {
 	gen, reset int64
 	docs       []*doc
+	newest     []*doc // docs, newest first
 	byID       map[string]*doc
 	byDocKey   map[string][]*doc
 	// byCategory lists each category's docs, newest first; successors
@@ -50,35 +49,35 @@ type index struct {
 	byCategory map[string][]*doc
 	superseded map[string][]*doc
 
-	forceMu    sync.Mutex
-	forceDay   portal.Date
-	force      []*doc     // in force on forceDay
-	forceCrits []critBits // their criteria, side by side for a fast scan
+	forceMu   sync.Mutex
+	forceDay  portal.Date
+	force     []*doc     // in force on forceDay, newest first
+	forceCrit *critIndex // their criteria, for matching
 }
 
-// inForce returns the docs in force on day (remembered for the last day asked).
+// inForce returns the docs in force on day, newest first (remembered
+// for the last day asked).
 func (idx *index) inForce(day portal.Date) []*doc {
 	docs, _ := idx.inForceCrits(day)
 	return docs
 }
 
-// inForceCrits returns the docs in force on day and their criteria.
-func (idx *index) inForceCrits(day portal.Date) ([]*doc, []critBits) {
+// inForceCrits returns the docs in force on day, newest first, and
+// their criteria indexed.
+func (idx *index) inForceCrits(day portal.Date) ([]*doc, *critIndex) {
 	idx.forceMu.Lock()
 	defer idx.forceMu.Unlock()
 	if idx.force != nil && idx.forceDay == day {
-		return idx.force, idx.forceCrits
+		return idx.force, idx.forceCrit
 	}
-	out := make([]*doc, 0, len(idx.docs))
-	crits := make([]critBits, 0, len(idx.docs))
-	for _, d := range idx.docs {
+	out := make([]*doc, 0, len(idx.newest))
+	for _, d := range idx.newest {
 		if d.validity(day) == portal.InForce {
 			out = append(out, d)
-			crits = append(crits, d.crit)
 		}
 	}
-	idx.force, idx.forceCrits, idx.forceDay = out, crits, day
-	return out, crits
+	idx.force, idx.forceCrit, idx.forceDay = out, newCritIndex(out), day
+	return out, idx.forceCrit
 }
 
 // loadIndex reads the policies whose rows are newer than base's
@@ -169,7 +168,6 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 	}
 	fs := s.filters(portal.SearchQuery{})
 	for _, d := range changed {
-		d.crit = s.bits.criteria(d.policy)
 		d.title = search.Fold(d.policy.Title)
 		d.meta = search.Fold(d.policy.DocNumber + " " + s.names.department(d.policy.Issuer))
 		d.facets = make([][]string, len(fs))
@@ -224,6 +222,7 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 	for _, l := range idx.byCategory {
 		slices.SortFunc(l, newestFirst)
 	}
+	idx.newest = slices.SortedFunc(slices.Values(idx.docs), newestFirst)
 	return idx, nil
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -143,6 +142,11 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 	if err != nil {
 		return portal.MatchResult{}, err
 	}
+	return s.matchOn(idx, p), nil
+}
+
+// matchOn is Match on idx for a checked profile.
+func (s *Store) matchOn(idx *index, p portal.Profile) portal.MatchResult {
 	out := s.matchAll(idx, p)
 	matches, near := out.checked(func() (m, n []portal.PolicyMatch) {
 		m = make([]portal.PolicyMatch, 0, min(len(out.matches), portal.MaxMatches))
@@ -155,7 +159,7 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 		}
 		return m, n
 	})
-	return portal.MatchResult{Profile: p, Total: out.total, Matches: matches, NearMisses: near}, nil
+	return portal.MatchResult{Profile: p, Total: out.total, Matches: matches, NearMisses: near}
 }
 
 // checked returns the best matches and near misses with their criteria
@@ -176,146 +180,37 @@ func (out *matchOutcome) checked(build func() (m, n []portal.PolicyMatch)) (m, n
 // in-force list) and the best matches and near misses, best
 // first.
 type matchOutcome struct {
-	all           []uint64 // bit i: the day's in-force policy i qualifies
-	total         int      // bits set in all
+	all           bitset // bit i: the day's in-force policy i qualifies
+	total         int    // bits set in all
 	matches, near []*doc
 
 	mu                          sync.Mutex
 	checkedMatches, checkedNear []portal.PolicyMatch // built once, by checked
 }
 
-// outcome counts how p fares against one list criterion.
-func outcome(want []string, have string) portal.Outcome {
-	switch {
-	case len(want) == 0:
-		return ""
-	case have == "":
-		return portal.Unknown
-	case slices.Contains(want, have):
-		return portal.Met
-	}
-	return portal.NotMet
-}
-
-// score counts d's criteria met, not met and unknown for p, as check
-// does, without building the descriptions.
-func score(d *doc, p portal.Profile) (met, notMet, unknown int) {
-	pol, cr := d.policy, d.policy.Criteria
-	count := func(o portal.Outcome) {
-		switch o {
-		case portal.Met:
-			met++
-		case portal.NotMet:
-			notMet++
-		case portal.Unknown:
-			unknown++
-		}
-	}
-	count(outcome(firstNonEmpty(cr.Industries, pol.Industries), p.Industry))
-	count(outcome(firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size))
-	count(outcome(firstNonEmpty(cr.Districts, pol.Districts), p.District))
-	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
-		years := p.On.Time().Year() - p.Founded
-		switch {
-		case p.Founded == 0:
-			unknown++
-		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded, cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
-			notMet++
-		default:
-			met++
-		}
-	}
-	if len(cr.Qualifications) > 0 {
-		missing := false
-		for _, q := range cr.Qualifications {
-			if !slices.Contains(p.Qualifications, q) {
-				missing = true
-			}
-		}
-		switch {
-		case !missing:
-			met++
-		case len(p.Qualifications) == 0:
-			unknown++
-		default:
-			notMet++
-		}
-	}
-	return
-}
-
 // matchAll finds every in-force policy p qualifies for and the near
 // misses (one criterion not met), and ranks the best of each: most
 // criteria met, fewest unknown, newest; cached per generation and
-// profile.
+// profile. The day's criteria index makes both sets a few bit
+// operations per 64 policies, and the ranks come from which criteria a
+// policy has (p meets all it knows of a match, all but one of a near
+// miss), so no policy is checked one by one and none sorted.
 func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 	key := fmt.Sprintf("%d|%s|%s|%s|%s|%d|%s", idx.gen, p.On, p.Industry, p.Size, p.District, p.Founded, strings.Join(p.Qualifications, ","))
 	if out, ok := s.matched.Get(key); ok {
 		return out
 	}
-	best := func(a, b scored) int {
-		if c := cmp.Compare(b.met, a.met); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.unknown, b.unknown); c != 0 {
-			return c
-		}
-		return newestFirst(a.d, b.d)
-	}
-	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
-	pb := s.bits.profile(p)
-	docs, crits := idx.inForceCrits(p.On)
+	docs, crit := idx.inForceCrits(p.On)
 	// A bit set, not a list of places: 6 kB for 50,000 policies however
 	// many qualify, so a profile not cached makes little garbage.
-	out := &matchOutcome{all: make([]uint64, (len(crits)+63)/64)}
-	for i := range crits {
-		var met, notMet, unknown int
-		if c := &crits[i]; c.ok && pb.ok {
-			met, notMet, unknown = scoreBits(*c, pb)
-		} else {
-			met, notMet, unknown = score(docs[i], p)
-		}
-		switch notMet {
-		case 0:
-			out.all[i/64] |= 1 << (i % 64)
-			out.total++
-			top.add(scored{docs[i], met, unknown})
-		case 1:
-			near.add(scored{docs[i], met, unknown})
-		}
+	met, near := crit.match(p)
+	out := &matchOutcome{all: met, total: met.count()}
+	for _, i := range crit.best(met, portal.MaxMatches, p) {
+		out.matches = append(out.matches, docs[i])
 	}
-	for _, x := range top.sorted() {
-		out.matches = append(out.matches, x.d)
-	}
-	for _, x := range near.sorted() {
-		out.near = append(out.near, x.d)
+	for _, i := range crit.best(near, portal.MaxNearMisses, p) {
+		out.near = append(out.near, docs[i])
 	}
 	s.matched.Add(key, out)
 	return out
 }
-
-// scored is a policy's score against a profile.
-type scored struct {
-	d            *doc
-	met, unknown int
-}
-
-// topK keeps the k best of what it is given.
-type topK struct {
-	k    int
-	less func(a, b scored) int
-	buf  []scored // sorted best first
-}
-
-func (t *topK) add(x scored) {
-	if len(t.buf) == t.k && t.less(x, t.buf[t.k-1]) >= 0 {
-		return
-	}
-	i, _ := slices.BinarySearchFunc(t.buf, x, t.less)
-	t.buf = slices.Insert(t.buf, i, x)
-	if len(t.buf) > t.k {
-		t.buf = t.buf[:t.k]
-	}
-}
-
-func (t *topK) sorted() []scored { return t.buf }
