@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/portal"
+	"github.com/govpulse/govpulse/portal/api"
 	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
 )
@@ -89,6 +92,7 @@ func BenchmarkMatch(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2, 3))
 	seen := map[string]bool{}
 	var ps []portal.Profile
+	var paths []string
 	for len(ps) < 1000 {
 		q := url.Values{"size": {pick(rng, "large", "medium", "small", "micro")}, "industry": {pick(rng, "a", "c", "e", "f", "g", "i", "l", "m")},
 			"founded": {fmt.Sprint(2005 + rng.IntN(19))}}
@@ -107,6 +111,7 @@ func BenchmarkMatch(b *testing.B) {
 			b.Fatal(err)
 		}
 		ps = append(ps, p)
+		paths = append(paths, "/api/v1/match?"+q.Encode())
 	}
 	b.Run("cold", func(b *testing.B) {
 		i := 0
@@ -121,6 +126,19 @@ func BenchmarkMatch(b *testing.B) {
 		for b.Loop() {
 			if _, err := st.Match(ctx, ps[0]); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	// Through the JSON API, as govpulse bench times it.
+	h := (&api.Handler{Reader: st, Now: st.Now}).Routes()
+	b.Run("api-cold", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, paths[i%len(paths)], nil))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
 			}
 		}
 	})
@@ -146,6 +164,17 @@ func benchStore(b *testing.B) *store.Store {
 		b.Fatal(err)
 	}
 	st := &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: func() time.Time { return time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC) }}
+	// Listening, as served: requests do not ask the database for the
+	// read model's generation.
+	lctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); st.Listen(lctx) }()
+	b.Cleanup(func() { stop(); <-done })
+	for deadline := time.Now().Add(time.Minute); !st.Listening(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("store not listening after a minute")
+		}
+	}
 	if err := st.Refresh(ctx); err != nil {
 		b.Fatal(err)
 	}
