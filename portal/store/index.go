@@ -25,6 +25,8 @@ type doc struct {
 	title, meta string
 	// facet values by filter (the validity's depends on the day: nil)
 	facets [][]string
+	// texts are the criteria named, for matches
+	texts *critTexts
 }
 
 // validity is the policy's validity on day d.
@@ -168,6 +170,7 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 	}
 	fs := s.filters(portal.SearchQuery{})
 	for _, d := range changed {
+		d.texts = s.critTexts(d.policy)
 		d.title = search.Fold(d.policy.Title)
 		d.meta = search.Fold(d.policy.DocNumber + " " + s.names.department(d.policy.Issuer))
 		d.facets = make([][]string, len(fs))

@@ -40,7 +40,11 @@ func (s *Store) checkProfile(p *portal.Profile) error {
 func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
 	pol := d.policy
 	cr := pol.Criteria
-	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On)}
+	t := d.texts
+	if t == nil {
+		t = s.critTexts(pol)
+	}
+	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On), Criteria: make([]portal.CriterionResult, 0, t.n)}
 	add := func(r portal.CriterionResult) {
 		m.Criteria = append(m.Criteria, r)
 		switch r.Outcome {
@@ -52,43 +56,33 @@ func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
 			m.Unknown++
 		}
 	}
-	oneOf := func(criterion, label string, want []string, have string, name func(string) string) {
+	oneOf := func(c int, want []string, have string, name func(string) string) {
 		if len(want) == 0 {
 			return
 		}
-		names := make([]string, len(want))
-		for i, w := range want {
-			names[i] = name(w)
-		}
-		r := portal.CriterionResult{Criterion: criterion, Label: label, Required: strings.Join(names, "、")}
+		l := critLabels[c]
+		r := portal.CriterionResult{Criterion: l.criterion, Label: l.label, Required: t.required[c]}
 		switch {
 		case have == "":
-			r.Outcome, r.Reason = portal.Unknown, "未填写"+label
+			r.Outcome, r.Reason = portal.Unknown, l.unknown
 		case slices.Contains(want, have):
 			r.Outcome = portal.Met
 		default:
-			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("%s为%s，不在适用范围内", label, name(have))
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("%s为%s，不在适用范围内", l.label, name(have))
 		}
 		add(r)
 	}
 	n := s.names
-	oneOf("industries", "行业", firstNonEmpty(cr.Industries, pol.Industries), p.Industry, func(c string) string { return n.of(events.ListIndustries, c) })
-	oneOf("enterprise_sizes", "企业规模", firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size, func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
-	oneOf("districts", "所在区域", firstNonEmpty(cr.Districts, pol.Districts), p.District, n.district)
+	oneOf(critIndustries, firstNonEmpty(cr.Industries, pol.Industries), p.Industry, func(c string) string { return n.of(events.ListIndustries, c) })
+	oneOf(critSizes, firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size, func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
+	oneOf(critDistricts, firstNonEmpty(cr.Districts, pol.Districts), p.District, n.district)
 	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
-		r := portal.CriterionResult{Criterion: "years_founded", Label: "成立年限"}
-		switch {
-		case cr.MinYearsFounded != nil && cr.MaxYearsFounded != nil:
-			r.Required = fmt.Sprintf("成立%d至%d年", *cr.MinYearsFounded, *cr.MaxYearsFounded)
-		case cr.MinYearsFounded != nil:
-			r.Required = fmt.Sprintf("成立满%d年", *cr.MinYearsFounded)
-		default:
-			r.Required = fmt.Sprintf("成立不超过%d年", *cr.MaxYearsFounded)
-		}
+		l := critLabels[critYears]
+		r := portal.CriterionResult{Criterion: l.criterion, Label: l.label, Required: t.required[critYears]}
 		years := p.On.Time().Year() - p.Founded
 		switch {
 		case p.Founded == 0:
-			r.Outcome, r.Reason = portal.Unknown, "未填写成立年份"
+			r.Outcome, r.Reason = portal.Unknown, l.unknown
 		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded:
 			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("成立%d年，不足%d年", years, *cr.MinYearsFounded)
 		case cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
@@ -99,8 +93,8 @@ func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
 		add(r)
 	}
 	if len(cr.Qualifications) > 0 {
-		names := n.all(events.ListQualifications, cr.Qualifications)
-		r := portal.CriterionResult{Criterion: "qualifications", Label: "资质", Required: strings.Join(names, "、")}
+		l := critLabels[critQualifications]
+		r := portal.CriterionResult{Criterion: l.criterion, Label: l.label, Required: t.required[critQualifications]}
 		var missing []string
 		for _, q := range cr.Qualifications {
 			if !slices.Contains(p.Qualifications, q) {
@@ -111,16 +105,64 @@ func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
 		case len(missing) == 0:
 			r.Outcome = portal.Met
 		case len(p.Qualifications) == 0:
-			r.Outcome, r.Reason = portal.Unknown, "未填写资质"
+			r.Outcome, r.Reason = portal.Unknown, l.unknown
 		default:
 			r.Outcome, r.Reason = portal.NotMet, "缺少"+strings.Join(missing, "、")
 		}
 		add(r)
 	}
-	if m.Criteria == nil {
-		m.Criteria = []portal.CriterionResult{}
-	}
 	return m
+}
+
+// critLabels name the criteria in check's results, with the reason an
+// unknown one gives.
+var critLabels = [numCrits]struct{ criterion, label, unknown string }{
+	critIndustries:     {"industries", "行业", "未填写行业"},
+	critSizes:          {"enterprise_sizes", "企业规模", "未填写企业规模"},
+	critDistricts:      {"districts", "所在区域", "未填写所在区域"},
+	critYears:          {"years_founded", "成立年限", "未填写成立年份"},
+	critQualifications: {"qualifications", "资质", "未填写资质"},
+}
+
+// critTexts are what a policy's criteria require, named, as check lists
+// them: the same for every profile, so made once per policy as it is
+// loaded. required[c] is "" when the policy has no criterion c; n counts
+// the criteria it has.
+type critTexts struct {
+	required [numCrits]string
+	n        int
+}
+
+func (s *Store) critTexts(pol portal.Policy) *critTexts {
+	cr, n := pol.Criteria, s.names
+	t := &critTexts{}
+	list := func(c int, want []string, name func(string) string) {
+		if len(want) == 0 {
+			return
+		}
+		names := make([]string, len(want))
+		for i, w := range want {
+			names[i] = name(w)
+		}
+		t.required[c] = strings.Join(names, "、")
+		t.n++
+	}
+	list(critIndustries, firstNonEmpty(cr.Industries, pol.Industries), func(c string) string { return n.of(events.ListIndustries, c) })
+	list(critSizes, firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
+	list(critDistricts, firstNonEmpty(cr.Districts, pol.Districts), n.district)
+	list(critQualifications, cr.Qualifications, func(c string) string { return n.of(events.ListQualifications, c) })
+	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
+		switch {
+		case cr.MinYearsFounded != nil && cr.MaxYearsFounded != nil:
+			t.required[critYears] = fmt.Sprintf("成立%d至%d年", *cr.MinYearsFounded, *cr.MaxYearsFounded)
+		case cr.MinYearsFounded != nil:
+			t.required[critYears] = fmt.Sprintf("成立满%d年", *cr.MinYearsFounded)
+		default:
+			t.required[critYears] = fmt.Sprintf("成立不超过%d年", *cr.MaxYearsFounded)
+		}
+		t.n++
+	}
+	return t
 }
 
 func firstNonEmpty(a, b []string) []string {

@@ -127,6 +127,9 @@ func (s *Store) load(ctx context.Context, force bool) (*index, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Today's in-force list and criteria index, made now by the loader
+	// rather than by the first match, which would hold up the others.
+	next.inForceCrits(s.today())
 	s.idx.Store(next)
 	return next, nil
 }
