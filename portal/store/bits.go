@@ -155,17 +155,16 @@ func (x *critIndex) match(p portal.Profile) (met, near bitset) {
 			}
 		}
 	}
-	var years bitset
+	met, near = newBitset(x.n), make(bitset, 2*words)
+	near, years := near[:words:words], near[words:]
 	if p.Founded != 0 && len(x.years) > 0 {
 		y := p.On.Time().Year() - p.Founded
-		years = newBitset(x.n)
 		for _, b := range x.years {
 			if y < b.min || y > b.max {
 				years.set(b.i)
 			}
 		}
 	}
-	met, near = newBitset(x.n), newBitset(x.n)
 	for w := range words {
 		var one, two uint64 // failing at least one, at least two
 		fail := func(f uint64) {
@@ -180,7 +179,7 @@ func (x *critIndex) match(p portal.Profile) (met, near bitset) {
 			q |= b[w]
 		}
 		fail(q)
-		fail(years.word(w))
+		fail(years[w])
 		met[w], near[w] = ^one, one&^two
 	}
 	if r := x.n % 64; r != 0 {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
@@ -51,10 +52,16 @@ type index struct {
 	byCategory map[string][]*doc
 	superseded map[string][]*doc
 
-	forceMu   sync.Mutex
-	forceDay  portal.Date
-	force     []*doc     // in force on forceDay, newest first
-	forceCrit *critIndex // their criteria, for matching
+	forceMu sync.Mutex                // one maker of the day's list at a time
+	force   atomic.Pointer[inForceOn] // the last day asked
+}
+
+// inForceOn is the docs in force on a day, newest first, and their
+// criteria indexed for matching.
+type inForceOn struct {
+	day  portal.Date
+	docs []*doc
+	crit *critIndex
 }
 
 // inForce returns the docs in force on day, newest first (remembered
@@ -67,19 +74,23 @@ func (idx *index) inForce(day portal.Date) []*doc {
 // inForceCrits returns the docs in force on day, newest first, and
 // their criteria indexed.
 func (idx *index) inForceCrits(day portal.Date) ([]*doc, *critIndex) {
+	if f := idx.force.Load(); f != nil && f.day == day {
+		return f.docs, f.crit
+	}
 	idx.forceMu.Lock()
 	defer idx.forceMu.Unlock()
-	if idx.force != nil && idx.forceDay == day {
-		return idx.force, idx.forceCrit
+	if f := idx.force.Load(); f != nil && f.day == day {
+		return f.docs, f.crit
 	}
-	out := make([]*doc, 0, len(idx.newest))
+	f := &inForceOn{day: day, docs: make([]*doc, 0, len(idx.newest))}
 	for _, d := range idx.newest {
 		if d.validity(day) == portal.InForce {
-			out = append(out, d)
+			f.docs = append(f.docs, d)
 		}
 	}
-	idx.force, idx.forceCrit, idx.forceDay = out, newCritIndex(out), day
-	return out, idx.forceCrit
+	f.crit = newCritIndex(f.docs)
+	idx.force.Store(f)
+	return f.docs, f.crit
 }
 
 // loadIndex reads the policies whose rows are newer than base's

@@ -38,13 +38,16 @@ func (s *Store) checkProfile(p *portal.Profile) error {
 // fall back to the policy's own (a policy for small firms in 市南区 asks
 // that of whoever applies).
 func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
+	return s.checkIn(d, p, make([]portal.CriterionResult, 0, s.textsOf(d).n))
+}
+
+// checkIn is check with the criteria's results appended to crits (room
+// for them all, so that a list of matches shares one array).
+func (s *Store) checkIn(d *doc, p portal.Profile, crits []portal.CriterionResult) portal.PolicyMatch {
 	pol := d.policy
 	cr := pol.Criteria
-	t := d.texts
-	if t == nil {
-		t = s.critTexts(pol)
-	}
-	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On), Criteria: make([]portal.CriterionResult, 0, t.n)}
+	t := s.textsOf(d)
+	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On), Criteria: crits}
 	add := func(r portal.CriterionResult) {
 		m.Criteria = append(m.Criteria, r)
 		switch r.Outcome {
@@ -133,6 +136,14 @@ type critTexts struct {
 	n        int
 }
 
+// textsOf is d's criteria named (made now if its loader did not).
+func (s *Store) textsOf(d *doc) *critTexts {
+	if d.texts != nil {
+		return d.texts
+	}
+	return s.critTexts(d.policy)
+}
+
 func (s *Store) critTexts(pol portal.Policy) *critTexts {
 	cr, n := pol.Criteria, s.names
 	t := &critTexts{}
@@ -191,15 +202,20 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 func (s *Store) matchOn(idx *index, p portal.Profile) portal.MatchResult {
 	out := s.matchAll(idx, p)
 	matches, near := out.checked(func() (m, n []portal.PolicyMatch) {
-		m = make([]portal.PolicyMatch, 0, min(len(out.matches), portal.MaxMatches))
-		for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
-			m = append(m, s.check(d, p))
+		docs := slices.Concat(out.matches[:min(len(out.matches), portal.MaxMatches)], out.near[:min(len(out.near), portal.MaxNearMisses)])
+		all := 0
+		for _, d := range docs {
+			all += s.textsOf(d).n
 		}
-		n = make([]portal.PolicyMatch, 0, min(len(out.near), portal.MaxNearMisses))
-		for _, d := range out.near[:min(len(out.near), portal.MaxNearMisses)] {
-			n = append(n, s.check(d, p))
+		// one array for the criteria of all, one for the matches
+		crits, checked := make([]portal.CriterionResult, all), make([]portal.PolicyMatch, len(docs))
+		for i, d := range docs {
+			n := s.textsOf(d).n
+			checked[i] = s.checkIn(d, p, crits[:0:n])
+			crits = crits[n:]
 		}
-		return m, n
+		k := min(len(out.matches), portal.MaxMatches)
+		return checked[:k:k], checked[k:]
 	})
 	return portal.MatchResult{Profile: p, Total: out.total, Matches: matches, NearMisses: near}
 }
