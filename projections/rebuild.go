@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,7 +123,7 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	swapped := false
 	defer func() {
 		if !swapped {
-			_, _ = conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+newTable)
+			_, _ = conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+strings.Join(p.table.tableNames("_new"), ", "))
 		}
 	}()
 
@@ -147,11 +148,13 @@ func (p *Projection) Rebuild(ctx context.Context, pool *pgxpool.Pool, opts Rebui
 	}
 	rep.Rows = len(rows)
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+newTable); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL)`, newTable, p.name)); err != nil {
-			return err
+		for _, live := range p.table.tableNames("") { // the read model's table, and its totals'
+			if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+live+`_new`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s_new (LIKE %s INCLUDING ALL)`, live, live)); err != nil {
+				return err
+			}
 		}
 		return p.table.copyInto(ctx, tx, newTable, rows)
 	})
@@ -263,9 +266,21 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 	return len(delta), nil
 }
 
-// swapTables replaces the live table with newTable, giving the new table's
-// indexes the live ones' names.
+// swapTables replaces the live table with newTable, and the live totals
+// table (WithTotals) with its fresh copy, giving the new tables' indexes
+// the live ones' names.
 func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string) error {
+	for _, live := range p.table.tableNames("") {
+		if err := swapTable(ctx, tx, live, live+strings.TrimPrefix(newTable, p.name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// swapTable replaces the table live with newTable, giving the new table's
+// indexes the live ones' names.
+func swapTable(ctx context.Context, tx pgx.Tx, live, newTable string) error {
 	const indexes = `SELECT c.relname, i.indisprimary, i.indisunique,
 		regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass`
@@ -285,7 +300,7 @@ func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string)
 			return ix, err
 		})
 	}
-	live, err := read(p.name)
+	liveIndexes, err := read(live)
 	if err != nil {
 		return err
 	}
@@ -293,17 +308,17 @@ func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string)
 	if err != nil {
 		return err
 	}
-	if err := repointBoardView(ctx, tx, p.name, newTable); err != nil {
+	if err := repointBoardView(ctx, tx, live, newTable); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DROP TABLE `+p.name); err != nil {
+	if _, err := tx.Exec(ctx, `DROP TABLE `+live); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, newTable, p.name)); err != nil {
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, newTable, live)); err != nil {
 		return err
 	}
 	for _, n := range fresh {
-		for _, l := range live {
+		for _, l := range liveIndexes {
 			if n.primary == l.primary && n.unique == l.unique && n.def == l.def && n.name != l.name {
 				_, err := tx.Exec(ctx, fmt.Sprintf(`ALTER INDEX %s RENAME TO %s`,
 					pgx.Identifier{n.name}.Sanitize(), pgx.Identifier{l.name}.Sanitize()))

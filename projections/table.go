@@ -45,6 +45,9 @@ type Table struct {
 	Name     string
 	Keys     []Column
 	Measures []Column
+	// Totals, when set, is the read model's totals table (WithTotals),
+	// written with every upsert and COPY of this table.
+	Totals *Table
 }
 
 // Columns returns the key columns, then the measures.
@@ -261,18 +264,22 @@ func column[T any](rows [][]any, i int) []T {
 	return v
 }
 
-// upsert adds rows to table in tx.
+// upsert adds rows to table in tx, and their sums to its totals table
+// (WithTotals), in one round trip.
 func (t *Table) upsert(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, t.upsertSQL(table), t.upsertArgs(rows)...); err != nil {
+	b := &pgx.Batch{}
+	t.queueUpsert(b, table, rows)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("upsert %d rows into %s: %w", len(rows), table, err)
 	}
 	return nil
 }
 
-// copyInto writes rows into an empty table with COPY.
+// copyInto writes rows into an empty table with COPY, and their sums into
+// its empty totals table (WithTotals).
 func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -280,7 +287,7 @@ func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, t.names(), pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy %d rows into %s: %w", len(rows), table, err)
 	}
-	return nil
+	return t.copyTotals(ctx, tx, table, rows)
 }
 
 func histText(h []int64) string {
