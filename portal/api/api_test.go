@@ -10,12 +10,12 @@ import (
 
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/api"
-	"github.com/govpulse/govpulse/portal/portaltest"
+	"github.com/govpulse/govpulse/portal/store/storetest"
 )
 
 func server(t *testing.T) *httptest.Server {
 	t.Helper()
-	st := portaltest.Store(t)
+	st := storetest.Store(t)
 	h := &api.Handler{Reader: st, Now: st.Now}
 	srv := httptest.NewServer(h.Routes())
 	t.Cleanup(srv.Close)

@@ -16,11 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
-	"github.com/govpulse/govpulse/internal/catalogtest"
-	"github.com/govpulse/govpulse/internal/pgtest"
-	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -183,20 +179,6 @@ func Load(t testing.TB, pool *pgxpool.Pool, cat *events.Catalog) {
 	if err := Apply(context.Background(), pool, cat, evs); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// Store is a Store over a fresh database holding the corpus, with the
-// shipped catalogue and synonyms, whose today is Today.
-func Store(t testing.TB) *store.Store {
-	t.Helper()
-	cat := catalogtest.Default(t)
-	syn, err := catalog.Synonyms("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := pgtest.NewPool(t)
-	Load(t, pool, cat)
-	return &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: func() time.Time { return Today }}
 }
 
 // Apply appends evs to the log and folds them into the policies read model.
