@@ -38,7 +38,7 @@ func (g *generator) overviewByEventDate(b *dashboard.DashboardBuilder) {
 // departmentsTable sums each department's cases over the time range by
 // event date; a department's name opens its own board.
 func (g *generator) departmentsTable(filter string) cog.Builder[dashboard.Panel] {
-	overdueSteps, desc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
+	overdueSteps, desc := g.marked(overdueShare,
 		"Each department's cases finished in the time range (by finishing date): overdue share, average working days, speed-up against the promised limits (1 − Σ elapsed / Σ promised) and instant approvals. Click a department for its board.")
 	p := sqlTable("各部门（按事件日期） Departments by event date", desc).
 		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
