@@ -55,7 +55,7 @@ func (g *generator) department() (dashboard.Dashboard, error) {
 	b.WithPanel(histogramPanel("办理时长分布 Working days distribution",
 		"How many of the department's cases finished in the time range took each number of working days from acceptance to finish (the read model's histogram; the accepting day is not counted).",
 		histogramSQL("elapsed_wd_hist", view("case_stats"), caseFilter, workingDayBucketLabels())))
-	overdueSteps, overdueDesc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
+	overdueSteps, overdueDesc := g.marked(overdueShare,
 		"Share of the department's cases finished each month (by finishing date) after their promised limit.")
 	b.WithPanel(targetLine(sqlSeries("按月超期率 Overdue share by month", overdueDesc, unitShare), overdueSteps).
 		Decimals(2).
@@ -82,7 +82,7 @@ func (g *generator) departmentStats(caseFilter string) []cog.Builder[dashboard.P
 	stat := func(title, desc, unit, expr string) *statBuilder {
 		return sqlStat(title, desc, unit, overRange("case_stats", caseFilter, expr)).Span(4)
 	}
-	overdueSteps, overdueDesc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
+	overdueSteps, overdueDesc := g.marked(overdueShare,
 		"Share of the department's cases finished in the time range (by finishing date) after their promised limit.")
 	speedSteps, speedDesc := g.marked(measureIs(events.TypeCaseFinished, targets.MeasureSpeedup),
 		"How much faster than promised the department's cases finished in the time range were: 1 − Σ elapsed / Σ promised working days, over cases with a promised limit.")
@@ -106,7 +106,7 @@ func (g *generator) departmentStats(caseFilter string) []cog.Builder[dashboard.P
 // itemsTable lists the department's busiest items (事项) over the time
 // range: item-level detail lives in PostgreSQL, never in metric labels.
 func (g *generator) itemsTable(caseFilter string) cog.Builder[dashboard.Panel] {
-	overdueSteps, desc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
+	overdueSteps, desc := g.marked(overdueShare,
 		"The department's 50 items (事项) with the most cases finished in the time range (by finishing date): average working days against the average promised limit, overdue share and instant approvals.")
 	p := sqlTable("事项 Items", desc).
 		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`

@@ -158,13 +158,10 @@ func (g *generator) targetStatusTable() cog.Builder[dashboard.Panel] {
 		SortBy([]cog.Builder[common.TableSortByFieldState]{common.NewTableSortByFieldStateBuilder().DisplayName("状态 Status")}).
 		Filterable(true).
 		Decimals(3)
-	p.WithOverride(column("target", "目标 Target", "", g.names[codeTarget], false))
-	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
+	g.targetKeyColumns(p)
 	p.WithOverride(column("Value #A", "状态 Status", "", metMappings, true))
 	p.WithOverride(column("Value #E", "风险 Risk", "", atRiskMappings, true))
-	p.WithOverride(column("Value #B", "当前值 Value", "", nil, false))
-	p.WithOverride(column("Value #C", "阈值 Threshold", "", nil, false))
-	p.WithOverride(column("Value #D", "样本 Samples", unitCount, nil, false))
+	resultColumns(p, "Value #B", "Value #C", "Value #D")
 	return p
 }
 

@@ -38,7 +38,7 @@ func (g *generator) overviewByEventDate(b *dashboard.DashboardBuilder) {
 // departmentsTable sums each department's cases over the time range by
 // event date; a department's name opens its own board.
 func (g *generator) departmentsTable(filter string) cog.Builder[dashboard.Panel] {
-	overdueSteps, desc := g.marked(func(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare },
+	overdueSteps, desc := g.marked(overdueShare,
 		"Each department's cases finished in the time range (by finishing date): overdue share, average working days, speed-up against the promised limits (1 − Σ elapsed / Σ promised) and instant approvals. Click a department for its board.")
 	p := sqlTable("各部门（按事件日期） Departments by event date", desc).
 		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
@@ -77,13 +77,10 @@ ORDER BY changed_at DESC, id DESC
 LIMIT 200`, view("target_status_history"), and("$__timeFilter(changed_at)", cond)))).
 		Decimals(3)
 	p.WithOverride(column("time", "时间 Changed at", "dateTimeAsIso", nil, false))
-	p.WithOverride(column("target", "目标 Target", "", g.names[codeTarget], false))
-	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
+	g.targetKeyColumns(p)
 	p.WithOverride(column("previous_status", "原状态 From", "", statusTextMappings, true))
 	p.WithOverride(column("status", "新状态 To", "", statusTextMappings, true))
-	p.WithOverride(column("value", "当前值 Value", "", nil, false))
-	p.WithOverride(column("threshold", "阈值 Threshold", "", nil, false))
-	p.WithOverride(column("samples", "样本 Samples", unitCount, nil, false))
+	resultColumns(p, "value", "threshold", "samples")
 	return p
 }
 

@@ -69,6 +69,21 @@ ORDER BY 1`, targets.StatusMissed, targets.StatusAtRisk, targets.StatusMet, targ
 			view("target_status_history"), and("$__timeFilter(changed_at)", dept)))))
 }
 
+// targetKeyColumns shows a table's target and department columns by
+// their names.
+func (g *generator) targetKeyColumns(p *tableBuilder) {
+	p.WithOverride(column("target", "目标 Target", "", g.names[codeTarget], false))
+	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
+}
+
+// resultColumns heads a table's columns of a target result's value,
+// threshold and samples.
+func resultColumns(p *tableBuilder, value, threshold, samples string) {
+	p.WithOverride(column(value, "当前值 Value", "", nil, false))
+	p.WithOverride(column(threshold, "阈值 Threshold", "", nil, false))
+	p.WithOverride(column(samples, "样本 Samples", unitCount, nil, false))
+}
+
 // statusNowTable lists target_status for the results cond selects.
 func (g *generator) statusNowTable(cond, description string) cog.Builder[dashboard.Panel] {
 	p := sqlTable("目标状态 Target status now", description).
@@ -79,12 +94,9 @@ WHERE %s
 ORDER BY %s, target, department`, view("target_status"), cond, statusCodeSQL("status")))).
 		Filterable(true).
 		Decimals(3)
-	p.WithOverride(column("target", "目标 Target", "", g.names[codeTarget], false))
-	p.WithOverride(column("department", "部门 Department", "", g.names[codeDepartment], false))
+	g.targetKeyColumns(p)
 	p.WithOverride(column("status", "状态 Status", "", statusTextMappings, true))
-	p.WithOverride(column("value", "当前值 Value", "", nil, false))
-	p.WithOverride(column("threshold", "阈值 Threshold", "", nil, false))
-	p.WithOverride(column("samples", "样本 Samples", unitCount, nil, false))
+	resultColumns(p, "value", "threshold", "samples")
 	p.WithOverride(column("window_from", "窗口起 Window from", "", nil, false))
 	p.WithOverride(column("window_to", "窗口止 Window to", "", nil, false))
 	p.WithOverride(column("since", "起始 Since", "dateTimeAsIso", nil, false))

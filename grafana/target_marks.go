@@ -33,6 +33,9 @@ func licenceTarget(kind, licenceType string) func(targets.Target) bool {
 	}
 }
 
+// overdueShare is a target of the share of cases finished overdue.
+func overdueShare(t targets.Target) bool { return t.Measure.Kind == targets.MeasureOverdueShare }
+
 // measureIs is a target of measure kind on events of eventType.
 func measureIs(eventType, kind string) func(targets.Target) bool {
 	return func(t targets.Target) bool { return t.Scope.EventType == eventType && t.Measure.Kind == kind }
