@@ -137,7 +137,8 @@ func known(p portal.Profile) uint8 {
 // it fails exactly one criterion of (near), as check would judge them.
 func (x *critIndex) match(p portal.Profile) (met, near bitset) {
 	words := (x.n + 63) / 64
-	// notMet are the sets of policies failing one criterion each.
+	// notMet[c] fails criterion c: the policies with one (any) less
+	// those whose list holds p's code (ok); p must have given a code.
 	var notMet [numCrits]struct{ any, ok bitset }
 	list := func(c int, l *listBits, have string) {
 		if have != "" && l.any != nil {
@@ -156,7 +157,8 @@ func (x *critIndex) match(p portal.Profile) (met, near bitset) {
 		}
 	}
 	met, near = newBitset(x.n), make(bitset, 2*words)
-	near, years := near[:words:words], near[words:]
+	near, years := near[:words:words], near[words:] // years: failing the bounds
+
 	if p.Founded != 0 && len(x.years) > 0 {
 		y := p.On.Time().Year() - p.Founded
 		for _, b := range x.years {

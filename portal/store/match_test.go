@@ -88,12 +88,12 @@ func sameMatch(t *testing.T, s *Store, idx *index, p portal.Profile, got portal.
 	}
 }
 
-// TestMatchIndexEqualsCheck compares the indexed match with checking
+// TestMatchRandomEqualsCheck compares the indexed match with checking
 // every policy, over random policies (criteria and the policies' own lists
 // of every kind, codes no profile has, bounds on both sides, several
 // qualifications, publication dates shared by many) and random profiles
 // (every field given or not, on days that change what is in force).
-func TestMatchIndexEqualsCheck(t *testing.T) {
+func TestMatchRandomEqualsCheck(t *testing.T) {
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
