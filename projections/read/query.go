@@ -100,21 +100,23 @@ func Sums[K comparable, S any, E events.Event](ctx context.Context, db postgres.
 		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
 	defer rows.Close()
+	// Every row is scanned into the same key and sums (each scan sets
+	// every field asked for; the others stay 0), then copied out.
 	var out []Group[S]
+	key := make([]string, len(q.GroupBy))
+	var sums S
+	dest := make([]any, 0, len(key)+len(exprs))
+	for i := range key {
+		dest = append(dest, &key[i])
+	}
+	for _, c := range measures {
+		dest = append(dest, m.Dest(&sums, c)...)
+	}
 	for rows.Next() {
-		key := make([]string, len(q.GroupBy))
-		var g Group[S]
-		dest := make([]any, 0, len(key)+len(exprs))
-		for i := range key {
-			dest = append(dest, &key[i])
-		}
-		for _, c := range measures {
-			dest = append(dest, m.Dest(&g.Sums, c)...)
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("read %s: %w", t.Name, err)
 		}
-		g.Key = make(map[string]string, len(key))
+		g := Group[S]{Key: make(map[string]string, len(key)), Sums: sums}
 		for i, name := range q.GroupBy {
 			g.Key[name] = key[i]
 		}
