@@ -3,6 +3,7 @@ package alerting
 import (
 	"fmt"
 
+	"github.com/govpulse/govpulse/internal/yamlfile"
 	"github.com/govpulse/govpulse/targets"
 )
 
@@ -105,5 +106,5 @@ func matcher(label, value string) string { return fmt.Sprintf("%s=%q", label, va
 // MarshalAlertmanager writes cfg as YAML under a header saying where it
 // came from.
 func MarshalAlertmanager(cfg AlertmanagerConfig, header string) ([]byte, error) {
-	return marshalYAML(cfg, header)
+	return yamlfile.Marshal(cfg, header)
 }

@@ -6,14 +6,13 @@
 package alerting
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
 
+	"github.com/govpulse/govpulse/internal/yamlfile"
 	"github.com/govpulse/govpulse/targets"
 )
 
@@ -242,25 +241,5 @@ func forDuration(d time.Duration) string {
 
 // MarshalRules writes rf as YAML under a header saying where it came from.
 func MarshalRules(rf RuleFile, header string) ([]byte, error) {
-	return marshalYAML(rf, header)
-}
-
-func marshalYAML(v any, header string) ([]byte, error) {
-	var b bytes.Buffer
-	for _, line := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
-		if line == "" {
-			b.WriteString("#\n")
-			continue
-		}
-		b.WriteString("# " + line + "\n")
-	}
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("write YAML: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("write YAML: %w", err)
-	}
-	return b.Bytes(), nil
+	return yamlfile.Marshal(rf, header)
 }

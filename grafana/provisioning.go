@@ -1,7 +1,6 @@
 package grafana
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/alerting"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/govpulse/govpulse/internal/yamlfile"
 	"github.com/govpulse/govpulse/postgres"
 )
 
@@ -322,17 +322,9 @@ func sequence(items ...*yaml.Node) *yaml.Node {
 // marshalProvisioning writes v as YAML under the generated header and a
 // line saying what the file is.
 func marshalProvisioning(v any, what string) ([]byte, error) {
-	var b bytes.Buffer
-	for _, line := range strings.Split(what+"\n"+generatedHeader, "\n") {
-		b.WriteString("# " + line + "\n")
+	b, err := yamlfile.Marshal(v, what+"\n"+generatedHeader)
+	if err != nil {
+		return nil, fmt.Errorf("provisioning: %w", err)
 	}
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("write provisioning YAML: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("write provisioning YAML: %w", err)
-	}
-	return b.Bytes(), nil
+	return b, nil
 }
