@@ -65,7 +65,7 @@ func portalStep(o *benchOptions) benchmark.Step {
 				r.Printf("run %d/%d: search p50 %.2fms p99 %.2fms, page p99 %.2fms, match p99 %.2fms, ILIKE p50 %.0fms",
 					run, o.portalRuns, ms(rep.Search.P50)[0], ms(rep.Search.P99)[0], ms(rep.Policy.P99)[0], ms(rep.Match.P99)[0], ms(rep.Baseline.P50)[0])
 			}
-			r.Note("Server time is the JSON API handler's, called in process (no network), with the store listening for the read model's changes. " +
+			r.Note("Server time is the JSON API handler's, called in process (no network; each client yields between requests, as a network client waits for its answer), with the store listening for the read model's changes. " +
 				"Each run loads its own database, so --portal-runs (default 1) bounds the step's length.")
 			return nil
 		},
