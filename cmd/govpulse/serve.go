@@ -225,8 +225,9 @@ func (m *Main) openBus(ctx context.Context) error {
 }
 
 // totalsVacuumInterval is how often serve looks for totals tables to
-// vacuum (projections.VacuumTotals).
-const totalsVacuumInterval = 10 * time.Second
+// vacuum (projections.VacuumTotals): at 10 s, ingest at full speed had
+// grown case_stats_totals to 2,000 pages between two looks.
+const totalsVacuumInterval = 2 * time.Second
 
 // openMetrics registers the collectors that read the read models at
 // scrape time and starts the target evaluation, whose gauges they include.
