@@ -172,8 +172,21 @@ func TestVacuumTotalsVacuumsBloatedTotals(t *testing.T) {
 	c, l, s := readModels(t)
 	ps := []*projections.Projection{c, l, s}
 	rng := rand.New(rand.NewPCG(15, 16))
+	// A transaction holding an xid keeps the updates' old row versions
+	// from being pruned as the batches read the pages, as a long write
+	// transaction anywhere on the server would: they stay until a vacuum.
+	holder, err := pool.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(context.Background(), `SELECT txid_current()`); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 60 {
 		applyBatches(t, pool, ps, randomEvents(t, rng, fmt.Sprint("vac", i), 60))
+	}
+	if err := holder.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
