@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -160,4 +161,48 @@ func TestTotalsMigrationSumsTheRowsThere(t *testing.T) {
 			t.Errorf("%s after migration 050: %d rows, want the %d applying kept:\n%s", name, len(got), len(kept[name]), sliceDiff(got, kept[name]))
 		}
 	}
+}
+
+// TestVacuumTotalsVacuumsBloatedTotals: batches leave dead row versions
+// in the totals they update; VacuumTotals vacuums a totals table once it
+// holds more dead versions than live ones (and 1,000), and leaves the
+// others alone.
+func TestVacuumTotalsVacuumsBloatedTotals(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	c, l, s := readModels(t)
+	ps := []*projections.Projection{c, l, s}
+	rng := rand.New(rand.NewPCG(15, 16))
+	// A transaction holding an xid keeps the updates' old row versions
+	// from being pruned as the batches read the pages, as a long write
+	// transaction anywhere on the server would: they stay until a vacuum.
+	holder, err := pool.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(context.Background(), `SELECT txid_current()`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		applyBatches(t, pool, ps, randomEvents(t, rng, fmt.Sprint("vac", i), 60))
+	}
+	if err := holder.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); projections.VacuumTotals(ctx, pool, ps, 20*time.Millisecond, quietLogger()) }()
+	defer func() { stop(); <-done }()
+	vacuums := func(table string) (n int64) {
+		if err := pool.QueryRow(context.Background(), `SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = $1`, table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	wait, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitFor(t, wait, "case_stats_totals vacuumed", func() bool { return vacuums("case_stats_totals") > 0 })
+	if n := vacuums("license_stats_totals"); n != 0 {
+		t.Errorf("license_stats_totals (2 rows, fewer than 1,000 dead) vacuumed %d times", n)
+	}
+	checkTotals(t, "vacuumed", pool, projections.CaseStats.Table(), projections.LicenseStats.Table())
 }
