@@ -128,6 +128,10 @@ func (f *modelFold[K, S, E]) add(e events.Recorded) error {
 	if err != nil {
 		return err
 	}
+	return f.addDecoded(e, ev)
+}
+
+func (f *modelFold[K, S, E]) addDecoded(e events.Recorded, ev events.Event) error {
 	typed, ok := ev.(E)
 	if !ok {
 		return fmt.Errorf("decoded %T, want a %T", ev, typed)
