@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -96,21 +97,53 @@ func decodeData(typ string, data json.RawMessage, rd reading) (Event, []fieldPro
 	if !known {
 		return nil, []fieldProblem{{"type", fmt.Sprintf("unknown type %q", clip(typ, maxAttrLen))}}
 	}
-	fields, isObject := splitObject(data)
+	sc := dataScratches.Get().(*dataScratch)
+	defer sc.release()
+	fields, isObject := splitObjectInto(sc.fields, data)
 	switch {
 	case len(data) == 0:
 		return nil, []fieldProblem{{"data", "is required: a JSON object with the event's fields"}}
 	case !isObject:
 		return nil, []fieldProblem{{"data", "must be a JSON object, got " + jsonKind(data)}}
 	}
-	r := &fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
-		asked: make([]string, 0, len(fields)+4)}
+	sc.fields = fields
+	r := &sc.reader
+	*r = fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
+		asked: sc.asked[:0]}
 	ev := decode(r)
 	r.finish()
+	sc.asked = r.asked
 	if len(r.problems) > 0 {
 		return nil, r.problems
 	}
 	return ev, nil
+}
+
+// dataScratch is what decodeData reads one data object with: its members,
+// its reader and the names the decoder asked for, reused across calls
+// (every event read from the log would otherwise allocate them). Nothing
+// of it outlives the call: the event holds strings, the problems are
+// handed over.
+type dataScratch struct {
+	fields members
+	asked  []string
+	reader fieldReader
+}
+
+// dataScratches is a cache of scratches, not state: each call resets the
+// one it takes.
+var dataScratches = sync.Pool{New: func() any {
+	return &dataScratch{fields: make(members, 0, 16), asked: make([]string, 0, 20)}
+}}
+
+// release clears the scratch's hold on the input and returns it.
+func (sc *dataScratch) release() {
+	clear(sc.fields[:cap(sc.fields)])
+	sc.fields = sc.fields[:0]
+	clear(sc.asked[:cap(sc.asked)])
+	sc.asked = sc.asked[:0]
+	sc.reader = fieldReader{}
+	dataScratches.Put(sc)
 }
 
 // DecodeData reads the data object of an event of type typ with the
