@@ -232,14 +232,19 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 	}
 	r.rep.Rows = len(rows)
 	newTable := r.newTable
+	// The new table gets the live one's indexes after the COPY: building
+	// an index over the rows at once is cheaper than adding each row to it.
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+newTable); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL)`, newTable, p.name)); err != nil {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES)`, newTable, p.name)); err != nil {
 			return err
 		}
-		return p.table.copyInto(ctx, tx, newTable, rows)
+		if err := p.table.copyInto(ctx, tx, newTable, rows); err != nil {
+			return err
+		}
+		return copyIndexes(ctx, tx, p.name, newTable)
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
@@ -350,33 +355,63 @@ func (p *Projection) catchUp(ctx context.Context, q dbtx, table string, applied 
 	return len(delta), nil
 }
 
+// tableIndex is an index of a table as swapTables and copyIndexes compare
+// them: def is its definition from USING on, without its name and table.
+type tableIndex struct {
+	name            string
+	primary, unique bool
+	def             string
+}
+
+// tableIndexes reads the indexes of table.
+func tableIndexes(ctx context.Context, tx pgx.Tx, table string) ([]tableIndex, error) {
+	const indexes = `SELECT c.relname, i.indisprimary, i.indisunique,
+		regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass ORDER BY c.relname`
+	rows, err := tx.Query(ctx, indexes, table)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tableIndex, error) {
+		var ix tableIndex
+		err := r.Scan(&ix.name, &ix.primary, &ix.unique, &ix.def)
+		return ix, err
+	})
+}
+
+// copyIndexes gives newTable the indexes of live, its primary key
+// included, named <newTable>_<n> (swapTables gives them the live names).
+func copyIndexes(ctx context.Context, tx pgx.Tx, live, newTable string) error {
+	ixs, err := tableIndexes(ctx, tx, live)
+	if err != nil {
+		return fmt.Errorf("read the indexes of %s: %w", live, err)
+	}
+	for n, ix := range ixs {
+		name := pgx.Identifier{fmt.Sprintf("%s_%d", newTable, n+1)}.Sanitize()
+		unique := ""
+		if ix.unique {
+			unique = "UNIQUE "
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE %sINDEX %s ON %s USING %s`, unique, name, newTable, ix.def)); err != nil {
+			return fmt.Errorf("index %s like %s: %w", newTable, ix.name, err)
+		}
+		if ix.primary {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s ADD PRIMARY KEY USING INDEX %s`, newTable, name)); err != nil {
+				return fmt.Errorf("primary key of %s like %s: %w", newTable, ix.name, err)
+			}
+		}
+	}
+	return nil
+}
+
 // swapTables replaces the live table with newTable, giving the new table's
 // indexes the live ones' names.
 func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string) error {
-	const indexes = `SELECT c.relname, i.indisprimary, i.indisunique,
-		regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
-		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass`
-	type index struct {
-		name            string
-		primary, unique bool
-		def             string
-	}
-	read := func(table string) ([]index, error) {
-		rows, err := tx.Query(ctx, indexes, table)
-		if err != nil {
-			return nil, err
-		}
-		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
-			var ix index
-			err := r.Scan(&ix.name, &ix.primary, &ix.unique, &ix.def)
-			return ix, err
-		})
-	}
-	live, err := read(p.name)
+	live, err := tableIndexes(ctx, tx, p.name)
 	if err != nil {
 		return err
 	}
-	fresh, err := read(newTable)
+	fresh, err := tableIndexes(ctx, tx, newTable)
 	if err != nil {
 		return err
 	}
