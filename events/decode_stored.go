@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -50,11 +51,82 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 	if _, known := lookupType(typ); !known {
 		return nil, fmt.Errorf("decode stored %s event: unknown event type", typ)
 	}
-	env, err := ReadStoredEnvelope(envelope)
+	raw, err := readOne(envelope)
 	if err != nil {
-		return nil, err
+		return nil, storedSyntaxError(err)
 	}
+	if ev, ok := decodeStoredPlain(typ, raw); ok {
+		return ev, nil
+	}
+	env := decodeEnvelope(raw)
 	return DecodeStoredEnvelope(typ, &env)
+}
+
+// decodeStoredPlain is DecodeStored's reading of a checked envelope raw
+// that it accepts, for nearly every stored event, without reading the
+// attributes it does not need: it reads the payload when the envelope is
+// within the size limit and its member names have no escapes, none is ""
+// or data_base64, and its type is typ as the log recorded it, written
+// without escapes; when the payload's reading finds no problem either,
+// that is DecodeStoredEnvelope's answer too (none of its refusals
+// applies). Otherwise ok is false and DecodeStored takes the whole way,
+// which words the refusal.
+func decodeStoredPlain(typ string, raw json.RawMessage) (ev Event, ok bool) {
+	if len(raw) > MaxEventBytes {
+		return nil, false
+	}
+	var data json.RawMessage
+	typed := false
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] != '}' {
+		if raw[i] != '"' {
+			return nil, false
+		}
+		kend := skipString(raw, i)
+		if kend < 0 {
+			return nil, false
+		}
+		name := raw[i+1 : kend-1]
+		if len(name) == 0 || bytes.IndexByte(name, '\\') >= 0 || string(name) == "data_base64" {
+			return nil, false
+		}
+		i = skipSpace(raw, kend)
+		if i >= len(raw) || raw[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(raw, i+1)
+		vend := skipValue(raw, i)
+		if vend < 0 {
+			return nil, false
+		}
+		switch v := raw[i:vend:vend]; string(name) {
+		case "type":
+			if len(v) != len(typ)+2 || v[0] != '"' || string(v[1:len(v)-1]) != typ {
+				return nil, false
+			}
+			typed = true
+		case "data":
+			if jsonKind(v) != "null" {
+				data = v
+			}
+		}
+		i = skipSpace(raw, vend)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	if !typed {
+		return nil, false
+	}
+	ev, ps := decodeData(typ, data, reading{latest: storedLatest(), stored: true})
+	if len(ps) > 0 {
+		return nil, false
+	}
+	return ev, true
 }
 
 // ReadStoredEnvelope reads a stored envelope's attributes with the strict
@@ -62,13 +134,19 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 func ReadStoredEnvelope(envelope json.RawMessage) (Envelope, error) {
 	raw, err := readOne(envelope)
 	if err != nil {
-		p := Problem{Reason: err.Error()}
-		if se, ok := err.(*SyntaxError); ok {
-			p = Problem{Field: se.Field, Reason: fmt.Sprintf("%s (byte %d)", se.Msg, se.Offset)}
-		}
-		return Envelope{}, &StoredEventError{Problems: []Problem{p}}
+		return Envelope{}, storedSyntaxError(err)
 	}
 	return decodeEnvelope(raw), nil
+}
+
+// storedSyntaxError is the refusal of a stored envelope that the strict
+// reading of JSON refuses.
+func storedSyntaxError(err error) error {
+	p := Problem{Reason: err.Error()}
+	if se, ok := err.(*SyntaxError); ok {
+		p = Problem{Field: se.Field, Reason: fmt.Sprintf("%s (byte %d)", se.Msg, se.Offset)}
+	}
+	return &StoredEventError{Problems: []Problem{p}}
 }
 
 // DecodeStoredEnvelope reads the payload of an envelope read by
