@@ -77,36 +77,15 @@ func decodeStoredPlain(typ string, raw json.RawMessage) (ev Event, ok bool) {
 	}
 	var data json.RawMessage
 	typed := false
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return nil, false
-	}
-	i = skipSpace(raw, i+1)
-	for i < len(raw) && raw[i] != '}' {
-		if raw[i] != '"' {
-			return nil, false
-		}
-		kend := skipString(raw, i)
-		if kend < 0 {
-			return nil, false
-		}
-		name := raw[i+1 : kend-1]
+	plain := scanObject(raw, func(lit, v []byte) bool {
+		name := lit[1 : len(lit)-1]
 		if len(name) == 0 || bytes.IndexByte(name, '\\') >= 0 || string(name) == "data_base64" {
-			return nil, false
+			return false
 		}
-		i = skipSpace(raw, kend)
-		if i >= len(raw) || raw[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(raw, i+1)
-		vend := skipValue(raw, i)
-		if vend < 0 {
-			return nil, false
-		}
-		switch v := raw[i:vend:vend]; string(name) {
+		switch string(name) {
 		case "type":
 			if len(v) != len(typ)+2 || v[0] != '"' || string(v[1:len(v)-1]) != typ {
-				return nil, false
+				return false
 			}
 			typed = true
 		case "data":
@@ -114,10 +93,10 @@ func decodeStoredPlain(typ string, raw json.RawMessage) (ev Event, ok bool) {
 				data = v
 			}
 		}
-		i = skipSpace(raw, vend)
-		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
+		return true
+	})
+	if !plain {
+		return nil, false
 	}
 	if !typed {
 		return nil, false

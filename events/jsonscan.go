@@ -85,53 +85,67 @@ func splitObject(b []byte) (members, bool) {
 }
 
 // splitObjectInto is splitObject appending to out[:0], whose memory the
-// caller provides (a buffer on its stack or one it reuses).
+// caller provides (a buffer it reuses).
 func splitObjectInto(out members, b []byte) (members, bool) {
 	out = out[:0]
+	ok := scanObject(b, func(name, value []byte) bool {
+		key, ok := unquote(name)
+		if ok {
+			out = append(out, member{key, value})
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	return out, true
+}
+
+// scanObject calls member with each member of a checked JSON object in
+// document order: its name as written (a string literal, quotes
+// included) and its raw value, both sharing b's memory, until member
+// returns false. ok is false when b is not an object or member stopped.
+func scanObject(b []byte, member func(name, value []byte) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return nil, false
+		return false
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return out, true
+		return true
 	}
 	for i < len(b) {
 		if b[i] != '"' {
-			return nil, false
+			return false
 		}
 		kend := skipString(b, i)
 		if kend < 0 {
-			return nil, false
+			return false
 		}
-		key, ok := unquote(b[i:kend])
-		if !ok {
-			return nil, false
-		}
+		name := b[i:kend]
 		i = skipSpace(b, kend)
 		if i >= len(b) || b[i] != ':' {
-			return nil, false
+			return false
 		}
 		i = skipSpace(b, i+1)
 		vend := skipValue(b, i)
-		if vend < 0 {
-			return nil, false
+		if vend < 0 || !member(name, b[i:vend:vend]) {
+			return false
 		}
-		out = append(out, member{key, b[i:vend:vend]})
 		i = skipSpace(b, vend)
 		if i >= len(b) {
-			return nil, false
+			return false
 		}
 		switch b[i] {
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
-			return out, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
-	return nil, false
+	return false
 }
 
 // unquote decodes a JSON string literal. Literals without escapes (nearly
