@@ -140,6 +140,13 @@ func (f *modelFold[K, S, E]) addDecoded(e events.Recorded, ev events.Event) erro
 	return f.m.fold(&f.folding, typed, f.row)
 }
 
+// reserve makes room for n rows in an empty fold.
+func (f *modelFold[K, S, E]) reserve(n int) {
+	if len(f.rows) == 0 && n > 0 {
+		f.rows = make(map[K]*S, n)
+	}
+}
+
 func (f *modelFold[K, S, E]) merge(other fold) {
 	o := other.(*modelFold[K, S, E])
 	for k, os := range o.rows {

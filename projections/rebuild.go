@@ -169,6 +169,13 @@ func RebuildAll(ctx context.Context, pool *pgxpool.Pool, ps []*Projection, opts 
 		r.applied.addAll(bs)
 		r.ranges = mergeRanges(bs)
 		r.rep.Batches, r.rep.LogEvents = len(bs), rangeEvents(r.ranges)
+		// The live table's size as the statistics have it (-1 or 0 when
+		// unknown): room for its rows spares the folds growing their maps.
+		var rows float64
+		if err := conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = $1::regclass`, p.name).Scan(&rows); err != nil {
+			return nil, fmt.Errorf("rebuild %s: %w", p.name, err)
+		}
+		r.sizeHint = int(min(max(rows, 0), 1<<24))
 	}
 	if err := replay(ctx, conn, rs, opts); err != nil {
 		names := make([]string, len(rs))
@@ -208,6 +215,8 @@ type rebuilding struct {
 	newTable string
 	fold     fold
 	swapped  bool
+	// sizeHint is about how many rows the fold will hold.
+	sizeHint int
 }
 
 // covers reports whether the projection's replay includes log position seq.
@@ -517,6 +526,9 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		counts[w] = make([]int64, len(rs))
 		for i, r := range rs {
 			folds[w][i] = r.p.newFold()
+			if f, ok := folds[w][i].(interface{ reserve(n int) }); ok {
+				f.reserve(r.sizeHint)
+			}
 		}
 		wg.Go(func() {
 			for c := range chunks {
@@ -536,7 +548,11 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 							decoded = true
 						}
 						if err := r.p.addDecoded(folds[w][i], e, ev, err); err != nil {
-							fail(fmt.Errorf("%s: event %d (%s %s): %w", r.p.name, e.Seq, e.Source, e.ID, err))
+							err = fmt.Errorf("event %d (%s %s): %w", e.Seq, e.Source, e.ID, err)
+							if len(rs) > 1 {
+								err = fmt.Errorf("%s: %w", r.p.name, err)
+							}
+							fail(err)
 							return
 						}
 						counts[w][i]++
