@@ -19,14 +19,20 @@ import (
 func writeAlertmanager(t *testing.T, dir string, r Receivers, o Options) string {
 	t.Helper()
 	cfg, err := Alertmanager(r, o)
+	return writeGenerated(t, filepath.Join(dir, "alertmanager.yml"), cfg, err, MarshalAlertmanager)
+}
+
+// writeGenerated writes v, which a generator returned with err, to path
+// as marshal renders it; either error fails the test.
+func writeGenerated[T any](t *testing.T, path string, v T, err error, marshal func(T, string) ([]byte, error)) string {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := MarshalAlertmanager(cfg, "test")
+	b, err := marshal(v, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

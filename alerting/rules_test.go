@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/alerting/alertingtest"
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/targets"
 )
 
@@ -23,10 +23,7 @@ func unitTestOptions() Options {
 
 func shippedCatalog(t *testing.T) *events.Catalog {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	return cat
 }
 
@@ -43,18 +40,7 @@ func shippedTargets(t *testing.T) []targets.Target {
 func writeRules(t *testing.T, dir string, ts []targets.Target, o Options) string {
 	t.Helper()
 	rf, err := Rules(ts, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := MarshalRules(rf, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "govpulse.yml")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeGenerated(t, filepath.Join(dir, "govpulse.yml"), rf, err, MarshalRules)
 }
 
 func TestShippedRulesPassPromtoolCheck(t *testing.T) {

@@ -1,21 +1,31 @@
 package calendar
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestParseYear(t *testing.T) {
-	b, err := os.ReadFile("data/2020.json")
+// shippedYear parses the shipped data/YEAR.json.
+func shippedYear(t *testing.T, year int) YearData {
+	t.Helper()
+	name := fmt.Sprintf("%d.json", year)
+	b, err := os.ReadFile(filepath.Join("data", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	y, err := ParseYear(b)
 	if err != nil {
-		t.Fatalf("ParseYear(2020.json): %v", err)
+		t.Fatalf("ParseYear(%s): %v", name, err)
 	}
+	return y
+}
+
+func TestParseYear(t *testing.T) {
+	y := shippedYear(t, 2020)
 	if got, want := y.Year, 2020; got != want {
 		t.Errorf("Year = %d, want %d", got, want)
 	}
@@ -35,14 +45,7 @@ func TestParseYear(t *testing.T) {
 }
 
 func TestParseYearPlaceholder(t *testing.T) {
-	b, err := os.ReadFile("data/2027.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := ParseYear(b)
-	if err != nil {
-		t.Fatalf("ParseYear(2027.json): %v", err)
-	}
+	y := shippedYear(t, 2027)
 	if y.Year != 2027 || len(y.Days) != 0 || y.Published() {
 		t.Errorf("2027 = %+v, Published %v; want an unpublished placeholder", y, y.Published())
 	}

@@ -27,27 +27,8 @@ func (e Event) Time() time.Time {
 	return e.Data.OccurredAt()
 }
 
-// cloudEvent is the structured-mode JSON of an Event.
-type cloudEvent struct {
-	SpecVersion     string       `json:"specversion"`
-	ID              string       `json:"id"`
-	Source          string       `json:"source"`
-	Type            string       `json:"type"`
-	Time            string       `json:"time"`
-	DataContentType string       `json:"datacontenttype"`
-	Data            events.Event `json:"data"`
-}
-
 // MarshalJSON writes e as a CloudEvents 1.0 JSON object, times as RFC 3339
 // with the calendar zone's offset (+08:00).
 func (e Event) MarshalJSON() ([]byte, error) {
-	return json.Marshal(cloudEvent{
-		SpecVersion:     events.SpecVersion,
-		ID:              e.ID,
-		Source:          e.Source,
-		Type:            e.Data.EventType(),
-		Time:            e.Time().Format(time.RFC3339),
-		DataContentType: events.ContentTypeJSON,
-		Data:            e.Data,
-	})
+	return json.Marshal(events.NewOutgoing(e.ID, e.Source, e.Time().Format(time.RFC3339), e.Data))
 }

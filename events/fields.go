@@ -121,23 +121,22 @@ func (r *fieldReader) Objects(name string, required bool, maxItems int) []*field
 // characters each. An absent field is an empty list, and a problem when
 // required.
 func (r *fieldReader) Strings(name string, required bool, maxItems, maxLen int) []string {
+	return r.texts(name, required, maxItems, maxLen, checkText)
+}
+
+// texts reads a list of at most maxItems strings, each checked by check
+// (checkText or checkLongText); the ones with a problem are left out.
+func (r *fieldReader) texts(name string, required bool, maxItems, maxLen int, check func(string, int) string) []string {
 	elems, ok := r.list(name, required, maxItems)
 	if !ok {
 		return nil
 	}
 	out := make([]string, 0, len(elems))
 	for i, v := range elems {
-		at := fmt.Sprintf("%s[%d]", name, i)
-		s, ok := unquote(v)
-		if !ok {
-			r.fail(at, "must be a string, got "+jsonKind(v))
-			continue
+		// Both checks refuse "", so "" means a problem.
+		if s := r.text(fmt.Sprintf("%s[%d]", name, i), v, maxLen, check); s != "" {
+			out = append(out, s)
 		}
-		if reason := checkText(s, maxLen); reason != "" {
-			r.fail(at, reason)
-			continue
-		}
-		out = append(out, s)
 	}
 	return out
 }
@@ -184,12 +183,19 @@ func (r *fieldReader) String(name string, maxLen int) string {
 	if !ok {
 		return ""
 	}
+	return r.text(name, v, maxLen, checkText)
+}
+
+// text reads v, the value of field name, as a string of at most maxLen
+// characters that check (checkText or checkLongText) accepts; "" after
+// a problem.
+func (r *fieldReader) text(name string, v json.RawMessage, maxLen int, check func(string, int) string) string {
 	s, ok := unquote(v)
 	if !ok {
 		r.fail(name, "must be a string, got "+jsonKind(v))
 		return ""
 	}
-	if reason := checkText(s, maxLen); reason != "" {
+	if reason := check(s, maxLen); reason != "" {
 		r.fail(name, reason)
 		return ""
 	}

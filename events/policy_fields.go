@@ -44,33 +44,20 @@ func (r *fieldReader) PolicyID(name string, required bool) string {
 // span lines (newlines, tabs and wide spaces such as U+3000 allowed); it
 // returns "" when absent.
 func (r *fieldReader) OptionalText(name string, maxLen int) string {
-	v, ok := r.value(name, false)
-	if !ok {
-		return ""
-	}
-	return r.textValue(name, v, maxLen)
+	return r.longText(name, false, maxLen)
 }
 
 // Text reads a required text, as OptionalText.
 func (r *fieldReader) Text(name string, maxLen int) string {
-	v, ok := r.value(name, true)
-	if !ok {
-		return ""
-	}
-	return r.textValue(name, v, maxLen)
+	return r.longText(name, true, maxLen)
 }
 
-func (r *fieldReader) textValue(name string, v []byte, maxLen int) string {
-	s, ok := unquote(v)
+func (r *fieldReader) longText(name string, required bool, maxLen int) string {
+	v, ok := r.value(name, required)
 	if !ok {
-		r.fail(name, "must be a string, got "+jsonKind(v))
 		return ""
 	}
-	if reason := checkLongText(s, maxLen); reason != "" {
-		r.fail(name, reason)
-		return ""
-	}
-	return s
+	return r.text(name, v, maxLen, checkLongText)
 }
 
 // checkLongText returns why s is not an acceptable text, or "".
@@ -99,22 +86,23 @@ func checkLongText(s string, maxLen int) string {
 
 // Texts reads an optional list of texts.
 func (r *fieldReader) Texts(name string, maxItems, maxLen int) []string {
-	elems, ok := r.list(name, false, maxItems)
-	if !ok {
-		return nil
-	}
-	out := make([]string, 0, len(elems))
-	for i, v := range elems {
-		if s := r.textValue(fmt.Sprintf("%s[%d]", name, i), v, maxLen); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+	return r.texts(name, false, maxItems, maxLen, checkLongText)
 }
 
 // Codes reads a list of distinct catalogue codes of list; required means
 // at least one.
 func (r *fieldReader) Codes(name, list string, required bool) []string {
+	return r.codeList(name, list, required, func(s string) bool { return r.catalog.InPolicyList(list, s) })
+}
+
+// DistrictCodes reads a list of distinct district codes (optional).
+func (r *fieldReader) DistrictCodes(name string) []string {
+	return r.codeList(name, "district", false, func(s string) bool { return r.catalog.HasDistrict(s) })
+}
+
+// codeList reads a list of distinct codes of the catalogue list what
+// ("district", "industry", ...), which known says a code is in.
+func (r *fieldReader) codeList(name, what string, required bool, known func(string) bool) []string {
 	elems := r.Strings(name, required, maxCodes, maxStringLen)
 	seen := map[string]bool{}
 	out := elems[:0]
@@ -123,28 +111,8 @@ func (r *fieldReader) Codes(name, list string, required bool) []string {
 		switch {
 		case seen[s]:
 			r.fail(at, fmt.Sprintf("%q is listed twice", s))
-		case !r.stored && !r.catalog.InPolicyList(list, s):
-			r.fail(at, fmt.Sprintf("unknown %s code %q; see GET /v1/catalog", list, s))
-		default:
-			out = append(out, s)
-		}
-		seen[s] = true
-	}
-	return out
-}
-
-// DistrictCodes reads a list of distinct district codes (optional).
-func (r *fieldReader) DistrictCodes(name string) []string {
-	elems := r.Strings(name, false, maxCodes, maxStringLen)
-	seen := map[string]bool{}
-	out := elems[:0]
-	for i, s := range elems {
-		at := fmt.Sprintf("%s[%d]", name, i)
-		switch {
-		case seen[s]:
-			r.fail(at, fmt.Sprintf("%q is listed twice", s))
-		case !r.stored && !r.catalog.HasDistrict(s):
-			r.fail(at, fmt.Sprintf("unknown district code %q; see GET /v1/catalog", s))
+		case !r.stored && !known(s):
+			r.fail(at, fmt.Sprintf("unknown %s code %q; see GET /v1/catalog", what, s))
 		default:
 			out = append(out, s)
 		}

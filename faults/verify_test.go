@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -8,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/govpulse/govpulse/projections"
 )
 
 // verifyLoad checks what the load generator saw: no broken promise in any
@@ -149,12 +154,38 @@ func verifySettled(t testing.TB, d *deployment, a *api, want figures) {
 	for _, x := range figureDiff(models, got, 10) {
 		t.Errorf("after settling: %s", x)
 	}
+	verifyTotals(t, d.env["GOVPULSE_DATABASE_URL"], "after settling")
 	verifyPoisonEmpty(t, a)
 	gotTargets := a.targets()
 	for _, x := range diff("target", want.Targets, gotTargets, 10) {
 		t.Errorf("%s", x)
 	}
 	verifyRebuild(t, d, want)
+}
+
+// verifyTotals checks that each read model's totals table (what /metrics
+// reads) equals the read model summed by the totals' keys: kept exactly
+// once with it through every crash and redelivery.
+func verifyTotals(t testing.TB, dbURL, when string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer c.Close(context.Background())
+	for _, table := range []*projections.Table{projections.CaseStats.Table(), projections.LicenseStats.Table(), projections.PortalViews.Table()} {
+		totals, summed := table.Totals.Name, table.TotalsQuery()
+		var differ, rows int
+		if err := c.QueryRow(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM ((TABLE %s EXCEPT %s) UNION ALL (%s EXCEPT TABLE %s)) d),
+			(SELECT count(*) FROM %s)`, totals, summed, summed, totals, totals)).Scan(&differ, &rows); err != nil {
+			t.Fatalf("%s: %v", totals, err)
+		}
+		if differ > 0 {
+			t.Errorf("%s: %s differs from %s summed by its keys in %d rows (it holds %d)", when, totals, table.Name, differ, rows)
+		}
+	}
 }
 
 // verifyPoisonEmpty checks that no batch waits in the poison queue.
@@ -185,6 +216,7 @@ func verifyRebuild(t testing.TB, d *deployment, want figures) {
 	for _, x := range figureDiff(figures{Cases: want.Cases, Licenses: want.Licenses, Lawsuits: want.Lawsuits}, after, 10) {
 		t.Errorf("rebuild differs from the generator: %s", x)
 	}
+	verifyTotals(t, dbURL, "after the rebuild")
 	t.Logf("rebuild from the log (%s) equals the live read models and the generator's figures:\n%s",
 		time.Since(start).Round(time.Millisecond), strings.TrimSpace(out))
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/alerting"
 	"github.com/grafana/grafana-foundation-sdk/go/expr"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
-	"go.yaml.in/yaml/v3"
 
 	govalerting "github.com/govpulse/govpulse/alerting"
 	"github.com/govpulse/govpulse/grafana"
@@ -38,38 +37,14 @@ func files(t *testing.T, ts []targets.Target) map[string][]byte {
 // folder and group is the provisioning API's form of the rule.
 func provisionedRules(t *testing.T, data []byte) []alerting.Rule {
 	t.Helper()
-	var file struct {
-		APIVersion int `yaml:"apiVersion"`
-		Groups     []struct {
-			OrgID    int64            `yaml:"orgId"`
-			Name     string           `yaml:"name"`
-			Folder   string           `yaml:"folder"`
-			Interval string           `yaml:"interval"`
-			Rules    []map[string]any `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	if err := yaml.Unmarshal(data, &file); err != nil {
-		t.Fatal(err)
+	file, err := grafanatest.ProvisionedRules(data, "govpulse-reform-office")
+	if err != nil {
+		t.Error(err)
 	}
 	if file.APIVersion != 1 || len(file.Groups) != 1 || file.Groups[0].Folder != "改革办 Reform office" || file.Groups[0].Interval != "1m" {
 		t.Fatalf("alerting file: apiVersion %d, groups %+v", file.APIVersion, file.Groups)
 	}
-	g := file.Groups[0]
-	var out []alerting.Rule
-	for _, r := range g.Rules {
-		r["orgID"], r["ruleGroup"], r["folderUID"] = g.OrgID, g.Name, "govpulse-reform-office"
-		j, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rule, err := grafanatest.StrictRule(j)
-		if err != nil {
-			t.Errorf("rule %v does not read strictly into the SDK's alerting.Rule: %v", r["uid"], err)
-			continue
-		}
-		out = append(out, rule)
-	}
-	return out
+	return file.Groups[0].Rules
 }
 
 // RuleParts are what a test checks of a Grafana-managed rule: its

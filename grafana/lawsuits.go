@@ -5,7 +5,6 @@ import (
 
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
-	"github.com/grafana/grafana-foundation-sdk/go/piechart"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/targets"
@@ -44,16 +43,8 @@ func (g *generator) lawsuits() (dashboard.Dashboard, error) {
 		WithTarget(sqlQuery("A", SQLFormatTimeSeries, perPeriod(g.zone.month("day"), "lawsuit_stats", filter, "",
 			share("head_appearances", "hearings")+` AS "出庭应诉率 appearance rate"`))))
 	b.WithPanel(g.lawsuitTable("agency", "被诉机关 Agency", "各机关 Agencies", "Each sued agency's hearings in the time range and who appeared for it.", filter, rateSteps))
-	b.WithPanel(piechart.NewPanelBuilder().
-		Title("出庭人员 Who appeared").
-		Description("Who appeared for the sued agencies at the hearings in the time range: the head, a deputy head, or staff only.").
-		Datasource(pgDatasource()).
+	b.WithPanel(sqlDonut("出庭人员 Who appeared", "Who appeared for the sued agencies at the hearings in the time range: the head, a deputy head, or staff only.").
 		Height(10).
-		Span(8).
-		Unit(unitCount).
-		PieType(piechart.PieChartTypeDonut).
-		DisplayLabels([]piechart.PieChartLabels{piechart.PieChartLabelsName, piechart.PieChartLabelsPercent}).
-		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"sum"}).Values(false)).
 		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
 SELECT sum(role_head) AS "正职 head", sum(role_deputy_head) AS "副职 deputy head", sum(role_staff) AS "工作人员 staff"
 FROM %s

@@ -7,6 +7,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/gauge"
+	"github.com/grafana/grafana-foundation-sdk/go/piechart"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
@@ -134,6 +135,31 @@ func gaugePanel(title, description, unit string) *gauge.PanelBuilder {
 		ShowThresholdMarkers(true).
 		Orientation(common.VizOrientationAuto).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
+}
+
+// livePie is a pie of Prometheus series' values at the end of the time
+// range, labelled by name and value.
+func livePie(title, description string) *piechart.PanelBuilder {
+	return piePanel(title, description, datasource(), piechart.PieChartTypePie, piechart.PieChartLabelsValue, "lastNotNull")
+}
+
+// sqlDonut is a donut of a PostgreSQL query's columns summed, labelled
+// by name and share.
+func sqlDonut(title, description string) *piechart.PanelBuilder {
+	return piePanel(title, description, pgDatasource(), piechart.PieChartTypeDonut, piechart.PieChartLabelsPercent, "sum")
+}
+
+func piePanel(title, description string, ds common.DataSourceRef, kind piechart.PieChartType, label piechart.PieChartLabels, calc string) *piechart.PanelBuilder {
+	return piechart.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		Datasource(ds).
+		Height(8).
+		Span(8).
+		Unit(unitCount).
+		PieType(kind).
+		DisplayLabels([]piechart.PieChartLabels{piechart.PieChartLabelsName, label}).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{calc}).Values(false))
 }
 
 func tablePanel(title, description string) *table.PanelBuilder {

@@ -120,24 +120,11 @@ func (q *SQLQuery) UnmarshalJSONStrict(raw []byte) error {
 	}
 	var errs cog.BuildErrors
 	var v SQLQuery
+	dsts := map[string]any{"refId": &v.RefId, "datasource": &v.Datasource, "hide": &v.Hide, "rawSql": &v.RawSql,
+		"format": &v.Format, "editorMode": &v.EditorMode, "rawQuery": &v.RawQuery}
 	for name, value := range fields {
-		var dst any
-		switch name {
-		case "refId":
-			dst = &v.RefId
-		case "datasource":
-			dst = &v.Datasource
-		case "hide":
-			dst = &v.Hide
-		case "rawSql":
-			dst = &v.RawSql
-		case "format":
-			dst = &v.Format
-		case "editorMode":
-			dst = &v.EditorMode
-		case "rawQuery":
-			dst = &v.RawQuery
-		default:
+		dst, ok := dsts[name]
+		if !ok {
 			errs = append(errs, &cog.BuildError{Path: name, Message: "unknown field"})
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/jsonhttp"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -163,11 +164,4 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, statusOf[e.Code], e)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { jsonhttp.Write(w, status, v) }

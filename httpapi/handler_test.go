@@ -21,9 +21,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/bus"
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 	"github.com/govpulse/govpulse/sources"
@@ -99,10 +99,7 @@ type handlerServer struct {
 // before Handler is called.
 func newHandlerServer(t *testing.T, change func(*httpapi.Server)) handlerServer {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	srcs, err := sources.Parse([]byte(`sources:
   - name: qd-approval-bureau
     token_env: HANDLER_TOKEN

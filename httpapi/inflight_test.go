@@ -12,8 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/sources"
 )
 
@@ -21,10 +21,7 @@ import (
 // with Retry-After once InflightWait is over; a finished request frees its
 // slot for the next.
 func TestIngestRequestsInFlightAreBounded(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	const token = "inflight-test-token-0001"
 	srcs, err := sources.Parse([]byte("sources:\n  - name: qd-service-hub\n    token_env: T\n    departments: [\"*\"]\n    event_types: [\"*\"]\n"),
 		func(string) string { return token }, cat)

@@ -1,16 +1,13 @@
 package httpapi
 
 import (
-	"net/http"
-	"strconv"
-	"time"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/govpulse/govpulse/internal/routemetrics"
 )
 
 type metrics struct {
-	requests      *prometheus.CounterVec
-	duration      *prometheus.HistogramVec
+	routes        *routemetrics.Metrics
 	events        *prometheus.CounterVec
 	rejected      *prometheus.CounterVec
 	batchSize     prometheus.Histogram
@@ -18,16 +15,16 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	routes, err := routemetrics.New(reg, routemetrics.Names{
+		RequestsName: "govpulse_http_requests_total", RequestsHelp: "HTTP requests answered, by route and status code.",
+		DurationName: "govpulse_http_request_duration_seconds", DurationHelp: "Time to answer an HTTP request, by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	})
+	if err != nil {
+		return nil, err
+	}
 	m := &metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "govpulse_http_requests_total",
-			Help: "HTTP requests answered, by route and status code.",
-		}, []string{"route", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "govpulse_http_request_duration_seconds",
-			Help:    "Time to answer an HTTP request, by route.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"route"}),
+		routes: routes,
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "govpulse_ingest_events_total",
 			Help: "Events in valid ingest requests, by source, type and outcome (accepted or duplicate).",
@@ -47,36 +44,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.events, m.rejected, m.batchSize, m.appendSeconds} {
+	for _, c := range []prometheus.Collector{m.events, m.rejected, m.batchSize, m.appendSeconds} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// instrument counts and times every request by its route pattern (bounded),
-// never by its raw path.
-func (s *Server) instrument(mux *http.ServeMux, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		_, route := mux.Handler(r)
-		if route == "" || route == "/" {
-			route = "other"
-		}
-		next.ServeHTTP(sw, r)
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-	})
 }

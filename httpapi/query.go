@@ -8,10 +8,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/queryparam"
 	"github.com/govpulse/govpulse/projections"
 )
 
@@ -110,28 +110,23 @@ func parseQuery(raw string, allowed []string) (url.Values, *Error) {
 	return q, nil
 }
 
+// paramMessages say what is wrong with a query parameter's name or value.
+var paramMessages = queryparam.Messages{
+	BrokenEscape: func(raw string) string {
+		return fmt.Sprintf("has a broken percent-escape (%q): '%%' must be followed by two hex digits", clipText(raw))
+	},
+	TooLong: func(n, limit int) string { return fmt.Sprintf("is %d bytes long; the limit is %d", n, limit) },
+	NotUTF8: "is not UTF-8 once percent-decoded",
+	Control: func(c rune) string { return fmt.Sprintf("contains the control character %U", c) },
+}
+
 // unescapeParam decodes one percent-encoded name or value ('+' is a
 // space) and returns why it is not acceptable, or "".
 func unescapeParam(s string) (string, string) {
 	if strings.Contains(s, ";") {
 		return "", "contains ';'; separate parameters with '&' and write ';' in a value as %3B"
 	}
-	v, err := url.QueryUnescape(s)
-	if err != nil {
-		return "", fmt.Sprintf("has a broken percent-escape (%q): '%%' must be followed by two hex digits", clipText(s))
-	}
-	if len(v) > maxParamLen {
-		return "", fmt.Sprintf("is %d bytes long; the limit is %d", len(v), maxParamLen)
-	}
-	if !utf8.ValidString(v) {
-		return "", "is not UTF-8 once percent-decoded"
-	}
-	for _, c := range v {
-		if unicode.IsControl(c) {
-			return "", fmt.Sprintf("contains the control character %U", c)
-		}
-	}
-	return v, ""
+	return paramMessages.Unescape(s, maxParamLen)
 }
 
 // clipText shortens text quoted back in an error.

@@ -17,9 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/calendar"
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
@@ -37,10 +37,7 @@ func statsServer(t *testing.T, evs ...postgres.NewEvent) (*httptest.Server, *pgx
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	models := projections.ReadModels(cal, log)
 	ctx := context.Background()

@@ -65,7 +65,10 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
 	}
-	return []byte(`"` + d.String() + `"`), nil
+	b := make([]byte, 0, len(`"2006-01-02"`))
+	b = append(b, '"')
+	b = d.t.AppendFormat(b, time.DateOnly)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON reads "YYYY-MM-DD" or null.

@@ -12,7 +12,7 @@ import (
 // seconds. A case whose dates fall in a year the calendar has no data for
 // counts in elapsed_unknown instead of the working-day measures (it is
 // still finished, with its result and promise).
-var CaseStats = Declare("case_stats", 7_001_101, foldCase)
+var CaseStats = Declare("case_stats", 7_001_101, foldCase).WithTotals("department", "district", "channel", "mode")
 
 // CaseKey is the key of a case_stats row.
 type CaseKey struct {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
@@ -19,10 +19,7 @@ import (
 func TestApplyRefusesCodesTheCatalogueLacks(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	cases, licenses, lawsuits := readModels(t)
 	for _, p := range []*projections.Projection{cases, licenses, lawsuits} {
 		p.Catalog = cat

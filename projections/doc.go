@@ -36,4 +36,16 @@
 // every column NOT NULL) and a line in ReadModels. Adding a measure is a
 // field in the sums struct, a line in the fold and a migration adding the
 // column; read.Sums then reads it by name into that field.
+//
+// # Totals
+//
+// A read model that /metrics sums over the whole log also declares its
+// totals, Declare(...).WithTotals(keys...): a table <name>_totals of the
+// same measures summed over every day and every key column but keys, a
+// row per combination of theirs. Every upsert of a batch adds the batch's
+// sums there in the same transaction, and a rebuild loads and swaps a
+// fresh copy with the fresh table, so it always equals its read model
+// summed; read.Query.Totals reads it, and a scrape reads a thousand rows
+// instead of a year's. Its migration creates it like the read model's
+// (migration 050), and CheckTables checks it too.
 package projections

@@ -22,6 +22,10 @@ import (
 
 var readModelTables = []string{"case_stats", "license_stats", "lawsuit_stats"}
 
+// totalsTables are the totals of those read models (WithTotals): the
+// snapshots compare them too, as they are kept with their read models.
+var totalsTables = []string{"case_stats_totals", "license_stats_totals"}
+
 // startBus runs a Postgres bus with the consumers until the test ends.
 func startBus(t *testing.T, pool *pgxpool.Pool, cs ...bus.Consumer) *bus.Bus {
 	t.Helper()
@@ -74,7 +78,7 @@ func reference(t *testing.T, batches ...[]postgres.NewEvent) map[string][]string
 func snapshot(t testing.TB, pool *pgxpool.Pool) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	for _, table := range readModelTables {
+	for _, table := range slices.Concat(readModelTables, totalsTables) {
 		out[table] = tableRows(t, pool, table)
 	}
 	return out
@@ -82,7 +86,7 @@ func snapshot(t testing.TB, pool *pgxpool.Pool) map[string][]string {
 
 func compareSnapshots(t *testing.T, what string, got, want map[string][]string) {
 	t.Helper()
-	for _, table := range readModelTables {
+	for _, table := range slices.Concat(readModelTables, totalsTables) {
 		if !slices.Equal(got[table], want[table]) {
 			t.Errorf("%s: %s differs (%d rows, want %d):\n%s", what, table, len(got[table]), len(want[table]),
 				sliceDiff(got[table], want[table]))

@@ -15,7 +15,7 @@ import (
 // per licence) so that sums are exact in any order. A licence whose dates
 // fall in a year the calendar has no data for counts in elapsed_unknown
 // instead of the working-day measures.
-var LicenseStats = Declare("license_stats", 7_001_102, foldLicense)
+var LicenseStats = Declare("license_stats", 7_001_102, foldLicense).WithTotals("license_type", "department")
 
 // LicenseKey is the key of a license_stats row.
 type LicenseKey struct {

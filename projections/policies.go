@@ -79,26 +79,44 @@ func (p *Policies) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) 
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, policiesLock); err != nil {
-		return fmt.Errorf("policies: take lock: %w", err)
+	_, err := p.refold(ctx, tx, ids)
+	return err
+}
+
+// refold replaces the rows of the policies ids (nil: every policy) with
+// a fold of all their events in the log, and returns those events by
+// policy. A rebuild (ids nil) takes policiesLock exclusively and resets
+// the generation; live applies share the lock.
+func (p *Policies) refold(ctx context.Context, tx pgx.Tx, ids []string) (map[string][]decodedPolicyEvent, error) {
+	rebuild := ids == nil
+	lock := `SELECT pg_advisory_xact_lock_shared($1)`
+	if rebuild {
+		lock = `SELECT pg_advisory_xact_lock($1)`
 	}
-	gen, err := bumpGeneration(ctx, tx, false)
-	if err != nil {
-		return err
+	if _, err := tx.Exec(ctx, lock, policiesLock); err != nil {
+		return nil, fmt.Errorf("policies: take lock: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT seq, source, id, type, department, occurred_at, recorded_at, envelope::text
-		FROM events WHERE type = ANY($1) AND ((envelope -> 'data') ->> 'policy_id') = ANY($2) ORDER BY seq`, policyTypes, ids)
+	gen, err := bumpGeneration(ctx, tx, rebuild)
 	if err != nil {
-		return fmt.Errorf("policies: read events: %w", err)
+		return nil, err
+	}
+	q, args := `SELECT seq, source, id, type, department, occurred_at, recorded_at, envelope::text
+		FROM events WHERE type = ANY($1)`, []any{policyTypes}
+	if !rebuild {
+		q, args = q+` AND ((envelope -> 'data') ->> 'policy_id') = ANY($2)`, append(args, ids)
+	}
+	rows, err := tx.Query(ctx, q+` ORDER BY seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("policies: read events: %w", err)
 	}
 	byID, err := p.collect(rows)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := deletePolicies(ctx, tx, ids); err != nil {
-		return err
+		return nil, err
 	}
-	return p.write(ctx, tx, byID, gen)
+	return byID, p.write(ctx, tx, byID, gen)
 }
 
 // collect decodes policy events from rows, by policy.
@@ -329,30 +347,12 @@ func (p *Policies) Rebuild(ctx context.Context, pool *pgxpool.Pool) (PolicyRebui
 		if !free {
 			return ErrRebuildRunning
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, policiesLock); err != nil {
-			return fmt.Errorf("policies: take lock: %w", err)
-		}
-		gen, err := bumpGeneration(ctx, tx, true)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT seq, source, id, type, department, occurred_at, recorded_at, envelope::text
-			FROM events WHERE type = ANY($1) ORDER BY seq`, policyTypes)
-		if err != nil {
-			return fmt.Errorf("policies: read events: %w", err)
-		}
-		byID, err := p.collect(rows)
-		if err != nil {
-			return err
-		}
+		byID, err := p.refold(ctx, tx, nil)
 		for _, evs := range byID {
 			rep.Events += len(evs)
 		}
 		rep.Policies = len(byID)
-		if _, err := deletePolicies(ctx, tx, nil); err != nil {
-			return err
-		}
-		return p.write(ctx, tx, byID, gen)
+		return err
 	})
 	rep.Took = time.Since(start)
 	if err != nil {

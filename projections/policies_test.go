@@ -12,6 +12,7 @@ import (
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/portal"
+	"github.com/govpulse/govpulse/portal/portaltest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -19,16 +20,7 @@ import (
 // policyEvent is a policy event at time at (RFC 3339).
 func policyEvent(t testing.TB, typ, id, at string, data map[string]any) postgres.NewEvent {
 	t.Helper()
-	ts, err := time.Parse(time.RFC3339, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(map[string]any{"specversion": "1.0", "id": id, "source": testSource, "type": typ, "time": at, "data": data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return postgres.NewEvent{Envelope: events.Envelope{SpecVersion: "1.0", ID: id, Source: testSource, Type: typ, Time: ts, Raw: raw},
-		Department: data["issuer"].(string)}
+	return portaltest.EventFrom(t, testSource, typ, id, at, data)
 }
 
 func publishedPolicy(id, doc, title, body string) map[string]any {

@@ -10,7 +10,7 @@ import (
 // the visitor came from). The policy id is a key of the table, never a
 // metric label: the collector exports views by document type and
 // category.
-var PortalViews = Declare("portal_views", 7_001_110, foldPortalView)
+var PortalViews = Declare("portal_views", 7_001_110, foldPortalView).WithTotals("policy_id", "origin")
 
 // PortalViewKey is the key of a portal_views row.
 type PortalViewKey struct {

@@ -147,7 +147,7 @@ func RebuildAll(ctx context.Context, pool *pgxpool.Pool, ps []*Projection, opts 
 	defer func() {
 		for _, r := range rs {
 			if !r.swapped {
-				_, _ = conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+r.newTable)
+				_, _ = conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+strings.Join(r.p.table.tableNames("_new"), ", "))
 			}
 			_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, r.p.rebuildLock)
 		}
@@ -245,16 +245,23 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 	// The new table gets the live one's indexes after the COPY: building
 	// an index over the rows at once is cheaper than adding each row to it.
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+newTable); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES)`, newTable, p.name)); err != nil {
-			return err
+		for _, live := range p.table.tableNames("") { // the read model's table, and its totals'
+			if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+live+`_new`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s_new (LIKE %s INCLUDING ALL EXCLUDING INDEXES)`, live, live)); err != nil {
+				return err
+			}
 		}
 		if err := p.table.copyInto(ctx, tx, newTable, rows); err != nil {
 			return err
 		}
-		return copyIndexes(ctx, tx, p.name, newTable)
+		for _, live := range p.table.tableNames("") {
+			if err := copyIndexes(ctx, tx, live, live+"_new"); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
@@ -414,10 +421,22 @@ func copyIndexes(ctx context.Context, tx pgx.Tx, live, newTable string) error {
 	return nil
 }
 
-// swapTables replaces the live table with newTable, giving the new table's
-// indexes the live ones' names.
+// swapTables replaces the live table with newTable, and the live totals
+// table (WithTotals) with its fresh copy, giving the new tables' indexes
+// the live ones' names.
 func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string) error {
-	live, err := tableIndexes(ctx, tx, p.name)
+	for _, live := range p.table.tableNames("") {
+		if err := swapTable(ctx, tx, live, live+strings.TrimPrefix(newTable, p.name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// swapTable replaces the table live with newTable, giving the new table's
+// indexes the live ones' names.
+func swapTable(ctx context.Context, tx pgx.Tx, live, newTable string) error {
+	liveIndexes, err := tableIndexes(ctx, tx, live)
 	if err != nil {
 		return err
 	}
@@ -425,17 +444,17 @@ func (p *Projection) swapTables(ctx context.Context, tx pgx.Tx, newTable string)
 	if err != nil {
 		return err
 	}
-	if err := repointBoardView(ctx, tx, p.name, newTable); err != nil {
+	if err := repointBoardView(ctx, tx, live, newTable); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DROP TABLE `+p.name); err != nil {
+	if _, err := tx.Exec(ctx, `DROP TABLE `+live); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, newTable, p.name)); err != nil {
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, newTable, live)); err != nil {
 		return err
 	}
 	for _, n := range fresh {
-		for _, l := range live {
+		for _, l := range liveIndexes {
 			if n.primary == l.primary && n.unique == l.unique && n.def == l.def && n.name != l.name {
 				_, err := tx.Exec(ctx, fmt.Sprintf(`ALTER INDEX %s RENAME TO %s`,
 					pgx.Identifier{n.name}.Sanitize(), pgx.Identifier{l.name}.Sanitize()))

@@ -16,14 +16,20 @@ import (
 // CheckTables compares each read model's declared table with the one the
 // migrations made: every declared column exists with its type and NOT
 // NULL, the table has no column the declaration lacks, and the key
-// columns are its primary key. A declaration changed without its
-// migration (or the reverse) so stops start-up with a message naming the
-// column, instead of failing every batch.
+// columns are its primary key; its totals table (WithTotals) likewise. A
+// declaration changed without its migration (or the reverse) so stops
+// start-up with a message naming the column, instead of failing every
+// batch.
 func CheckTables(ctx context.Context, db postgres.Querier, ps []*Projection) error {
 	var errs []error
 	for _, p := range ps {
-		if err := checkTable(ctx, db, p.table); err != nil {
-			errs = append(errs, fmt.Errorf("read model %s does not match its table; write the migration that makes them agree: %w", p.name, err))
+		for _, t := range []*Table{p.table, p.table.Totals} {
+			if t == nil {
+				continue
+			}
+			if err := checkTable(ctx, db, t); err != nil {
+				errs = append(errs, fmt.Errorf("read model %s does not match its table %s; write the migration that makes them agree: %w", p.name, t.Name, err))
+			}
 		}
 	}
 	return errors.Join(errs...)

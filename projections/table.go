@@ -47,6 +47,9 @@ type Table struct {
 	Name     string
 	Keys     []Column
 	Measures []Column
+	// Totals, when set, is the read model's totals table (WithTotals),
+	// written with every upsert and COPY of this table.
+	Totals *Table
 }
 
 // Columns returns the key columns, then the measures.
@@ -263,21 +266,24 @@ func column[T any](rows [][]any, i int) []T {
 	return v
 }
 
-// upsert adds rows to table in tx.
+// upsert adds rows to table in tx, and their sums to its totals table
+// (WithTotals), in one round trip.
 func (t *Table) upsert(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, t.upsertSQL(table), t.upsertArgs(rows)...); err != nil {
+	b := &pgx.Batch{}
+	t.queueUpsert(b, table, rows)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("upsert %d rows into %s: %w", len(rows), table, err)
 	}
 	return nil
 }
 
-// copyInto writes rows into an empty table with COPY, in PostgreSQL's
-// binary format, which it encodes itself from the columns' kinds (date,
-// text, bigint, bigint[]; CheckTables holds the tables to them) as the
-// connection sends it.
+// copyInto writes rows into an empty table with COPY, and their sums into
+// its empty totals table (WithTotals), in PostgreSQL's binary format, which
+// it encodes itself from the columns' kinds (date, text, bigint, bigint[];
+// CheckTables holds the tables to them) as the connection sends it.
 func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -295,7 +301,7 @@ func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]
 	if err != nil {
 		return fmt.Errorf("copy %d rows into %s: %w", len(rows), table, err)
 	}
-	return nil
+	return t.copyTotals(ctx, tx, table, rows)
 }
 
 // copyReader is the binary COPY data of rows, encoded a piece at a time

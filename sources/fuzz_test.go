@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 )
 
 // FuzzParse: the sources file parser never panics, and every source it
@@ -16,10 +16,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("sources:\n  - name: a\n    token_env: T\n    departments: ['*']\n    event_types: ['*']\n"))
 	f.Add([]byte("sources:\n  - name: a\n    token_sha256: zz\n"))
 	f.Add([]byte("sources: [{name: 'a b'}]"))
-	cat, err := catalog.Default()
-	if err != nil {
-		f.Fatal(err)
-	}
+	cat := catalogtest.Default(f)
 	getenv := func(string) string { return "fuzz-token-0123456789" }
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Parse(data, getenv, cat)

@@ -4,14 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 )
 
 func TestParseAndAuthenticate(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	src := `sources:
   - name: qd-approval-bureau
     token_sha256: ` + HashToken("approval-token-123456") + `
@@ -55,10 +52,7 @@ func TestParseAndAuthenticate(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	good := "departments: [qd-xzsp]\n    event_types: [\"*\"]"
 	cases := []struct{ name, src, want string }{
 		{"no sources", "sources: []", `no sources`},

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 )
 
 // FuzzParse: the targets file parser never panics, and every target it
@@ -15,10 +15,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("targets:\n  - id: x\n    measure: {kind: rate}\n"))
 	f.Add([]byte("targets: [{id: 'A B', window: {kind: rolling, days: -1}}]"))
-	cat, err := catalog.Default()
-	if err != nil {
-		f.Fatal(err)
-	}
+	cat := catalogtest.Default(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ts, err := Parse(data, cat)
 		if err != nil {

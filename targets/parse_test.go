@@ -4,16 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 )
 
 func testCatalog(t *testing.T) *events.Catalog {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	return cat
 }
 

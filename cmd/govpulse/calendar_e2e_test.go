@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,10 +55,7 @@ func TestYearWithoutHolidayDataThenAdded(t *testing.T) {
 		AvgWorkingDays *float64 `json:"avg_working_days"`
 	}
 	stats := func() caseGroup {
-		r := s.get(fmt.Sprintf("/v1/stats/cases?from=%d-01-01&to=%d-12-31", year, year), "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("stats: %s", r)
-		}
+		r := s.getOK(fmt.Sprintf("/v1/stats/cases?from=%d-01-01&to=%d-12-31", year, year), "")
 		var a struct{ Groups []caseGroup }
 		decodeInto(t, r, &a)
 		if len(a.Groups) != 1 {

@@ -176,18 +176,12 @@ func TestDashboardMetricsAreExported(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exprs, err := grafanatest.Expressions(data)
+		uses, err := grafanatest.MetricUses(data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range exprs {
-			names, err := grafanatest.MetricNames(e.PromQL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, n := range names {
-				used[n] = append(used[n], e.Where)
-			}
+		for n, where := range uses {
+			used[n] = append(used[n], where...)
 		}
 	}
 

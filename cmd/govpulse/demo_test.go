@@ -13,10 +13,10 @@ import (
 	"testing"
 
 	"github.com/govpulse/govpulse/calendar"
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/demo"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/sources"
 )
 
@@ -56,10 +56,7 @@ func useDemoSources(t *testing.T) func(*config.Config) {
 // demoEvents generates what govpulse demo sends at scale.
 func demoEvents(t *testing.T, scale float64) []demo.Event {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	cal, err := calendar.Default()
 	if err != nil {
 		t.Fatal(err)

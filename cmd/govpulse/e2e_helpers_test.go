@@ -212,6 +212,16 @@ func (s *testServer) get(path, token string) reply {
 	return s.do(http.MethodGet, path, token, "", nil)
 }
 
+// getOK is get for an answer that must be 200 OK; any other fails the test.
+func (s *testServer) getOK(path, token string) reply {
+	s.t.Helper()
+	r := s.get(path, token)
+	if r.Status != http.StatusOK {
+		s.t.Fatalf("GET %s: %s", path, r)
+	}
+	return r
+}
+
 // post sends raw bytes to POST /v1/events.
 func (s *testServer) post(token, contentType string, body []byte) reply {
 	s.t.Helper()
@@ -374,10 +384,7 @@ type logPage struct {
 // readPage reads one page of the log with the admin token.
 func (s *testServer) readPage(after int64, limit int) logPage {
 	s.t.Helper()
-	r := s.get(fmt.Sprintf("/v1/events?after=%d&limit=%d", after, limit), adminToken)
-	if r.Status != http.StatusOK {
-		s.t.Fatalf("read log after %d: %s", after, r)
-	}
+	r := s.getOK(fmt.Sprintf("/v1/events?after=%d&limit=%d", after, limit), adminToken)
 	var p logPage
 	decodeInto(s.t, r, &p)
 	if p.Count == nil || p.NextAfter == nil {
@@ -429,10 +436,7 @@ type tallyReply struct {
 // tally reads GET /v1/ingest/tally with token and sums it per source and type.
 func (s *testServer) tally(token string) (map[tallyKey]int64, int64) {
 	s.t.Helper()
-	r := s.get("/v1/ingest/tally", token)
-	if r.Status != http.StatusOK {
-		s.t.Fatalf("tally: %s", r)
-	}
+	r := s.getOK("/v1/ingest/tally", token)
 	var tr tallyReply
 	decodeInto(s.t, r, &tr)
 	if tr.Total == nil {
@@ -461,6 +465,19 @@ func (s *testServer) tally(token string) (map[tallyKey]int64, int64) {
 // loaded server delivery can stall for tens of seconds; the wait is long
 // for that and still bounded, so a test never hangs.
 const applyWait = 90 * time.Second
+
+// waitForCondition polls cond until it holds, failing the test, with
+// what it waited for, when within passes first.
+func waitForCondition(t testing.TB, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 func (s *testServer) waitTally(token string, want map[tallyKey]int64) {
 	s.t.Helper()
@@ -505,10 +522,7 @@ func equalCounts(got, want map[tallyKey]int64) bool {
 // family, keyed by their labels in Prometheus text form order.
 func (s *testServer) metricSamples(name string) map[string]float64 {
 	s.t.Helper()
-	r := s.get("/metrics", "")
-	if r.Status != http.StatusOK {
-		s.t.Fatalf("metrics: %s", r)
-	}
+	r := s.getOK("/metrics", "")
 	out := map[string]float64{}
 	sc := bufio.NewScanner(bytes.NewReader(r.Body))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)

@@ -21,11 +21,11 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/govpulse/govpulse/alerting/alertingtest"
 	"github.com/govpulse/govpulse/grafana"
 	"github.com/govpulse/govpulse/grafana/grafanatest"
+	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 )
 
@@ -191,11 +191,7 @@ func boardsConn(t *testing.T, dbURL string) *pgx.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
+	c := pgtest.Connect(t, dbURL)
 	if _, err := c.Exec(ctx, "SET ROLE "+postgres.BoardsRole); err != nil {
 		t.Fatal(err)
 	}
@@ -356,27 +352,14 @@ func timeValue(v any) float64 {
 // missed (or at risk). It returns how many rules it checked.
 func checkAlertRules(t *testing.T, p *promAPI, file []byte) (rules, firing, quiet int) {
 	t.Helper()
-	var f struct {
-		Groups []struct {
-			OrgID int64            `yaml:"orgId"`
-			Name  string           `yaml:"name"`
-			Rules []map[string]any `yaml:"rules"`
-		} `yaml:"groups"`
+	f, err := grafanatest.ProvisionedRules(file, "govpulse-reform-office")
+	if err != nil {
+		t.Error(err)
 	}
-	if err := yaml.Unmarshal(file, &f); err != nil || len(f.Groups) != 1 {
-		t.Fatalf("alerting file: %v", err)
+	if len(f.Groups) != 1 {
+		t.Fatalf("alerting file: %d groups, want 1", len(f.Groups))
 	}
-	for _, raw := range f.Groups[0].Rules {
-		raw["orgID"], raw["ruleGroup"], raw["folderUID"] = f.Groups[0].OrgID, f.Groups[0].Name, "govpulse-reform-office"
-		j, err := json.Marshal(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := grafanatest.StrictRule(j)
-		if err != nil {
-			t.Errorf("rule %v: %v", raw["uid"], err)
-			continue
-		}
+	for _, r := range f.Groups[0].Rules {
 		var promql string
 		var ev expr.ExprTypeThresholdConditionsEvaluator
 		for _, d := range r.Data {
@@ -559,13 +542,7 @@ func (p *promAPI) get(path string, v any) error {
 // demo half slowly).
 func (p *promAPI) waitFor(what string, cond func() bool) {
 	p.t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			p.t.Fatalf("waited three minutes for %s", what)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	waitForCondition(p.t, what, 3*time.Minute, cond)
 }
 
 // waitApplied waits until every consumer has applied the whole log.

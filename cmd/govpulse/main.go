@@ -47,39 +47,43 @@ func main() {
 	}
 }
 
+// command is one of govpulse's commands, run with the words after its name.
+type command func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// commands are the commands by name; usage lists them.
+func commands() map[string]command {
+	return map[string]command{
+		"serve": func(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
+			return runServe(ctx, args, getenv, stderr)
+		},
+		"migrate":     runMigrate,
+		"rebuild":     runRebuild,
+		"log":         runLog,
+		"rules":       runRules,
+		"dashboards":  runDashboards,
+		"bench":       runBench,
+		"demo":        runDemo,
+		"healthcheck": runHealthcheck,
+	}
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return runServe(ctx, rest, getenv, stderr)
-	case "migrate":
-		return runMigrate(ctx, rest, getenv, stdout, stderr)
-	case "rebuild":
-		return runRebuild(ctx, rest, getenv, stdout, stderr)
-	case "log":
-		return runLog(ctx, rest, getenv, stdout, stderr)
-	case "rules":
-		return runRules(ctx, rest, getenv, stdout, stderr)
-	case "dashboards":
-		return runDashboards(ctx, rest, getenv, stdout, stderr)
-	case "bench":
-		return runBench(ctx, rest, getenv, stdout, stderr)
-	case "demo":
-		return runDemo(ctx, rest, getenv, stdout, stderr)
-	case "healthcheck":
-		return runHealthcheck(ctx, rest, getenv, stdout, stderr)
+	name, rest := args[0], args[1:]
+	if cmd, ok := commands()[name]; ok {
+		return cmd(ctx, rest, getenv, stdout, stderr)
+	}
+	switch name {
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "govpulse", version)
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
 	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", name)
 }

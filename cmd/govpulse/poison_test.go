@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/internal/catalogtest"
@@ -207,11 +206,5 @@ func (s *testServer) finishedCases(item string) int64 {
 // waitUntil waits up to applyWait for cond.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(applyWait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s after %s", what, applyWait)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForCondition(t, what, applyWait, cond)
 }

@@ -5,7 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // policyEvent is a policy event from source (the hub may speak for any
@@ -83,10 +84,7 @@ func TestServePolicies(t *testing.T) {
 	}
 	read := func() {
 		t.Helper()
-		r := s.get("/api/v1/policies/qd-rsj-2025-1", "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("policy: %s", r)
-		}
+		r := s.getOK("/api/v1/policies/qd-rsj-2025-1", "")
 		decodeInto(t, r, &view)
 		if view.Version != 2 || len(view.Versions) != 2 || view.Versions[1].Kind != "amended" ||
 			view.Versions[1].Changes[0].Field != "support" || view.Policy.Support != "每人每月补贴800元。" || view.ValidityLabel != "现行有效" {
@@ -134,10 +132,7 @@ func TestAdminRebuildPolicies(t *testing.T) {
 	// searches read the index; a policy page reads its versions).
 	title := func() string {
 		t.Helper()
-		r := s.get("/api/v1/policies", "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("policies: %s", r)
-		}
+		r := s.getOK("/api/v1/policies", "")
 		var v struct {
 			Hits []struct {
 				Title string `json:"title"`
@@ -157,7 +152,7 @@ func TestAdminRebuildPolicies(t *testing.T) {
 
 	// Tamper with the read model as a writer would (a new generation,
 	// notified), and wait until the portal serves the tampered row.
-	db := openDB(t, s.DBURL)
+	db := pgtest.Connect(t, s.DBURL)
 	_, err := db.Exec(t.Context(), `WITH g AS (UPDATE policy_model SET generation = generation + 1 RETURNING generation)
 		UPDATE policies SET title = '篡改', current = jsonb_set(current, '{title}', '"篡改"'), generation = (SELECT generation FROM g)`)
 	if err != nil {
@@ -166,13 +161,7 @@ func TestAdminRebuildPolicies(t *testing.T) {
 	if _, err := db.Exec(t.Context(), `SELECT pg_notify('policy_model', '')`); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(applyWait)
-	for title() != "篡改" {
-		if time.Now().After(deadline) {
-			t.Fatal("the portal never served the tampered title")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForCondition(t, "the portal serving the tampered title", applyWait, func() bool { return title() == "篡改" })
 
 	wantError(t, s.do(http.MethodPost, "/v1/admin/rebuild/policies", hubToken, "", nil), http.StatusUnauthorized, "unauthorized")
 	r := s.do(http.MethodPost, "/v1/admin/rebuild/policies", adminToken, "", nil)

@@ -37,10 +37,7 @@ func TestPortalAsOf(t *testing.T) {
 
 	page := func(s *testServer, path string) string {
 		t.Helper()
-		r := s.get(path, "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("GET %s: %s", path, r)
-		}
+		r := s.getOK(path, "")
 		return string(r.Body)
 	}
 	soon := func(home string) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/govpulse/govpulse/internal/browsertest"
+	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
 // The portal as a visitor uses it, in real headless Chromium, served by
@@ -290,7 +291,7 @@ func TestPortalInTheBrowser(t *testing.T) {
 // waitPortalView waits until the usage read model counts a view with origin.
 func waitPortalView(t *testing.T, srv *testServer, origin string) {
 	t.Helper()
-	db := openDB(t, srv.DBURL)
+	db := pgtest.Connect(t, srv.DBURL)
 	waitUntil(t, "a policy view from "+origin+" in portal_views", func() bool {
 		var n int64
 		err := db.QueryRow(t.Context(), `SELECT coalesce(sum(views), 0) FROM portal_views WHERE origin = $1`, origin).Scan(&n)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"maps"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/config"
 )
@@ -133,19 +131,6 @@ func shotsDir(t *testing.T) string {
 
 func shotPath(t *testing.T, name string, width int) string {
 	return filepath.Join(shotsDir(t), name+"-"+strconv.Itoa(width)+".png")
-}
-
-// openDB connects to the test's database; closed when the test ends.
-func openDB(t *testing.T, dbURL string) *pgx.Conn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
-	return c
 }
 
 // clickAll clicks every element matching sel (to open every details).

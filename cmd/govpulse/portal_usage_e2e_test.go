@@ -89,18 +89,6 @@ func TestServerAnswersTheSeedReportsViews(t *testing.T) {
 	}
 }
 
-// waitForCondition polls cond until it holds or within passes.
-func waitForCondition(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // waitForUsage waits until the portal's recorder has appended what it was
 // given: its buffer empties within a second, so the log then holds it.
 func (s *testServer) waitForUsage() {

@@ -29,10 +29,7 @@ func (s *testServer) waitProjections() projectionsReply {
 	s.t.Helper()
 	deadline := time.Now().Add(applyWait)
 	for {
-		r := s.get("/v1/projections", "")
-		if r.Status != http.StatusOK {
-			s.t.Fatalf("projections: %s", r)
-		}
+		r := s.getOK("/v1/projections", "")
 		var p projectionsReply
 		decodeInto(s.t, r, &p)
 		// The ingest tally, the policies and every read model.
@@ -74,10 +71,7 @@ func TestServeReadModels(t *testing.T) {
 	}
 
 	stats := func() string {
-		r := s.get("/v1/stats/cases?from=2024-03-01&to=2024-03-31&group_by=day", "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("case stats: %s", r)
-		}
+		r := s.getOK("/v1/stats/cases?from=2024-03-01&to=2024-03-31&group_by=day", "")
 		return string(r.Body)
 	}
 	before := stats()

@@ -619,10 +619,7 @@ func TestServeReadEvents(t *testing.T) {
 
 func TestServeCatalog(t *testing.T) {
 	s := startServer(t)
-	r := s.get("/v1/catalog", "")
-	if r.Status != http.StatusOK {
-		t.Fatalf("catalog: %s", r)
-	}
+	r := s.getOK("/v1/catalog", "")
 	var cat struct {
 		Departments []struct{ Code, Name string } `json:"departments"`
 		Districts   []struct{ Code, Name string } `json:"districts"`
@@ -743,10 +740,7 @@ func TestServeHealthAndReady(t *testing.T) {
 	if r := s.get("/healthz", ""); r.Status != http.StatusOK {
 		t.Errorf("healthz: %s", r)
 	}
-	r := s.get("/readyz", "")
-	if r.Status != http.StatusOK {
-		t.Fatalf("readyz: %s", r)
-	}
+	r := s.getOK("/readyz", "")
 	var ready struct {
 		Ready  bool              `json:"ready"`
 		Checks map[string]string `json:"checks"`

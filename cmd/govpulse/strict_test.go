@@ -101,10 +101,7 @@ func TestReadModelsCountByTheStrictReading(t *testing.T) {
 	stored("dup-data-1", bytes.Replace(valid, []byte(`"data":`), []byte(`"data":{"department":"qd-gaj"},"data":`), 1))
 	s.waitProjections()
 	byDept := func() string {
-		r := s.get("/v1/stats/cases?group_by=department", "")
-		if r.Status != http.StatusOK {
-			t.Fatalf("stats: %s", r)
-		}
+		r := s.getOK("/v1/stats/cases?group_by=department", "")
 		return string(r.Body)
 	}
 	before := byDept()

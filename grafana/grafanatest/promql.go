@@ -1,6 +1,7 @@
 package grafanatest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,32 @@ func LabelValues(q string) (selector, label string, ok bool) {
 		return "", "", false
 	}
 	return m[1], m[2], true
+}
+
+// MetricUses returns the metrics a dashboard's JSON queries (see
+// Expressions), each with where it is used; an expression that queries no
+// metric is an error.
+func MetricUses(board []byte) (map[string][]string, error) {
+	exprs, err := Expressions(board)
+	if err != nil {
+		return nil, err
+	}
+	uses := map[string][]string{}
+	var errs []error
+	for _, e := range exprs {
+		names, err := MetricNames(e.PromQL)
+		if err == nil && len(names) == 0 {
+			err = fmt.Errorf("queries no metric: %s", e.PromQL)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e.Where, err))
+			continue
+		}
+		for _, n := range names {
+			uses[n] = append(uses[n], e.Where)
+		}
+	}
+	return uses, errors.Join(errs...)
 }
 
 // Expressions returns every PromQL expression of a dashboard's JSON: each

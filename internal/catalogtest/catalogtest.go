@@ -1,5 +1,6 @@
-// Package catalogtest writes catalogues for tests: the shipped one with an
-// item more, as an operator's catalogue that later loses it.
+// Package catalogtest gives tests catalogues: the shipped one, and the
+// shipped one with an item more, as an operator's catalogue that later
+// loses it.
 package catalogtest
 
 import (
@@ -8,6 +9,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/govpulse/govpulse/catalog"
+	"github.com/govpulse/govpulse/events"
 )
 
 // WithItem returns the shipped catalogue (catalog/catalog.yaml) with one
@@ -28,4 +32,15 @@ func WithItem(t testing.TB, code string) string {
 	i += len("\nitems:\n")
 	line := "  - {code: " + code + ", name: 已撤销的测试事项, department: qd-xzsp, promised_working_days: 3, mode: standard}\n"
 	return s[:i] + line + s[i:]
+}
+
+// Default is the shipped catalogue (catalog.Default); a catalogue that
+// does not load fails the test.
+func Default(t testing.TB) *events.Catalog {
+	t.Helper()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }

@@ -117,6 +117,19 @@ func NewPool(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
+// Connect opens a connection to url, closed when the test ends.
+func Connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
 // Strings runs a query returning one text column and returns its values,
 // failing the test on an error.
 func Strings(t testing.TB, db interface {

@@ -5,13 +5,13 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/govpulse/govpulse/internal/jsonhttp"
 	"github.com/govpulse/govpulse/portal"
 )
 
@@ -159,12 +159,9 @@ func writeError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 	writeJSON(w, statusOf[pe.Code], pe)
 }
 
+// writeJSON answers with v; the API's answers change as policies do, so
+// a cache asks again every time.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
+	jsonhttp.Write(w, status, v)
 }

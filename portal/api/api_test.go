@@ -7,30 +7,16 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
-	"time"
 
-	"github.com/govpulse/govpulse/catalog"
-	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/api"
-	"github.com/govpulse/govpulse/portal/portaltest"
-	"github.com/govpulse/govpulse/portal/store"
+	"github.com/govpulse/govpulse/portal/store/storetest"
 )
 
 func server(t *testing.T) *httptest.Server {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	syn, err := catalog.Synonyms("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := pgtest.NewPool(t)
-	portaltest.Load(t, pool, cat)
-	now := func() time.Time { return portaltest.Today }
-	h := &api.Handler{Reader: &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: now}, Now: now}
+	st := storetest.Store(t)
+	h := &api.Handler{Reader: st, Now: st.Now}
 	srv := httptest.NewServer(h.Routes())
 	t.Cleanup(srv.Close)
 	return srv

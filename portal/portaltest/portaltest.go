@@ -136,15 +136,21 @@ func shift(t testing.TB, day string, days int) string {
 // Event builds a policy event of type typ at time at (RFC 3339) from Source.
 func Event(t testing.TB, typ, id, at string, data map[string]any) postgres.NewEvent {
 	t.Helper()
+	return EventFrom(t, Source, typ, id, at, data)
+}
+
+// EventFrom builds a policy event as Event does, from source.
+func EventFrom(t testing.TB, source, typ, id, at string, data map[string]any) postgres.NewEvent {
+	t.Helper()
 	ts, err := time.Parse(time.RFC3339, at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := json.Marshal(map[string]any{"specversion": "1.0", "id": id, "source": Source, "type": typ, "time": at, "data": data})
+	raw, err := json.Marshal(map[string]any{"specversion": "1.0", "id": id, "source": source, "type": typ, "time": at, "data": data})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return postgres.NewEvent{Envelope: events.Envelope{SpecVersion: "1.0", ID: id, Source: Source, Type: typ, Time: ts, Raw: raw},
+	return postgres.NewEvent{Envelope: events.Envelope{SpecVersion: "1.0", ID: id, Source: source, Type: typ, Time: ts, Raw: raw},
 		Department: data["issuer"].(string)}
 }
 

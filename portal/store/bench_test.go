@@ -3,6 +3,9 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/portal"
+	"github.com/govpulse/govpulse/portal/api"
 	"github.com/govpulse/govpulse/portal/store"
 	"github.com/govpulse/govpulse/postgres"
 )
@@ -20,24 +24,8 @@ import (
 // (PORTAL_BENCH_POLICIES, default 5,000) in process; govpulse bench
 // measures the same through the API with 8 clients at 50,000.
 func BenchmarkReader(b *testing.B) {
-	n := 5000
-	if s := os.Getenv("PORTAL_BENCH_POLICIES"); s != "" {
-		fmt.Sscan(s, &n)
-	}
-	cat, _ := catalog.Default()
-	syn, _ := catalog.Synonyms("")
 	ctx := context.Background()
-	pool := pgtest.NewPool(b)
-	if _, err := postgres.Migrate(ctx, pool); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := benchmark.Portal(ctx, pool, cat, syn, benchmark.PortalOptions{Policies: n, Clients: 1, Requests: 1, Baseline: 0}, func(string) {}); err != nil {
-		b.Fatal(err)
-	}
-	st := &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: func() time.Time { return time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC) }}
-	if err := st.Refresh(ctx); err != nil {
-		b.Fatal(err)
-	}
+	st := benchStore(b)
 	b.Run("match", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
@@ -91,6 +79,106 @@ func BenchmarkReader(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkMatch measures match on generated policies (as BenchmarkReader):
+// cold, 1,000 distinct profiles drawn as govpulse bench draws them, more
+// than the match cache holds, so that every request scores the day's
+// in-force policies afresh (the path of govpulse bench's match p99); warm,
+// one profile again and again (the cached answer).
+func BenchmarkMatch(b *testing.B) {
+	ctx := context.Background()
+	st := benchStore(b)
+	rng := rand.New(rand.NewPCG(2, 3))
+	seen := map[string]bool{}
+	var ps []portal.Profile
+	var paths []string
+	for len(ps) < 1000 {
+		q := url.Values{"size": {pick(rng, "large", "medium", "small", "micro")}, "industry": {pick(rng, "a", "c", "e", "f", "g", "i", "l", "m")},
+			"founded": {fmt.Sprint(2005 + rng.IntN(19))}}
+		if rng.IntN(2) == 0 {
+			q.Set("district", pick(rng, "shinan", "shibei", "licang", "laoshan", "huangdao", "chengyang", "jimo", "jiaozhou", "pingdu", "laixi"))
+		}
+		if rng.IntN(3) == 0 {
+			q.Set("qualifications", "high-tech")
+		}
+		if seen[q.Encode()] {
+			continue
+		}
+		seen[q.Encode()] = true
+		p, err := portal.ParseProfile(q, benchToday)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps = append(ps, p)
+		paths = append(paths, "/api/v1/match?"+q.Encode())
+	}
+	b.Run("cold", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := st.Match(ctx, ps[i%len(ps)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Match(ctx, ps[0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// Through the JSON API, as govpulse bench times it.
+	h := (&api.Handler{Reader: st, Now: st.Now}).Routes()
+	b.Run("api-cold", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, paths[i%len(paths)], nil))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}
+
+func pick(rng *rand.Rand, l ...string) string { return l[rng.IntN(len(l))] }
+
+// benchStore is a Store over a fresh database holding the generated
+// policies (PORTAL_BENCH_POLICIES, default 5,000), its index loaded.
+func benchStore(b *testing.B) *store.Store {
+	n := 5000
+	if s := os.Getenv("PORTAL_BENCH_POLICIES"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	cat, _ := catalog.Default()
+	syn, _ := catalog.Synonyms("")
+	ctx := context.Background()
+	pool := pgtest.NewPool(b)
+	if _, err := postgres.Migrate(ctx, pool); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := benchmark.Portal(ctx, pool, cat, syn, benchmark.PortalOptions{Policies: n, Clients: 1, Requests: 1, Baseline: 0}, func(string) {}); err != nil {
+		b.Fatal(err)
+	}
+	st := &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: func() time.Time { return time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC) }}
+	// Listening, as served: requests do not ask the database for the
+	// read model's generation.
+	lctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); st.Listen(lctx) }()
+	b.Cleanup(func() { stop(); <-done })
+	for deadline := time.Now().Add(time.Minute); !st.Listening(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("store not listening after a minute")
+		}
+	}
+	if err := st.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return st
 }
 
 // benchToday is the benchmarks' "today" for reading profiles, fixed so that

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
@@ -25,8 +26,8 @@ type doc struct {
 	title, meta string
 	// facet values by filter (the validity's depends on the day: nil)
 	facets [][]string
-	// crit is the criteria as bit sets, for matching
-	crit critBits
+	// texts are the criteria named, for matches
+	texts *critTexts
 }
 
 // validity is the policy's validity on day d.
@@ -43,6 +44,7 @@ func (d *doc) validity(day portal.Date) portal.Validity {
 type index struct {
 	gen, reset int64
 	docs       []*doc
+	newest     []*doc // docs, newest first
 	byID       map[string]*doc
 	byDocKey   map[string][]*doc
 	// byCategory lists each category's docs, newest first; successors
@@ -50,35 +52,45 @@ type index struct {
 	byCategory map[string][]*doc
 	superseded map[string][]*doc
 
-	forceMu    sync.Mutex
-	forceDay   portal.Date
-	force      []*doc     // in force on forceDay
-	forceCrits []critBits // their criteria, side by side for a fast scan
+	forceMu sync.Mutex                // one maker of the day's list at a time
+	force   atomic.Pointer[inForceOn] // the last day asked
 }
 
-// inForce returns the docs in force on day (remembered for the last day asked).
+// inForceOn is the docs in force on a day, newest first, and their
+// criteria indexed for matching.
+type inForceOn struct {
+	day  portal.Date
+	docs []*doc
+	crit *critIndex
+}
+
+// inForce returns the docs in force on day, newest first (remembered
+// for the last day asked).
 func (idx *index) inForce(day portal.Date) []*doc {
 	docs, _ := idx.inForceCrits(day)
 	return docs
 }
 
-// inForceCrits returns the docs in force on day and their criteria.
-func (idx *index) inForceCrits(day portal.Date) ([]*doc, []critBits) {
+// inForceCrits returns the docs in force on day, newest first, and
+// their criteria indexed.
+func (idx *index) inForceCrits(day portal.Date) ([]*doc, *critIndex) {
+	if f := idx.force.Load(); f != nil && f.day == day {
+		return f.docs, f.crit
+	}
 	idx.forceMu.Lock()
 	defer idx.forceMu.Unlock()
-	if idx.force != nil && idx.forceDay == day {
-		return idx.force, idx.forceCrits
+	if f := idx.force.Load(); f != nil && f.day == day {
+		return f.docs, f.crit
 	}
-	out := make([]*doc, 0, len(idx.docs))
-	crits := make([]critBits, 0, len(idx.docs))
-	for _, d := range idx.docs {
+	f := &inForceOn{day: day, docs: make([]*doc, 0, len(idx.newest))}
+	for _, d := range idx.newest {
 		if d.validity(day) == portal.InForce {
-			out = append(out, d)
-			crits = append(crits, d.crit)
+			f.docs = append(f.docs, d)
 		}
 	}
-	idx.force, idx.forceCrits, idx.forceDay = out, crits, day
-	return out, crits
+	f.crit = newCritIndex(f.docs)
+	idx.force.Store(f)
+	return f.docs, f.crit
 }
 
 // loadIndex reads the policies whose rows are newer than base's
@@ -169,7 +181,7 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 	}
 	fs := s.filters(portal.SearchQuery{})
 	for _, d := range changed {
-		d.crit = s.bits.criteria(d.policy)
+		d.texts = s.critTexts(d.policy)
 		d.title = search.Fold(d.policy.Title)
 		d.meta = search.Fold(d.policy.DocNumber + " " + s.names.department(d.policy.Issuer))
 		d.facets = make([][]string, len(fs))
@@ -224,6 +236,7 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 	for _, l := range idx.byCategory {
 		slices.SortFunc(l, newestFirst)
 	}
+	idx.newest = slices.SortedFunc(slices.Values(idx.docs), newestFirst)
 	return idx, nil
 }
 

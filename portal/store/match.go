@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -39,9 +38,16 @@ func (s *Store) checkProfile(p *portal.Profile) error {
 // fall back to the policy's own (a policy for small firms in 市南区 asks
 // that of whoever applies).
 func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
+	return s.checkIn(d, p, make([]portal.CriterionResult, 0, s.textsOf(d).n))
+}
+
+// checkIn is check with the criteria's results appended to crits (room
+// for them all, so that a list of matches shares one array).
+func (s *Store) checkIn(d *doc, p portal.Profile, crits []portal.CriterionResult) portal.PolicyMatch {
 	pol := d.policy
 	cr := pol.Criteria
-	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On)}
+	t := s.textsOf(d)
+	m := portal.PolicyMatch{PolicySummary: s.summary(d, p.On), Criteria: crits}
 	add := func(r portal.CriterionResult) {
 		m.Criteria = append(m.Criteria, r)
 		switch r.Outcome {
@@ -53,43 +59,33 @@ func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
 			m.Unknown++
 		}
 	}
-	oneOf := func(criterion, label string, want []string, have string, name func(string) string) {
+	oneOf := func(c int, want []string, have string, name func(string) string) {
 		if len(want) == 0 {
 			return
 		}
-		names := make([]string, len(want))
-		for i, w := range want {
-			names[i] = name(w)
-		}
-		r := portal.CriterionResult{Criterion: criterion, Label: label, Required: strings.Join(names, "、")}
+		l := critLabels[c]
+		r := portal.CriterionResult{Criterion: l.criterion, Label: l.label, Required: t.required[c]}
 		switch {
 		case have == "":
-			r.Outcome, r.Reason = portal.Unknown, "未填写"+label
+			r.Outcome, r.Reason = portal.Unknown, l.unknown
 		case slices.Contains(want, have):
 			r.Outcome = portal.Met
 		default:
-			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("%s为%s，不在适用范围内", label, name(have))
+			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("%s为%s，不在适用范围内", l.label, name(have))
 		}
 		add(r)
 	}
 	n := s.names
-	oneOf("industries", "行业", firstNonEmpty(cr.Industries, pol.Industries), p.Industry, func(c string) string { return n.of(events.ListIndustries, c) })
-	oneOf("enterprise_sizes", "企业规模", firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size, func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
-	oneOf("districts", "所在区域", firstNonEmpty(cr.Districts, pol.Districts), p.District, n.district)
+	oneOf(critIndustries, firstNonEmpty(cr.Industries, pol.Industries), p.Industry, func(c string) string { return n.of(events.ListIndustries, c) })
+	oneOf(critSizes, firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size, func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
+	oneOf(critDistricts, firstNonEmpty(cr.Districts, pol.Districts), p.District, n.district)
 	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
-		r := portal.CriterionResult{Criterion: "years_founded", Label: "成立年限"}
-		switch {
-		case cr.MinYearsFounded != nil && cr.MaxYearsFounded != nil:
-			r.Required = fmt.Sprintf("成立%d至%d年", *cr.MinYearsFounded, *cr.MaxYearsFounded)
-		case cr.MinYearsFounded != nil:
-			r.Required = fmt.Sprintf("成立满%d年", *cr.MinYearsFounded)
-		default:
-			r.Required = fmt.Sprintf("成立不超过%d年", *cr.MaxYearsFounded)
-		}
+		l := critLabels[critYears]
+		r := portal.CriterionResult{Criterion: l.criterion, Label: l.label, Required: t.required[critYears]}
 		years := p.On.Time().Year() - p.Founded
 		switch {
 		case p.Founded == 0:
-			r.Outcome, r.Reason = portal.Unknown, "未填写成立年份"
+			r.Outcome, r.Reason = portal.Unknown, l.unknown
 		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded:
 			r.Outcome, r.Reason = portal.NotMet, fmt.Sprintf("成立%d年，不足%d年", years, *cr.MinYearsFounded)
 		case cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
@@ -100,8 +96,8 @@ func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
 		add(r)
 	}
 	if len(cr.Qualifications) > 0 {
-		names := n.all(events.ListQualifications, cr.Qualifications)
-		r := portal.CriterionResult{Criterion: "qualifications", Label: "资质", Required: strings.Join(names, "、")}
+		l := critLabels[critQualifications]
+		r := portal.CriterionResult{Criterion: l.criterion, Label: l.label, Required: t.required[critQualifications]}
 		var missing []string
 		for _, q := range cr.Qualifications {
 			if !slices.Contains(p.Qualifications, q) {
@@ -112,16 +108,72 @@ func (s *Store) check(d *doc, p portal.Profile) portal.PolicyMatch {
 		case len(missing) == 0:
 			r.Outcome = portal.Met
 		case len(p.Qualifications) == 0:
-			r.Outcome, r.Reason = portal.Unknown, "未填写资质"
+			r.Outcome, r.Reason = portal.Unknown, l.unknown
 		default:
 			r.Outcome, r.Reason = portal.NotMet, "缺少"+strings.Join(missing, "、")
 		}
 		add(r)
 	}
-	if m.Criteria == nil {
-		m.Criteria = []portal.CriterionResult{}
-	}
 	return m
+}
+
+// critLabels name the criteria in check's results, with the reason an
+// unknown one gives.
+var critLabels = [numCrits]struct{ criterion, label, unknown string }{
+	critIndustries:     {"industries", "行业", "未填写行业"},
+	critSizes:          {"enterprise_sizes", "企业规模", "未填写企业规模"},
+	critDistricts:      {"districts", "所在区域", "未填写所在区域"},
+	critYears:          {"years_founded", "成立年限", "未填写成立年份"},
+	critQualifications: {"qualifications", "资质", "未填写资质"},
+}
+
+// critTexts are what a policy's criteria require, named, as check lists
+// them: the same for every profile, so made once per policy as it is
+// loaded. required[c] is "" when the policy has no criterion c; n counts
+// the criteria it has.
+type critTexts struct {
+	required [numCrits]string
+	n        int
+}
+
+// textsOf is d's criteria named (made now if its loader did not).
+func (s *Store) textsOf(d *doc) *critTexts {
+	if d.texts != nil {
+		return d.texts
+	}
+	return s.critTexts(d.policy)
+}
+
+func (s *Store) critTexts(pol portal.Policy) *critTexts {
+	cr, n := pol.Criteria, s.names
+	t := &critTexts{}
+	list := func(c int, want []string, name func(string) string) {
+		if len(want) == 0 {
+			return
+		}
+		names := make([]string, len(want))
+		for i, w := range want {
+			names[i] = name(w)
+		}
+		t.required[c] = strings.Join(names, "、")
+		t.n++
+	}
+	list(critIndustries, firstNonEmpty(cr.Industries, pol.Industries), func(c string) string { return n.of(events.ListIndustries, c) })
+	list(critSizes, firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), func(c string) string { return n.of(events.ListEnterpriseSizes, c) })
+	list(critDistricts, firstNonEmpty(cr.Districts, pol.Districts), n.district)
+	list(critQualifications, cr.Qualifications, func(c string) string { return n.of(events.ListQualifications, c) })
+	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
+		switch {
+		case cr.MinYearsFounded != nil && cr.MaxYearsFounded != nil:
+			t.required[critYears] = fmt.Sprintf("成立%d至%d年", *cr.MinYearsFounded, *cr.MaxYearsFounded)
+		case cr.MinYearsFounded != nil:
+			t.required[critYears] = fmt.Sprintf("成立满%d年", *cr.MinYearsFounded)
+		default:
+			t.required[critYears] = fmt.Sprintf("成立不超过%d年", *cr.MaxYearsFounded)
+		}
+		t.n++
+	}
+	return t
 }
 
 func firstNonEmpty(a, b []string) []string {
@@ -143,19 +195,29 @@ func (s *Store) Match(ctx context.Context, p portal.Profile) (portal.MatchResult
 	if err != nil {
 		return portal.MatchResult{}, err
 	}
+	return s.matchOn(idx, p), nil
+}
+
+// matchOn is Match on idx for a checked profile.
+func (s *Store) matchOn(idx *index, p portal.Profile) portal.MatchResult {
 	out := s.matchAll(idx, p)
 	matches, near := out.checked(func() (m, n []portal.PolicyMatch) {
-		m = make([]portal.PolicyMatch, 0, min(len(out.matches), portal.MaxMatches))
-		for _, d := range out.matches[:min(len(out.matches), portal.MaxMatches)] {
-			m = append(m, s.check(d, p))
+		docs := slices.Concat(out.matches[:min(len(out.matches), portal.MaxMatches)], out.near[:min(len(out.near), portal.MaxNearMisses)])
+		all := 0
+		for _, d := range docs {
+			all += s.textsOf(d).n
 		}
-		n = make([]portal.PolicyMatch, 0, min(len(out.near), portal.MaxNearMisses))
-		for _, d := range out.near[:min(len(out.near), portal.MaxNearMisses)] {
-			n = append(n, s.check(d, p))
+		// one array for the criteria of all, one for the matches
+		crits, checked := make([]portal.CriterionResult, all), make([]portal.PolicyMatch, len(docs))
+		for i, d := range docs {
+			n := s.textsOf(d).n
+			checked[i] = s.checkIn(d, p, crits[:0:n])
+			crits = crits[n:]
 		}
-		return m, n
+		k := min(len(out.matches), portal.MaxMatches)
+		return checked[:k:k], checked[k:]
 	})
-	return portal.MatchResult{Profile: p, Total: out.total, Matches: matches, NearMisses: near}, nil
+	return portal.MatchResult{Profile: p, Total: out.total, Matches: matches, NearMisses: near}
 }
 
 // checked returns the best matches and near misses with their criteria
@@ -176,146 +238,37 @@ func (out *matchOutcome) checked(build func() (m, n []portal.PolicyMatch)) (m, n
 // in-force list) and the best matches and near misses, best
 // first.
 type matchOutcome struct {
-	all           []uint64 // bit i: the day's in-force policy i qualifies
-	total         int      // bits set in all
+	all           bitset // bit i: the day's in-force policy i qualifies
+	total         int    // bits set in all
 	matches, near []*doc
 
 	mu                          sync.Mutex
 	checkedMatches, checkedNear []portal.PolicyMatch // built once, by checked
 }
 
-// outcome counts how p fares against one list criterion.
-func outcome(want []string, have string) portal.Outcome {
-	switch {
-	case len(want) == 0:
-		return ""
-	case have == "":
-		return portal.Unknown
-	case slices.Contains(want, have):
-		return portal.Met
-	}
-	return portal.NotMet
-}
-
-// score counts d's criteria met, not met and unknown for p, as check
-// does, without building the descriptions.
-func score(d *doc, p portal.Profile) (met, notMet, unknown int) {
-	pol, cr := d.policy, d.policy.Criteria
-	count := func(o portal.Outcome) {
-		switch o {
-		case portal.Met:
-			met++
-		case portal.NotMet:
-			notMet++
-		case portal.Unknown:
-			unknown++
-		}
-	}
-	count(outcome(firstNonEmpty(cr.Industries, pol.Industries), p.Industry))
-	count(outcome(firstNonEmpty(cr.EnterpriseSizes, pol.EnterpriseSizes), p.Size))
-	count(outcome(firstNonEmpty(cr.Districts, pol.Districts), p.District))
-	if cr.MinYearsFounded != nil || cr.MaxYearsFounded != nil {
-		years := p.On.Time().Year() - p.Founded
-		switch {
-		case p.Founded == 0:
-			unknown++
-		case cr.MinYearsFounded != nil && years < *cr.MinYearsFounded, cr.MaxYearsFounded != nil && years > *cr.MaxYearsFounded:
-			notMet++
-		default:
-			met++
-		}
-	}
-	if len(cr.Qualifications) > 0 {
-		missing := false
-		for _, q := range cr.Qualifications {
-			if !slices.Contains(p.Qualifications, q) {
-				missing = true
-			}
-		}
-		switch {
-		case !missing:
-			met++
-		case len(p.Qualifications) == 0:
-			unknown++
-		default:
-			notMet++
-		}
-	}
-	return
-}
-
 // matchAll finds every in-force policy p qualifies for and the near
 // misses (one criterion not met), and ranks the best of each: most
 // criteria met, fewest unknown, newest; cached per generation and
-// profile.
+// profile. The day's criteria index makes both sets a few bit
+// operations per 64 policies, and the ranks come from which criteria a
+// policy has (p meets all it knows of a match, all but one of a near
+// miss), so no policy is checked one by one and none sorted.
 func (s *Store) matchAll(idx *index, p portal.Profile) *matchOutcome {
 	key := fmt.Sprintf("%d|%s|%s|%s|%s|%d|%s", idx.gen, p.On, p.Industry, p.Size, p.District, p.Founded, strings.Join(p.Qualifications, ","))
 	if out, ok := s.matched.Get(key); ok {
 		return out
 	}
-	best := func(a, b scored) int {
-		if c := cmp.Compare(b.met, a.met); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.unknown, b.unknown); c != 0 {
-			return c
-		}
-		return newestFirst(a.d, b.d)
-	}
-	top, near := topK{k: portal.MaxMatches, less: best}, topK{k: portal.MaxNearMisses, less: best}
-	pb := s.bits.profile(p)
-	docs, crits := idx.inForceCrits(p.On)
+	docs, crit := idx.inForceCrits(p.On)
 	// A bit set, not a list of places: 6 kB for 50,000 policies however
 	// many qualify, so a profile not cached makes little garbage.
-	out := &matchOutcome{all: make([]uint64, (len(crits)+63)/64)}
-	for i := range crits {
-		var met, notMet, unknown int
-		if c := &crits[i]; c.ok && pb.ok {
-			met, notMet, unknown = scoreBits(*c, pb)
-		} else {
-			met, notMet, unknown = score(docs[i], p)
-		}
-		switch notMet {
-		case 0:
-			out.all[i/64] |= 1 << (i % 64)
-			out.total++
-			top.add(scored{docs[i], met, unknown})
-		case 1:
-			near.add(scored{docs[i], met, unknown})
-		}
+	met, near := crit.match(p)
+	out := &matchOutcome{all: met, total: met.count()}
+	for _, i := range crit.best(met, portal.MaxMatches, p) {
+		out.matches = append(out.matches, docs[i])
 	}
-	for _, x := range top.sorted() {
-		out.matches = append(out.matches, x.d)
-	}
-	for _, x := range near.sorted() {
-		out.near = append(out.near, x.d)
+	for _, i := range crit.best(near, portal.MaxNearMisses, p) {
+		out.near = append(out.near, docs[i])
 	}
 	s.matched.Add(key, out)
 	return out
 }
-
-// scored is a policy's score against a profile.
-type scored struct {
-	d            *doc
-	met, unknown int
-}
-
-// topK keeps the k best of what it is given.
-type topK struct {
-	k    int
-	less func(a, b scored) int
-	buf  []scored // sorted best first
-}
-
-func (t *topK) add(x scored) {
-	if len(t.buf) == t.k && t.less(x, t.buf[t.k-1]) >= 0 {
-		return
-	}
-	i, _ := slices.BinarySearchFunc(t.buf, x, t.less)
-	t.buf = slices.Insert(t.buf, i, x)
-	if len(t.buf) > t.k {
-		t.buf = t.buf[:t.k]
-	}
-}
-
-func (t *topK) sorted() []scored { return t.buf }

@@ -36,7 +36,6 @@ type Store struct {
 	Timeout time.Duration
 
 	names  names
-	bits   bitCodes
 	initMu sync.Once
 	loadMu sync.Mutex // one loader at a time
 	idx    atomic.Pointer[index]
@@ -69,7 +68,6 @@ const cacheEntries = 512
 func (s *Store) init() {
 	s.initMu.Do(func() {
 		s.names = newNames(s.Catalog)
-		s.bits = newBitCodes(s.Catalog)
 		s.matches, _ = lru.New[string, []int32](cacheEntries)
 		s.results, _ = lru.New[string, *searchOutcome](cacheEntries / 2)
 		s.matched, _ = lru.New[string, *matchOutcome](cacheEntries / 4)
@@ -129,6 +127,9 @@ func (s *Store) load(ctx context.Context, force bool) (*index, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Today's in-force list and criteria index, made now by the loader
+	// rather than by the first match, which would hold up the others.
+	next.inForceCrits(s.today())
 	s.idx.Store(next)
 	return next, nil
 }

@@ -285,19 +285,9 @@ func (r *LogRecorder) append(ctx context.Context, batch []pending) {
 // build turns buffered usage into events the strict reading and the
 // validator accept; one that they refuse is dropped and counted.
 func (r *LogRecorder) build(batch []pending) ([]postgres.NewEvent, []string) {
-	type cloudEvent struct {
-		SpecVersion     string       `json:"specversion"`
-		ID              string       `json:"id"`
-		Source          string       `json:"source"`
-		Type            string       `json:"type"`
-		Time            string       `json:"time"`
-		DataContentType string       `json:"datacontenttype"`
-		Data            events.Event `json:"data"`
-	}
-	ces := make([]cloudEvent, len(batch))
+	ces := make([]events.Outgoing, len(batch))
 	for i, p := range batch {
-		ces[i] = cloudEvent{SpecVersion: events.SpecVersion, ID: newID(kindOf(p.data)), Source: r.cfg.Source,
-			Type: p.data.EventType(), Time: p.at.Format(time.RFC3339Nano), DataContentType: events.ContentTypeJSON, Data: p.data}
+		ces[i] = events.NewOutgoing(newID(kindOf(p.data)), r.cfg.Source, p.at.Format(time.RFC3339Nano), p.data)
 	}
 	body, err := json.Marshal(ces)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/portal/usage"
 	"github.com/govpulse/govpulse/postgres"
@@ -26,10 +26,7 @@ var clock = time.Date(2025, 6, 3, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 func newRecorder(t *testing.T, pool *pgxpool.Pool, cfg usage.LogConfig) (*usage.LogRecorder, *prometheus.Registry, func()) {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Default(t)
 	reg := prometheus.NewRegistry()
 	cfg.Now = func() time.Time { return clock }
 	v := &events.Validator{Catalog: cat, Now: func() time.Time { return clock }}

@@ -44,41 +44,6 @@ func (s *Server) feed(f feedFunc) http.HandlerFunc {
 // search's, without the page.
 var feedSearchParams = slices.DeleteFunc(slices.Clone(searchParams), func(p string) bool { return p == "page" })
 
-// feedSelection reads what a feed is for: a search (nil when no
-// parameter is given: everything) or a profile.
-func (s *Server) feedSearch(r *http.Request, extra ...string) (*portal.SearchQuery, url.Values, error) {
-	q, perr := readParams(r.URL.RawQuery, append(slices.Clone(feedSearchParams), extra...))
-	if perr != nil {
-		return nil, nil, perr
-	}
-	sel := url.Values{}
-	for _, p := range feedSearchParams {
-		if q.Has(p) {
-			sel[p] = q[p]
-		}
-	}
-	if len(sel) == 0 {
-		return nil, q, nil
-	}
-	sq, err := s.searchQuery(sel)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &sq, q, nil
-}
-
-func (s *Server) feedProfile(r *http.Request, extra ...string) (*portal.Profile, url.Values, error) {
-	q, perr := readParams(r.URL.RawQuery, append(slices.Clone(profileParams), extra...))
-	if perr != nil {
-		return nil, nil, perr
-	}
-	p, err := s.profile(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &p, q, nil
-}
-
 // sinceAndLimit read the JSON feeds' since (a date) and limit.
 func sinceAndLimit(q url.Values) (time.Time, int, error) {
 	since, perr := dateParam(q, "since")
@@ -190,79 +155,6 @@ func (s *Server) writeICS(w http.ResponseWriter, r *http.Request, name string, d
 	return cal.SerializeTo(w, ics.WithNewLine("\r\n"))
 }
 
-func (s *Server) changesAtom(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	sq, _, err := s.feedSearch(r)
-	if err != nil {
-		return err
-	}
-	changes, err := s.Reader.Changes(ctx, time.Time{}, sq, nil, "", feedEntries)
-	if err != nil {
-		return err
-	}
-	title := "政策更新"
-	if sq != nil && sq.Q != "" {
-		title = "“" + sq.Q + "”的政策更新"
-	} else if sq != nil {
-		title = "所选条件的政策更新"
-	}
-	return s.writeAtom(w, r, title, changes)
-}
-
-func (s *Server) matchAtom(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.feedProfile(r)
-	if err != nil {
-		return err
-	}
-	changes, err := s.Reader.Changes(ctx, time.Time{}, nil, p, "", feedEntries)
-	if err != nil {
-		return err
-	}
-	return s.writeAtom(w, r, "适用于我企业的政策更新", changes)
-}
-
-func (s *Server) policyAtom(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	if _, perr := readParams(r.URL.RawQuery, nil); perr != nil {
-		return perr
-	}
-	id, ok := strings.CutSuffix(r.PathValue("file"), ".atom")
-	if !ok || id == "" {
-		return portal.NotFound("no such feed")
-	}
-	v, err := s.Reader.Policy(ctx, id, nil)
-	if err != nil {
-		return err
-	}
-	changes, err := s.Reader.Changes(ctx, time.Time{}, nil, nil, v.Policy.ID, feedEntries)
-	if err != nil {
-		return err
-	}
-	return s.writeAtom(w, r, v.Policy.Title+" 的变更", changes)
-}
-
-func (s *Server) deadlinesICS(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	sq, _, err := s.feedSearch(r)
-	if err != nil {
-		return err
-	}
-	ds, err := s.Reader.Deadlines(ctx, sq, nil)
-	if err != nil {
-		return err
-	}
-	return s.writeICS(w, r, "申报截止", ds)
-}
-
-func (s *Server) matchICS(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.feedProfile(r)
-	if err != nil {
-		return err
-	}
-	ds, err := s.Reader.Deadlines(ctx, nil, p)
-	if err != nil {
-		return err
-	}
-	return s.writeICS(w, r, "我企业的申报截止", ds)
-}
-
 // changesFeed is the JSON of a changes feed.
 type changesFeed struct {
 	Entries []changeJSON `json:"entries"`
@@ -282,87 +174,136 @@ func changesJSON(r *http.Request, changes []portal.ChangeEntry) changesFeed {
 	return out
 }
 
-func (s *Server) changesJSON(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	sq, q, err := s.feedSearch(r, "since", "limit")
-	if err != nil {
-		return err
-	}
-	since, limit, err := sinceAndLimit(q)
-	if err != nil {
-		return err
-	}
-	changes, err := s.Reader.Changes(ctx, since, sq, nil, "", limit)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, changesJSON(r, changes))
-	return nil
-}
-
-func (s *Server) matchChangesJSON(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	p, q, err := s.feedProfile(r, "since", "limit")
-	if err != nil {
-		return err
-	}
-	since, limit, err := sinceAndLimit(q)
-	if err != nil {
-		return err
-	}
-	changes, err := s.Reader.Changes(ctx, since, nil, p, "", limit)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, changesJSON(r, changes))
-	return nil
-}
-
-func (s *Server) policyChangesJSON(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	q, perr := readParams(r.URL.RawQuery, []string{"since", "limit"})
-	if perr != nil {
-		return perr
-	}
-	since, limit, err := sinceAndLimit(q)
-	if err != nil {
-		return err
-	}
-	v, err := s.Reader.Policy(ctx, r.PathValue("id"), nil)
-	if err != nil {
-		return err
-	}
-	changes, err := s.Reader.Changes(ctx, since, nil, nil, v.Policy.ID, limit)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, changesJSON(r, changes))
-	return nil
-}
-
 type deadlinesFeed struct {
 	Deadlines []portal.Deadline `json:"deadlines"`
 }
 
-func (s *Server) deadlinesJSON(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	sq, _, err := s.feedSearch(r)
-	if err != nil {
-		return err
-	}
-	ds, err := s.Reader.Deadlines(ctx, sq, nil)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, deadlinesFeed{append([]portal.Deadline{}, ds...)})
-	return nil
+// feedScope is what a feed is for: a search (nil: everything), a
+// company profile or one policy, with the titles its Atom and
+// iCalendar files are named by.
+type feedScope struct {
+	search         *portal.SearchQuery
+	profile        *portal.Profile
+	policyID       string
+	changesTitle   string
+	deadlinesTitle string
 }
 
-func (s *Server) matchDeadlinesJSON(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.feedProfile(r)
-	if err != nil {
-		return err
+// scopeFunc reads a feed's scope from a request whose query may carry
+// the extra parameters beside the scope's own; it returns the query read.
+type scopeFunc func(r *http.Request, extra ...string) (feedScope, url.Values, error)
+
+// searchScope reads a feed for a search: the search's parameters but
+// the page; none at all is everything.
+func (s *Server) searchScope(r *http.Request, extra ...string) (feedScope, url.Values, error) {
+	q, perr := readParams(r.URL.RawQuery, append(slices.Clone(feedSearchParams), extra...))
+	if perr != nil {
+		return feedScope{}, nil, perr
 	}
-	ds, err := s.Reader.Deadlines(ctx, nil, p)
-	if err != nil {
-		return err
+	sc := feedScope{changesTitle: "政策更新", deadlinesTitle: "申报截止"}
+	sel := url.Values{}
+	for _, p := range feedSearchParams {
+		if q.Has(p) {
+			sel[p] = q[p]
+		}
 	}
-	writeJSON(w, http.StatusOK, deadlinesFeed{append([]portal.Deadline{}, ds...)})
-	return nil
+	if len(sel) == 0 {
+		return sc, q, nil
+	}
+	sq, err := s.searchQuery(sel)
+	if err != nil {
+		return feedScope{}, nil, err
+	}
+	sc.search, sc.changesTitle = &sq, "所选条件的政策更新"
+	if sq.Q != "" {
+		sc.changesTitle = "“" + sq.Q + "”的政策更新"
+	}
+	return sc, q, nil
+}
+
+// profileScope reads a feed for a company profile.
+func (s *Server) profileScope(r *http.Request, extra ...string) (feedScope, url.Values, error) {
+	q, perr := readParams(r.URL.RawQuery, append(slices.Clone(profileParams), extra...))
+	if perr != nil {
+		return feedScope{}, nil, perr
+	}
+	p, err := s.profile(q)
+	if err != nil {
+		return feedScope{}, nil, err
+	}
+	return feedScope{profile: &p, changesTitle: "适用于我企业的政策更新", deadlinesTitle: "我企业的申报截止"}, q, nil
+}
+
+// policyScope reads the policy a feed is for from the path wildcard
+// name, which ends in suffix; the policy is looked up (and the title
+// set) by the feed, after its parameters are read.
+func policyScope(name, suffix string) scopeFunc {
+	return func(r *http.Request, extra ...string) (feedScope, url.Values, error) {
+		q, perr := readParams(r.URL.RawQuery, extra)
+		if perr != nil {
+			return feedScope{}, nil, perr
+		}
+		id, ok := strings.CutSuffix(r.PathValue(name), suffix)
+		if !ok || id == "" {
+			return feedScope{}, nil, portal.NotFound("no such feed")
+		}
+		return feedScope{policyID: id}, q, nil
+	}
+}
+
+// changesFeed writes the changes in a scope, newest first: as Atom, or
+// as JSON with the parameters since and limit.
+func (s *Server) changesFeed(scope scopeFunc, asJSON bool) feedFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+		var extra []string
+		if asJSON {
+			extra = []string{"since", "limit"}
+		}
+		sc, q, err := scope(r, extra...)
+		if err != nil {
+			return err
+		}
+		since, limit := time.Time{}, feedEntries
+		if asJSON {
+			if since, limit, err = sinceAndLimit(q); err != nil {
+				return err
+			}
+		}
+		if sc.policyID != "" {
+			v, err := s.Reader.Policy(ctx, sc.policyID, nil)
+			if err != nil {
+				return err
+			}
+			sc.policyID, sc.changesTitle = v.Policy.ID, v.Policy.Title+" 的变更"
+		}
+		changes, err := s.Reader.Changes(ctx, since, sc.search, sc.profile, sc.policyID, limit)
+		if err != nil {
+			return err
+		}
+		if !asJSON {
+			return s.writeAtom(w, r, sc.changesTitle, changes)
+		}
+		writeJSON(w, http.StatusOK, changesJSON(r, changes))
+		return nil
+	}
+}
+
+// deadlinesFeed writes the application deadlines in a scope, as
+// iCalendar or as JSON.
+func (s *Server) deadlinesFeed(scope scopeFunc, asJSON bool) feedFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+		sc, _, err := scope(r)
+		if err != nil {
+			return err
+		}
+		ds, err := s.Reader.Deadlines(ctx, sc.search, sc.profile)
+		if err != nil {
+			return err
+		}
+		if !asJSON {
+			return s.writeICS(w, r, sc.deadlinesTitle, ds)
+		}
+		writeJSON(w, http.StatusOK, deadlinesFeed{append([]portal.Deadline{}, ds...)})
+		return nil
+	}
 }

@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/queryparam"
 	"github.com/govpulse/govpulse/portal"
 )
 
@@ -93,26 +93,18 @@ func readParams(raw string, allowed []string) (url.Values, *paramError) {
 	return q, nil
 }
 
+// paramMessages say, in Chinese, what is wrong with a parameter's name
+// or value.
+var paramMessages = queryparam.Messages{
+	BrokenEscape: func(string) string { return "含有残缺的百分号编码（% 后须跟两位十六进制数字）" },
+	TooLong:      func(n, limit int) string { return fmt.Sprintf("太长（%d 字节，最多 %d 字节）", n, limit) },
+	NotUTF8:      "不是有效的 UTF-8 文字",
+	Control:      func(rune) string { return "含有控制字符" },
+}
+
 // unescapeParam decodes one percent-encoded name or value and says, in
 // Chinese, why it is not acceptable ("" when it is).
-func unescapeParam(s string) (string, string) {
-	v, err := url.QueryUnescape(s)
-	if err != nil {
-		return "", "含有残缺的百分号编码（% 后须跟两位十六进制数字）"
-	}
-	if len(v) > maxParamBytes {
-		return "", fmt.Sprintf("太长（%d 字节，最多 %d 字节）", len(v), maxParamBytes)
-	}
-	if !utf8.ValidString(v) {
-		return "", "不是有效的 UTF-8 文字"
-	}
-	for _, c := range v {
-		if unicode.IsControl(c) {
-			return "", "含有控制字符"
-		}
-	}
-	return v, ""
-}
+func unescapeParam(s string) (string, string) { return paramMessages.Unescape(s, maxParamBytes) }
 
 // clip shortens text quoted back to the visitor.
 func clip(s string) string {

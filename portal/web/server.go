@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/govpulse/govpulse/internal/jsonhttp"
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/usage"
 )
@@ -98,16 +98,16 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /match", s.limited(s.page(s.match)))
 	mux.HandleFunc("GET /policies/{id}", s.page(s.policy))
 	mux.HandleFunc("GET /policies/{id}/versions/{n}", s.page(s.version))
-	mux.HandleFunc("GET /feeds/changes.atom", s.limited(s.feed(s.changesAtom)))
-	mux.HandleFunc("GET /feeds/match.atom", s.limited(s.feed(s.matchAtom)))
-	mux.HandleFunc("GET /feeds/policies/{file}", s.limited(s.feed(s.policyAtom)))
-	mux.HandleFunc("GET /feeds/deadlines.ics", s.limited(s.feed(s.deadlinesICS)))
-	mux.HandleFunc("GET /feeds/match.ics", s.limited(s.feed(s.matchICS)))
-	mux.HandleFunc("GET /api/v1/feeds/changes", s.limited(s.feed(s.changesJSON)))
-	mux.HandleFunc("GET /api/v1/feeds/match", s.limited(s.feed(s.matchChangesJSON)))
-	mux.HandleFunc("GET /api/v1/feeds/policies/{id}", s.limited(s.feed(s.policyChangesJSON)))
-	mux.HandleFunc("GET /api/v1/feeds/deadlines", s.limited(s.feed(s.deadlinesJSON)))
-	mux.HandleFunc("GET /api/v1/feeds/match/deadlines", s.limited(s.feed(s.matchDeadlinesJSON)))
+	mux.HandleFunc("GET /feeds/changes.atom", s.limited(s.feed(s.changesFeed(s.searchScope, false))))
+	mux.HandleFunc("GET /feeds/match.atom", s.limited(s.feed(s.changesFeed(s.profileScope, false))))
+	mux.HandleFunc("GET /feeds/policies/{file}", s.limited(s.feed(s.changesFeed(policyScope("file", ".atom"), false))))
+	mux.HandleFunc("GET /feeds/deadlines.ics", s.limited(s.feed(s.deadlinesFeed(s.searchScope, false))))
+	mux.HandleFunc("GET /feeds/match.ics", s.limited(s.feed(s.deadlinesFeed(s.profileScope, false))))
+	mux.HandleFunc("GET /api/v1/feeds/changes", s.limited(s.feed(s.changesFeed(s.searchScope, true))))
+	mux.HandleFunc("GET /api/v1/feeds/match", s.limited(s.feed(s.changesFeed(s.profileScope, true))))
+	mux.HandleFunc("GET /api/v1/feeds/policies/{id}", s.limited(s.feed(s.changesFeed(policyScope("id", ""), true))))
+	mux.HandleFunc("GET /api/v1/feeds/deadlines", s.limited(s.feed(s.deadlinesFeed(s.searchScope, true))))
+	mux.HandleFunc("GET /api/v1/feeds/match/deadlines", s.limited(s.feed(s.deadlinesFeed(s.profileScope, true))))
 	if s.API != nil {
 		mux.Handle("GET /api/v1/search", s.limited(s.API.ServeHTTP))
 		mux.Handle("GET /api/v1/match", s.limited(s.API.ServeHTTP))
@@ -131,7 +131,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return securityHeaders(m.instrument(mux)), nil
+	return securityHeaders(m.Wrap(mux, mux)), nil
 }
 
 // cacheStatic lets browsers keep the embedded assets (their URLs carry
@@ -275,13 +275,7 @@ func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]string{"code": code, "error": msg})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { jsonhttp.Write(w, status, v) }
 
 // today is the portal's current day in China Standard Time, or AsOf.
 func (s *Server) today() portal.Date {

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // TestDomainCollector exports hand-written read model rows and checks the
@@ -36,6 +38,7 @@ func TestDomainCollector(t *testing.T) {
 		('2025-06-10', 'qd-zrzy', 'qd-court-shinan', 1, 0, 0, 0, 1)`); err != nil {
 		t.Fatal(err)
 	}
+	fillTotals(t, pool, projections.CaseStats.Table(), projections.LicenseStats.Table())
 	c := &Exporter{Entries: ReadModels(pool, 10*time.Second)}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)
@@ -106,6 +109,13 @@ govpulse_lawsuit_head_appearances_total{agency="qd-zrzy"} 2
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want+statusText()), names...); err != nil {
 		t.Error(err)
 	}
+	// Summing the read models' rows exports the same.
+	rows := &Exporter{Entries: []Entry{{Name: "case_stats", ReadModel: "case_stats", Collector: Cases{DB: pool, FromRows: true}},
+		{Name: "license_stats", ReadModel: "license_stats", Collector: Licenses{DB: pool, FromRows: true}},
+		{Name: "lawsuit_stats", ReadModel: "lawsuit_stats", Collector: Lawsuits{DB: pool}}}}
+	if err := testutil.CollectAndCompare(rows, strings.NewReader(want+statusText()), names...); err != nil {
+		t.Errorf("from the rows: %v", err)
+	}
 	if n := testutil.CollectAndCount(c, "govpulse_scrape_collector_duration_seconds"); n != 3 {
 		t.Errorf("%d collector durations, want one per read model", n)
 	}
@@ -146,4 +156,15 @@ func statusText(failed ...string) string {
 ` + errs.String() + `# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
 # TYPE govpulse_scrape_collector_success gauge
 ` + success.String()
+}
+
+// fillTotals fills the totals of the read models' hand-written rows, as
+// the migration creating them does.
+func fillTotals(t *testing.T, pool *pgxpool.Pool, tables ...*projections.Table) {
+	t.Helper()
+	for _, table := range tables {
+		if _, err := pool.Exec(context.Background(), table.TotalsSQL()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -14,6 +14,9 @@ import (
 // working day, electronic, and the working-day histogram.
 type Licenses struct {
 	DB postgres.Querier
+	// FromRows sums license_stats' rows instead of its totals
+	// (license_stats_totals), as Cases.FromRows.
+	FromRows bool
 }
 
 var (
@@ -32,11 +35,12 @@ func (c Licenses) Describe(ch chan<- *prometheus.Desc) {
 	describe(ch, licensesIssuedDesc, licensesWithin1Desc, licenseWorkingDaysDesc, licensesElectronicDesc)
 }
 
-// Update implements Collector.
+// Update implements Collector: it reads license_stats' totals, a row per
+// licence type and department.
 func (c Licenses) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 	m := projections.LicenseStats
 	gs, err := read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"license_type", "department"},
-		Measures: []string{"issued", "within_1wd", "electronic"}})
+		Measures: []string{"issued", "within_1wd", "electronic"}, Totals: !c.FromRows})
 	if err != nil {
 		return err
 	}
@@ -46,7 +50,8 @@ func (c Licenses) Update(ctx context.Context, ch chan<- prometheus.Metric) error
 		ch <- prometheus.MustNewConstMetric(licensesWithin1Desc, prometheus.CounterValue, float64(g.Sums.Within1), labels...)
 		ch <- prometheus.MustNewConstMetric(licensesElectronicDesc, prometheus.CounterValue, float64(g.Sums.Electronic), labels...)
 	}
-	gs, err = read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"license_type"}, Measures: []string{"elapsed_wd_sum", "elapsed_wd_hist"}})
+	gs, err = read.Sums(ctx, c.DB, m, read.Query{GroupBy: []string{"license_type"}, Measures: []string{"elapsed_wd_sum", "elapsed_wd_hist"},
+		Totals: !c.FromRows})
 	if err != nil {
 		return err
 	}

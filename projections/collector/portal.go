@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // Portal exports the portal's usage (portal_views, portal_searches): views
@@ -15,6 +16,9 @@ import (
 // query: those are unbounded, and live in the read model and the boards.
 type Portal struct {
 	DB postgres.Querier
+	// FromRows sums portal_views' rows instead of its totals
+	// (portal_views_totals), as Cases.FromRows.
+	FromRows bool
 }
 
 // UnknownDocumentType labels views of a policy the policies read model
@@ -44,9 +48,14 @@ func (c Portal) Describe(ch chan<- *prometheus.Desc) {
 
 // Update implements Collector.
 func (c Portal) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	// Per policy first (small: a few hundred rows), then joined.
+	// Per policy first (small: a few hundred rows), then joined. The
+	// totals hold a row per policy and origin already.
+	viewsTable := projections.PortalViews.Table().Totals.Name
+	if c.FromRows {
+		viewsTable = projections.PortalViews.Name()
+	}
 	rows, err := c.DB.Query(ctx, `WITH per_policy AS (
-			SELECT policy_id, origin, sum(views)::bigint AS views FROM portal_views GROUP BY policy_id, origin)
+			SELECT policy_id, origin, sum(views)::bigint AS views FROM `+viewsTable+` GROUP BY policy_id, origin)
 		SELECT coalesce(p.document_type, $1), v.origin, sum(v.views)::bigint
 		FROM per_policy v LEFT JOIN policies p USING (policy_id)
 		GROUP BY 1, 2`, UnknownDocumentType)
@@ -62,7 +71,7 @@ func (c Portal) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 		return err
 	}
 	rows, err = c.DB.Query(ctx, `WITH per_policy AS (
-			SELECT policy_id, sum(views)::bigint AS views FROM portal_views GROUP BY policy_id)
+			SELECT policy_id, sum(views)::bigint AS views FROM `+viewsTable+` GROUP BY policy_id)
 		SELECT category, sum(v.views)::bigint
 		FROM per_policy v JOIN policies p USING (policy_id), unnest(p.categories) AS category
 		GROUP BY 1`)

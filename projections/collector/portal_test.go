@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/projections"
 )
 
 // TestPortalCollector exports hand-written usage rows by document type,
@@ -49,9 +50,12 @@ govpulse_portal_searches_total 10
 # TYPE govpulse_portal_zero_result_searches_total counter
 govpulse_portal_zero_result_searches_total 4
 `
-	e := &Exporter{Entries: []Entry{{Name: "portal_usage", ReadModel: "portal_views", Collector: Portal{DB: pool}}}}
-	if err := testutil.CollectAndCompare(e, strings.NewReader(want), "govpulse_portal_views_total", "govpulse_portal_category_views_total",
-		"govpulse_portal_searches_total", "govpulse_portal_zero_result_searches_total"); err != nil {
-		t.Error(err)
+	fillTotals(t, pool, projections.PortalViews.Table())
+	for _, fromRows := range []bool{false, true} {
+		e := &Exporter{Entries: []Entry{{Name: "portal_usage", ReadModel: "portal_views", Collector: Portal{DB: pool, FromRows: fromRows}}}}
+		if err := testutil.CollectAndCompare(e, strings.NewReader(want), "govpulse_portal_views_total", "govpulse_portal_category_views_total",
+			"govpulse_portal_searches_total", "govpulse_portal_zero_result_searches_total"); err != nil {
+			t.Errorf("from rows %t: %v", fromRows, err)
+		}
 	}
 }

@@ -1,0 +1,163 @@
+package projections_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/postgres"
+	"github.com/govpulse/govpulse/projections"
+)
+
+// summedRows is what a read model's totals must hold: its rows summed by
+// the totals' keys (TotalsQuery), as tableRows gives a table's rows.
+func summedRows(t testing.TB, pool *pgxpool.Pool, table *projections.Table) []string {
+	t.Helper()
+	out := pgtest.Strings(t, pool, `SELECT row_to_json(t)::text FROM (`+table.TotalsQuery()+`) t`)
+	slices.Sort(out)
+	return out
+}
+
+// checkTotals compares each totals table with its read model summed.
+func checkTotals(t *testing.T, what string, pool *pgxpool.Pool, tables ...*projections.Table) {
+	t.Helper()
+	for _, table := range tables {
+		got, want := tableRows(t, pool, table.Totals.Name), summedRows(t, pool, table)
+		if len(want) == 0 {
+			t.Fatalf("%s: %s is empty: nothing to compare", what, table.Name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %s is not %s summed (%d rows, want %d):\n%s", what, table.Totals.Name, table.Name, len(got), len(want),
+				sliceDiff(got, want))
+		}
+	}
+}
+
+// TestTotalsAreTheirReadModelsSummed applies batches, some twice, to the
+// read models with totals: each totals table equals its read model summed
+// by the totals' keys, after every batch and after rebuilds, which leave
+// no fresh copy behind and keep the totals' index names.
+func TestTotalsAreTheirReadModelsSummed(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	c, l, s := readModels(t)
+	v, _ := portalReadModels(t)
+	ps := []*projections.Projection{c, l, s, v}
+	tables := []*projections.Table{projections.CaseStats.Table(), projections.LicenseStats.Table(), projections.PortalViews.Table()}
+	rng := rand.New(rand.NewPCG(11, 12))
+	origins := []string{"search", "match", "home", "feed", "direct"}
+	var batches [][]postgres.NewEvent
+	for i := range 12 {
+		b := randomEvents(t, rng, fmt.Sprint("t", i), 1+rng.IntN(250))
+		for j := range 1 + rng.IntN(40) {
+			b = append(b, viewEvent(t, fmt.Sprintf("tv%d-%d", i, j), fmt.Sprintf("2025-03-%02dT10:00:00+08:00", 1+rng.IntN(28)),
+				fmt.Sprint("p-", rng.IntN(6)), origins[rng.IntN(len(origins))]))
+		}
+		batches = append(batches, b)
+		if i%4 == 3 {
+			batches = append(batches, b) // again: a duplicate batch adds nothing
+		}
+	}
+	for i, b := range batches {
+		applyBatches(t, pool, ps, b)
+		if i%5 == 0 {
+			checkTotals(t, fmt.Sprint("after batch ", i), pool, tables...)
+		}
+	}
+	checkTotals(t, "applied", pool, tables...)
+	live := map[string][]string{}
+	indexes := map[string][]string{}
+	for _, table := range tables {
+		live[table.Totals.Name] = tableRows(t, pool, table.Totals.Name)
+		indexes[table.Totals.Name] = indexNames(t, pool, table.Totals.Name)
+	}
+	for _, p := range ps {
+		if _, err := p.Rebuild(ctx, pool, projections.RebuildOptions{ChunkEvents: 300}); err != nil {
+			t.Fatalf("rebuild %s: %v", p.Name(), err)
+		}
+	}
+	checkTotals(t, "rebuilt", pool, tables...)
+	for _, table := range tables {
+		name := table.Totals.Name
+		if got := tableRows(t, pool, name); !slices.Equal(got, live[name]) {
+			t.Errorf("rebuilt %s differs from the live one:\n%s", name, sliceDiff(got, live[name]))
+		}
+		if got := indexNames(t, pool, name); !slices.Equal(got, indexes[name]) {
+			t.Errorf("%s indexes after rebuild: %v, want %v", name, got, indexes[name])
+		}
+		var leftovers int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = $1`, name+"_new").Scan(&leftovers); err != nil {
+			t.Fatal(err)
+		}
+		if leftovers != 0 {
+			t.Errorf("%s_new is left behind", name)
+		}
+	}
+	// Applies go on into the swapped-in totals.
+	applyBatches(t, pool, ps, randomEvents(t, rng, "after", 300))
+	checkTotals(t, "applied after the rebuilds", pool, tables...)
+}
+
+// TestTotalsTableChecked: CheckTables names a totals table that drifted
+// from its declaration.
+func TestTotalsTableChecked(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	models := projections.ReadModels(testCalendar(t), quietLogger())
+	if err := projections.CheckTables(ctx, pool, models); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE case_stats_totals DROP COLUMN overdue`); err != nil {
+		t.Fatal(err)
+	}
+	err := projections.CheckTables(ctx, pool, models)
+	if err == nil || !strings.Contains(err.Error(), "case_stats_totals") || !strings.Contains(err.Error(), "column overdue (bigint) is declared but missing") {
+		t.Errorf("got %v, want an error on case_stats_totals naming overdue", err)
+	}
+}
+
+// TestTotalsMigrationSumsTheRowsThere: migration 050, run on read models
+// that hold rows already (a database upgraded to it), fills the totals
+// tables with what applying the batches would have kept.
+func TestTotalsMigrationSumsTheRowsThere(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	c, l, s := readModels(t)
+	v, _ := portalReadModels(t)
+	rng := rand.New(rand.NewPCG(13, 14))
+	b := randomEvents(t, rng, "m", 400)
+	for j := range 50 {
+		b = append(b, viewEvent(t, fmt.Sprint("mv", j), "2025-04-01T10:00:00+08:00", fmt.Sprint("p-", j%7), "search"))
+	}
+	applyBatches(t, pool, []*projections.Projection{c, l, s, v}, b)
+	tables := []string{"case_stats_totals", "license_stats_totals", "portal_views_totals"}
+	kept := map[string][]string{}
+	for _, name := range tables {
+		kept[name] = tableRows(t, pool, name)
+	}
+	ms, err := postgres.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ms, func(m postgres.Migration) bool { return m.Version == 50 })
+	if i < 0 {
+		t.Fatal("no migration 050")
+	}
+	if _, err := pool.Exec(ctx, `DROP TABLE `+strings.Join(tables, ", ")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, ms[i].SQL); err != nil {
+		t.Fatalf("migration %s: %v", ms[i].Name, err)
+	}
+	for _, name := range tables {
+		if got := tableRows(t, pool, name); len(got) == 0 || !slices.Equal(got, kept[name]) {
+			t.Errorf("%s after migration 050: %d rows, want the %d applying kept:\n%s", name, len(got), len(kept[name]), sliceDiff(got, kept[name]))
+		}
+	}
+}
