@@ -199,8 +199,8 @@ func rebuildStep(o *benchOptions) benchmark.Step {
 			return noteProfile(r, path, "this process during one more rebuild of all read models (not counted)",
 				profileShare{"decoding and folding the events", []string{"projections.replay.func"}},
 				profileShare{"the strict reading of the stored events (events package, jsontext)", []string{"govpulse/events.", "jsontext."}},
-				profileShare{"reading the log", []string{"postgres.ReadRange"}},
-				profileShare{"COPY into the new tables", []string{"pgx/v5.(*Conn).CopyFrom", "pgx/v5.(*copyFrom)"}},
+				profileShare{"reading the log", []string{"projections.(*logReader).read", "postgres.ReadRange"}},
+				profileShare{"COPY into the new tables", []string{"projections.(*copyReader)", "pgconn.(*PgConn).CopyFrom"}},
 				profileShare{"allocation and garbage collection", []string{"runtime.gcBgMarkWorker", "runtime.gcDrain", "runtime.mallocgc"}})
 		},
 	}
