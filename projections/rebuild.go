@@ -34,7 +34,8 @@ type RebuildOptions struct {
 	// ChunkEvents is how many log positions one read of the log covers.
 	// Default 50,000.
 	ChunkEvents int64
-	// Workers decode and fold events in parallel. Default GOMAXPROCS.
+	// Workers decode and fold events in parallel, and RebuildAll loads
+	// and swaps as many read models at a time. Default GOMAXPROCS.
 	Workers int
 	// SwapLockTimeout bounds one attempt's wait for the locks the swap
 	// takes (the live consumer's batch in flight, readers of the old
