@@ -33,7 +33,12 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 	if len(raw) > MaxEventBytes {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"", fmt.Sprintf("the event is %d bytes; the limit is %d bytes per event", len(raw), MaxEventBytes)})
 	}
-	attrs, ok := splitObject(raw)
+	sc := dataScratches.Get().(*dataScratch) // the attributes' memory, reused
+	defer sc.release()
+	attrs, ok := splitObjectInto(sc.fields, raw)
+	if ok {
+		sc.fields = attrs
+	}
 	if !ok {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"", "each event must be a JSON object, got " + jsonKind(raw)})
 		return e
@@ -142,6 +147,14 @@ func optionalAttribute(name string) bool {
 // checkAttributeText returns why s is not an acceptable CloudEvents String
 // of at most maxLen characters (printable Unicode), or "".
 func checkAttributeText(s string, maxLen int) string {
+	// Printable ASCII (nearly every value) is one character a byte.
+	ascii := len(s) <= maxLen
+	for i := 0; ascii && i < len(s); i++ {
+		ascii = s[i] >= 0x20 && s[i] < 0x7f
+	}
+	if ascii {
+		return ""
+	}
 	if n := utf8.RuneCountInString(s); n > maxLen {
 		return fmt.Sprintf("is %d characters long; the limit is %d", n, maxLen)
 	}

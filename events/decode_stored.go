@@ -1,9 +1,11 @@
 package events
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -49,11 +51,61 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 	if _, known := lookupType(typ); !known {
 		return nil, fmt.Errorf("decode stored %s event: unknown event type", typ)
 	}
-	env, err := ReadStoredEnvelope(envelope)
+	raw, err := readOne(envelope)
 	if err != nil {
-		return nil, err
+		return nil, storedSyntaxError(err)
 	}
+	if ev, ok := decodeStoredPlain(typ, raw); ok {
+		return ev, nil
+	}
+	env := decodeEnvelope(raw)
 	return DecodeStoredEnvelope(typ, &env)
+}
+
+// decodeStoredPlain is DecodeStored's reading of a checked envelope raw
+// that it accepts, for nearly every stored event, without reading the
+// attributes it does not need: it reads the payload when the envelope is
+// within the size limit and its member names have no escapes, none is ""
+// or data_base64, and its type is typ as the log recorded it, written
+// without escapes; when the payload's reading finds no problem either,
+// that is DecodeStoredEnvelope's answer too (none of its refusals
+// applies). Otherwise ok is false and DecodeStored takes the whole way,
+// which words the refusal.
+func decodeStoredPlain(typ string, raw json.RawMessage) (ev Event, ok bool) {
+	if len(raw) > MaxEventBytes {
+		return nil, false
+	}
+	var data json.RawMessage
+	typed := false
+	plain := scanObject(raw, func(lit, v []byte) bool {
+		name := lit[1 : len(lit)-1]
+		if len(name) == 0 || bytes.IndexByte(name, '\\') >= 0 || string(name) == "data_base64" {
+			return false
+		}
+		switch string(name) {
+		case "type":
+			if len(v) != len(typ)+2 || v[0] != '"' || string(v[1:len(v)-1]) != typ {
+				return false
+			}
+			typed = true
+		case "data":
+			if jsonKind(v) != "null" {
+				data = v
+			}
+		}
+		return true
+	})
+	if !plain {
+		return nil, false
+	}
+	if !typed {
+		return nil, false
+	}
+	ev, ps := decodeData(typ, data, reading{latest: storedLatest(), stored: true})
+	if len(ps) > 0 {
+		return nil, false
+	}
+	return ev, true
 }
 
 // ReadStoredEnvelope reads a stored envelope's attributes with the strict
@@ -61,13 +113,19 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 func ReadStoredEnvelope(envelope json.RawMessage) (Envelope, error) {
 	raw, err := readOne(envelope)
 	if err != nil {
-		p := Problem{Reason: err.Error()}
-		if se, ok := err.(*SyntaxError); ok {
-			p = Problem{Field: se.Field, Reason: fmt.Sprintf("%s (byte %d)", se.Msg, se.Offset)}
-		}
-		return Envelope{}, &StoredEventError{Problems: []Problem{p}}
+		return Envelope{}, storedSyntaxError(err)
 	}
 	return decodeEnvelope(raw), nil
+}
+
+// storedSyntaxError is the refusal of a stored envelope that the strict
+// reading of JSON refuses.
+func storedSyntaxError(err error) error {
+	p := Problem{Reason: err.Error()}
+	if se, ok := err.(*SyntaxError); ok {
+		p = Problem{Field: se.Field, Reason: fmt.Sprintf("%s (byte %d)", se.Msg, se.Offset)}
+	}
+	return &StoredEventError{Problems: []Problem{p}}
 }
 
 // DecodeStoredEnvelope reads the payload of an envelope read by
@@ -96,21 +154,53 @@ func decodeData(typ string, data json.RawMessage, rd reading) (Event, []fieldPro
 	if !known {
 		return nil, []fieldProblem{{"type", fmt.Sprintf("unknown type %q", clip(typ, maxAttrLen))}}
 	}
-	fields, isObject := splitObject(data)
+	sc := dataScratches.Get().(*dataScratch)
+	defer sc.release()
+	fields, isObject := splitObjectInto(sc.fields, data)
 	switch {
 	case len(data) == 0:
 		return nil, []fieldProblem{{"data", "is required: a JSON object with the event's fields"}}
 	case !isObject:
 		return nil, []fieldProblem{{"data", "must be a JSON object, got " + jsonKind(data)}}
 	}
-	r := &fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
-		asked: make([]string, 0, len(fields)+4)}
+	sc.fields = fields
+	r := &sc.reader
+	*r = fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
+		asked: sc.asked[:0]}
 	ev := decode(r)
 	r.finish()
+	sc.asked = r.asked
 	if len(r.problems) > 0 {
 		return nil, r.problems
 	}
 	return ev, nil
+}
+
+// dataScratch is what decodeData reads one data object with: its members,
+// its reader and the names the decoder asked for, reused across calls
+// (every event read from the log would otherwise allocate them). Nothing
+// of it outlives the call: the event holds strings, the problems are
+// handed over.
+type dataScratch struct {
+	fields members
+	asked  []string
+	reader fieldReader
+}
+
+// dataScratches is a cache of scratches, not state: each call resets the
+// one it takes.
+var dataScratches = sync.Pool{New: func() any {
+	return &dataScratch{fields: make(members, 0, 16), asked: make([]string, 0, 20)}
+}}
+
+// release clears the scratch's hold on the input and returns it.
+func (sc *dataScratch) release() {
+	clear(sc.fields[:cap(sc.fields)])
+	sc.fields = sc.fields[:0]
+	clear(sc.asked[:cap(sc.asked)])
+	sc.asked = sc.asked[:0]
+	sc.reader = fieldReader{}
+	dataScratches.Put(sc)
 }
 
 // DecodeData reads the data object of an event of type typ with the

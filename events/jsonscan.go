@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"sync"
 	"unicode/utf8"
@@ -80,51 +81,71 @@ func (ms members) value(name string) json.RawMessage {
 // JSON sharing b's memory. Names are compared byte for byte. ok is false
 // when b is not an object.
 func splitObject(b []byte) (members, bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
+	return splitObjectInto(make(members, 0, 16), b)
+}
+
+// splitObjectInto is splitObject appending to out[:0], whose memory the
+// caller provides (a buffer it reuses).
+func splitObjectInto(out members, b []byte) (members, bool) {
+	out = out[:0]
+	ok := scanObject(b, func(name, value []byte) bool {
+		key, ok := unquote(name)
+		if ok {
+			out = append(out, member{key, value})
+		}
+		return ok
+	})
+	if !ok {
 		return nil, false
 	}
-	out := make(members, 0, 16)
+	return out, true
+}
+
+// scanObject calls member with each member of a checked JSON object in
+// document order: its name as written (a string literal, quotes
+// included) and its raw value, both sharing b's memory, until member
+// returns false. ok is false when b is not an object or member stopped.
+func scanObject(b []byte, member func(name, value []byte) bool) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return out, true
+		return true
 	}
 	for i < len(b) {
 		if b[i] != '"' {
-			return nil, false
+			return false
 		}
 		kend := skipString(b, i)
 		if kend < 0 {
-			return nil, false
+			return false
 		}
-		key, ok := unquote(b[i:kend])
-		if !ok {
-			return nil, false
-		}
+		name := b[i:kend]
 		i = skipSpace(b, kend)
 		if i >= len(b) || b[i] != ':' {
-			return nil, false
+			return false
 		}
 		i = skipSpace(b, i+1)
 		vend := skipValue(b, i)
-		if vend < 0 {
-			return nil, false
+		if vend < 0 || !member(name, b[i:vend:vend]) {
+			return false
 		}
-		out = append(out, member{key, b[i:vend:vend]})
 		i = skipSpace(b, vend)
 		if i >= len(b) {
-			return nil, false
+			return false
 		}
 		switch b[i] {
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
-			return out, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
-	return nil, false
+	return false
 }
 
 // unquote decodes a JSON string literal. Literals without escapes (nearly
@@ -134,12 +155,28 @@ func unquote(lit []byte) (string, bool) {
 		return "", false
 	}
 	inner := lit[1 : len(lit)-1]
-	simple := utf8.Valid(inner)
-	for _, c := range inner {
-		if c == '\\' || c < 0x20 {
-			simple = false
+	simple, ascii := true, true
+	// Eight bytes at a time while none needs a look of its own (an
+	// escape, a control character, a byte of a multi-byte character).
+	i := 0
+	for ; i+8 <= len(inner); i += 8 {
+		if needsLook(binary.LittleEndian.Uint64(inner[i:])) {
 			break
 		}
+	}
+	for _, c := range inner[i:] {
+		switch {
+		case c == '\\' || c < 0x20:
+			simple = false
+		case c >= 0x80:
+			ascii = false
+		}
+		if !simple {
+			break
+		}
+	}
+	if simple && !ascii {
+		simple = utf8.Valid(inner)
 	}
 	if simple {
 		if s, ok := interned.lookup(inner); ok {
@@ -154,6 +191,14 @@ func unquote(lit []byte) (string, bool) {
 	return s, true
 }
 
+// needsLook reports whether one of the eight bytes of w is a backslash,
+// below 0x20 or 0x80 and above.
+func needsLook(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	bs := w ^ (ones * '\\')
+	return (w|(w-ones*0x20)|(bs-ones)&^bs)&highs != 0
+}
+
 // interned holds the strings that every event repeats: the envelope's
 // attribute names, every type's data field names, the type names and the
 // fixed attribute values. unquote returns these instead of allocating a
@@ -163,15 +208,58 @@ func unquote(lit []byte) (string, bool) {
 // after.
 var interned internTable
 
+// internTable is an open-addressing table of a few hundred strings, read
+// by every decoded name and value: cheaper than a map, its hash reads only
+// the length and three bytes, and a miss (an id, a time) usually ends at
+// the first empty slot.
 type internTable struct {
-	once    sync.Once
-	strings map[string]string
+	once  sync.Once
+	slots []string // len a power of two; "" is empty
+}
+
+func internHash(b []byte) uint32 {
+	n := uint32(len(b))
+	h := n * 0x9E3779B1
+	if n > 0 {
+		h ^= uint32(b[0])*0x85EBCA77 ^ uint32(b[n/2])*0xC2B2AE3D ^ uint32(b[n-1])*0x27D4EB2F
+	}
+	return h ^ h>>15
 }
 
 func (t *internTable) lookup(b []byte) (string, bool) {
-	t.once.Do(func() { t.strings = internedStrings() })
-	s, ok := t.strings[string(b)] // a lookup by bytes allocates nothing
-	return s, ok
+	t.once.Do(func() { t.fill(internedStrings()) })
+	if len(b) == 0 {
+		return "", false
+	}
+	mask := uint32(len(t.slots) - 1)
+	for i := internHash(b) & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == "" {
+			return "", false
+		}
+		if s == string(b) { // a comparison by bytes allocates nothing
+			return s, true
+		}
+	}
+}
+
+func (t *internTable) fill(m map[string]string) {
+	n := 64
+	for n < 4*len(m) { // at most a quarter full: short probes
+		n *= 2
+	}
+	t.slots = make([]string, n)
+	mask := uint32(n - 1)
+	for s := range m {
+		if s == "" {
+			continue
+		}
+		i := internHash([]byte(s)) & mask
+		for t.slots[i] != "" {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
 }
 
 func internedStrings() map[string]string {

@@ -55,22 +55,38 @@ func readEvents(body []byte, batch bool) ([]json.RawMessage, error) {
 			return nil, strictError(body, err, true)
 		}
 	} else {
-		v, err := dec.ReadValue()
+		v, err := readSingle(body, dec)
 		if err != nil {
-			return nil, strictError(body, err, false)
+			return nil, err
 		}
-		end := int(dec.InputOffset())
-		raws = append(raws, json.RawMessage(body[end-len(v):end:end]))
+		return []json.RawMessage{v}, nil
 	}
-	end := int(dec.InputOffset())
-	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
-		what := "the event"
-		if batch {
-			what = "the array of events"
-		}
-		return nil, syntaxErrorAt(body, end+firstNonSpace(body[end:]), "unexpected data after "+what)
+	if err := readEnd(body, dec, "the array of events"); err != nil {
+		return nil, err
 	}
 	return raws, nil
+}
+
+// readSingle reads body as one value with dec, which reads body.
+func readSingle(body []byte, dec *jsontext.Decoder) (json.RawMessage, error) {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return nil, strictError(body, err, false)
+	}
+	end := int(dec.InputOffset())
+	if err := readEnd(body, dec, "the event"); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(body[end-len(v) : end : end]), nil
+}
+
+// readEnd checks that nothing follows what dec has read of body.
+func readEnd(body []byte, dec *jsontext.Decoder, what string) error {
+	end := int(dec.InputOffset())
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return syntaxErrorAt(body, end+firstNonSpace(body[end:]), "unexpected data after "+what)
+	}
+	return nil
 }
 
 // reader is a decoder and its input, reused across calls: a decoder keeps
@@ -164,9 +180,9 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // readOne reads a single stored or built event with the strict reading.
 func readOne(raw []byte) (json.RawMessage, error) {
-	raws, err := readEvents(raw, false)
-	if err != nil {
-		return nil, err
-	}
-	return raws[0], nil
+	r := readers.Get().(*reader)
+	defer r.release()
+	r.buf = *bytes.NewBuffer(raw) // read in place, no copy
+	r.dec.Reset(&r.buf)
+	return readSingle(raw, &r.dec)
 }

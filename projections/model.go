@@ -128,12 +128,23 @@ func (f *modelFold[K, S, E]) add(e events.Recorded) error {
 	if err != nil {
 		return err
 	}
+	return f.addDecoded(e, ev)
+}
+
+func (f *modelFold[K, S, E]) addDecoded(e events.Recorded, ev events.Event) error {
 	typed, ok := ev.(E)
 	if !ok {
 		return fmt.Errorf("decoded %T, want a %T", ev, typed)
 	}
 	f.folding.at = e.OccurredAt
 	return f.m.fold(&f.folding, typed, f.row)
+}
+
+// reserve makes room for n rows in an empty fold.
+func (f *modelFold[K, S, E]) reserve(n int) {
+	if len(f.rows) == 0 && n > 0 {
+		f.rows = make(map[K]*S, n)
+	}
 }
 
 func (f *modelFold[K, S, E]) merge(other fold) {

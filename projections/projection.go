@@ -52,6 +52,9 @@ const warnInterval = time.Minute
 type fold interface {
 	// add folds one event of the projection's types.
 	add(e events.Recorded) error
+	// addDecoded folds one event of the projection's types that
+	// events.DecodeStored has read as ev.
+	addDecoded(e events.Recorded, ev events.Event) error
 	// merge adds another fold of the same projection into this one.
 	merge(other fold)
 	// rowValues returns the aggregated rows in the table's column order.
@@ -131,7 +134,16 @@ func (p *Projection) foldEvents(evs []events.Recorded) (fold, error) {
 // counted, live and in a rebuild alike; it is logged, and govpulse log
 // check lists it.
 func (p *Projection) add(f fold, e events.Recorded) error {
-	err := f.add(e)
+	return p.addDecoded(f, e, nil, f.add(e))
+}
+
+// addDecoded is add for an event already read: it folds ev, the event e
+// as events.DecodeStored read it, into f, or takes err, DecodeStored's
+// refusal of it (or add's error), as add does.
+func (p *Projection) addDecoded(f fold, e events.Recorded, ev events.Event, err error) error {
+	if err == nil && ev != nil {
+		err = f.addDecoded(e, ev)
+	}
 	var refused *events.StoredEventError
 	if errors.As(err, &refused) {
 		if p.log != nil {

@@ -87,12 +87,66 @@ func TestRebuildEqualsLive(t *testing.T) {
 	}
 	waitCaughtUp(t, pool, "case_stats", "license_stats", "lawsuit_stats")
 	afterLive := snapshot(t, pool)
-	for _, p := range ps {
+	// All of them at once, with one pass over the log.
+	var calls int
+	var last int64
+	reps, err := projections.RebuildAll(context.Background(), pool, ps, projections.RebuildOptions{
+		ChunkEvents: 700,
+		Progress:    func(done, total int64) { calls++; last = done },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folded = 0
+	for i, rep := range reps {
+		if rep.Projection != ps[i].Name() || rep.Batches != 21 || rep.LogEvents != int64(total+len(more)) || rep.Rows == 0 {
+			t.Errorf("rebuild all: report %d %+v, want %s with 21 batches of %d log events", i, rep, ps[i].Name(), total+len(more))
+		}
+		folded += rep.Events
+	}
+	if len(reps) != len(ps) || folded != int64(total+len(more)) {
+		t.Errorf("rebuild all: %d reports folding %d events, want %d folding %d", len(reps), folded, len(ps), total+len(more))
+	}
+	if last != int64(total+len(more)) || calls < 2 {
+		t.Errorf("rebuild all: progress ended at %d after %d calls, want %d", last, calls, total+len(more))
+	}
+	compareSnapshots(t, "all rebuilt after more events", snapshot(t, pool), afterLive)
+	if _, err := projections.RebuildAll(context.Background(), pool, []*projections.Projection{ps[0], ps[0]}, projections.RebuildOptions{}); err == nil {
+		t.Error("rebuilding one read model twice at once was not refused")
+	}
+}
+
+// TestRebuildAllReplaysEachModelsBatches: in the one pass of RebuildAll,
+// each read model folds exactly the batches recorded for it, when they
+// differ (a model that has not applied a batch yet gets it later, live),
+// chunks straddling the gaps included.
+func TestRebuildAllReplaysEachModelsBatches(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	c, l, s := readModels(t)
+	rng := rand.New(rand.NewPCG(21, 22))
+	all := []*projections.Projection{c, l, s}
+	applyBatches(t, pool, all, randomEvents(t, rng, "a", 300))
+	applyBatches(t, pool, []*projections.Projection{c, s}, randomEvents(t, rng, "b", 200))
+	applyBatches(t, pool, []*projections.Projection{l}, randomEvents(t, rng, "c", 200))
+	applyBatches(t, pool, all, randomEvents(t, rng, "d", 300))
+	want := snapshot(t, pool)
+	reps, err := projections.RebuildAll(context.Background(), pool, all, projections.RebuildOptions{ChunkEvents: 150, Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareSnapshots(t, "rebuilt all vs applied", snapshot(t, pool), want)
+	for i, wantLog := range []int64{800, 800, 800} {
+		if reps[i].LogEvents != wantLog || reps[i].Batches != 3 {
+			t.Errorf("%s: report %+v, want 3 batches of %d log events", reps[i].Projection, reps[i], wantLog)
+		}
+	}
+	// One by one, the same.
+	for _, p := range all {
 		if _, err := p.Rebuild(context.Background(), pool, projections.RebuildOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	compareSnapshots(t, "rebuilt after more events", snapshot(t, pool), afterLive)
+	compareSnapshots(t, "rebuilt one by one vs applied", snapshot(t, pool), want)
 }
 
 // TestRebuildWhileIngesting rebuilds the read models again and again while
@@ -124,6 +178,16 @@ func TestRebuildWhileIngesting(t *testing.T) {
 	var caughtUp int
 	for round := range 4 {
 		time.Sleep(150 * time.Millisecond)
+		if round%2 == 1 { // all at once, with one pass over the log
+			reps, err := projections.RebuildAll(context.Background(), pool, ps, projections.RebuildOptions{ChunkEvents: 300})
+			if err != nil {
+				t.Fatalf("round %d: rebuild all: %v", round, err)
+			}
+			for _, rep := range reps {
+				caughtUp += rep.CaughtUp
+			}
+			continue
+		}
 		for _, p := range ps {
 			rep, err := p.Rebuild(context.Background(), pool, projections.RebuildOptions{ChunkEvents: 300})
 			if err != nil {

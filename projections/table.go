@@ -2,7 +2,9 @@ package projections
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strconv"
@@ -279,15 +281,135 @@ func (t *Table) upsert(ctx context.Context, tx pgx.Tx, table string, rows [][]an
 }
 
 // copyInto writes rows into an empty table with COPY, and their sums into
-// its empty totals table (WithTotals).
+// its empty totals table (WithTotals), in PostgreSQL's binary format, which
+// it encodes itself from the columns' kinds (date, text, bigint, bigint[];
+// CheckTables holds the tables to them) as the connection sends it.
 func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, t.names(), pgx.CopyFromRows(rows)); err != nil {
+	cols := make([]string, 0, len(t.Keys)+len(t.Measures))
+	for _, n := range t.names() {
+		cols = append(cols, pgx.Identifier{n}.Sanitize())
+	}
+	sql := fmt.Sprintf(`COPY %s (%s) FROM STDIN (FORMAT binary)`, pgx.Identifier{table}.Sanitize(), strings.Join(cols, ", "))
+	r := &copyReader{cols: t.Columns(), rows: rows}
+	_, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
+	if r.err != nil {
+		err = r.err
+	}
+	if err != nil {
 		return fmt.Errorf("copy %d rows into %s: %w", len(rows), table, err)
 	}
 	return t.copyTotals(ctx, tx, table, rows)
+}
+
+// copyReader is the binary COPY data of rows, encoded a piece at a time
+// as it is read.
+type copyReader struct {
+	cols      []Column
+	rows      [][]any
+	next      int // the next row to encode
+	buf       []byte
+	off       int
+	started   bool
+	ended     bool
+	err       error
+	pieceSize int
+}
+
+// pgEpochDays is 2000-01-01, where PostgreSQL counts dates from, in days
+// from 1970-01-01.
+const pgEpochDays = 10957
+
+// int8OID is bigint's type: the element type of a bigint[] in binary.
+const int8OID = 20
+
+func (r *copyReader) Read(p []byte) (int, error) {
+	for r.off >= len(r.buf) {
+		if r.ended {
+			return 0, io.EOF
+		}
+		r.fill()
+	}
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// fill encodes the next rows into buf, at least one piece's worth.
+func (r *copyReader) fill() {
+	if r.pieceSize == 0 {
+		r.pieceSize = 64 << 10
+	}
+	b := r.buf[:0]
+	r.off = 0
+	if !r.started {
+		r.started = true
+		b = append(b, "PGCOPY\n\xff\r\n\x00"...)
+		b = binary.BigEndian.AppendUint32(b, 0) // flags
+		b = binary.BigEndian.AppendUint32(b, 0) // header extension
+	}
+	for r.next < len(r.rows) && len(b) < r.pieceSize {
+		row := r.rows[r.next]
+		r.next++
+		b = binary.BigEndian.AppendUint16(b, uint16(len(r.cols)))
+		for i, c := range r.cols {
+			var err error
+			if b, err = appendBinary(b, c, row[i]); err != nil {
+				// Stop here: the server refuses the short data, and
+				// copyInto reports why.
+				r.err, r.ended, r.buf = err, true, b[:0]
+				return
+			}
+		}
+	}
+	if r.next == len(r.rows) {
+		b = binary.BigEndian.AppendUint16(b, 0xffff) // the trailer
+		r.ended = true
+	}
+	r.buf = b
+}
+
+// appendBinary appends v, the value of column c as rowValues gives it, as
+// a field of binary COPY: its length, then its bytes.
+func appendBinary(b []byte, c Column, v any) ([]byte, error) {
+	switch c.Kind {
+	case KeyDate:
+		if d, ok := v.(time.Time); ok {
+			days := d.Unix()/86400 - pgEpochDays
+			if d.Unix()%86400 < 0 {
+				days-- // before 1970: the division rounded up
+			}
+			b = binary.BigEndian.AppendUint32(b, 4)
+			return binary.BigEndian.AppendUint32(b, uint32(int32(days))), nil
+		}
+	case KeyText:
+		if s, ok := v.(string); ok {
+			b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+			return append(b, s...), nil
+		}
+	case SumInt:
+		if n, ok := v.(int64); ok {
+			b = binary.BigEndian.AppendUint32(b, 8)
+			return binary.BigEndian.AppendUint64(b, uint64(n)), nil
+		}
+	case SumHist:
+		if h, ok := v.([]int64); ok {
+			b = binary.BigEndian.AppendUint32(b, uint32(20+12*len(h)))
+			b = binary.BigEndian.AppendUint32(b, 1) // dimensions
+			b = binary.BigEndian.AppendUint32(b, 0) // no nulls
+			b = binary.BigEndian.AppendUint32(b, int8OID)
+			b = binary.BigEndian.AppendUint32(b, uint32(len(h)))
+			b = binary.BigEndian.AppendUint32(b, 1) // lower bound
+			for _, n := range h {
+				b = binary.BigEndian.AppendUint32(b, 8)
+				b = binary.BigEndian.AppendUint64(b, uint64(n))
+			}
+			return b, nil
+		}
+	}
+	return b, fmt.Errorf("column %s: a %T, not the column's kind of value", c.Name, v)
 }
 
 func histText(h []int64) string {

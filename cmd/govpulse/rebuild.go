@@ -84,16 +84,24 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err := projections.CheckTables(ctx, pool, models); err != nil {
 		return err
 	}
+	// All read models are rebuilt together, with one pass over the log.
+	var todo []*projections.Projection
 	for _, p := range models {
-		if name != "all" && p.Name() != name {
-			continue
+		if name == "all" || p.Name() == name {
+			todo = append(todo, p)
 		}
+	}
+	if len(todo) > 0 {
 		opts := projections.RebuildOptions{}
 		var bar *progressbar.ProgressBar
 		if !*quiet {
+			desc := todo[0].Name()
+			if len(todo) > 1 {
+				desc = "read models"
+			}
 			bar = progressbar.NewOptions64(-1,
 				progressbar.OptionSetWriter(stderr),
-				progressbar.OptionSetDescription(p.Name()),
+				progressbar.OptionSetDescription(desc),
 				progressbar.OptionSetWidth(30),
 				progressbar.OptionShowCount(),
 				progressbar.OptionShowIts(),
@@ -107,19 +115,21 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 				_ = bar.Set64(done)
 			}
 		}
-		rep, err := p.Rebuild(ctx, pool, opts)
+		reps, err := projections.RebuildAll(ctx, pool, todo, opts)
 		if bar != nil && !bar.IsFinished() {
 			fmt.Fprintln(stderr)
+		}
+		for _, rep := range reps {
+			rate := 0.0
+			if rep.Seconds > 0 {
+				rate = float64(rep.LogEvents) / rep.Seconds
+			}
+			fmt.Fprintf(stdout, "rebuilt %s: %d batches, %d events in the log (%d folded), %d rows, in %s (%.0f events/s); %d batches applied live meanwhile were caught up\n",
+				rep.Projection, rep.Batches, rep.LogEvents, rep.Events, rep.Rows, rep.Took.Round(time.Millisecond), rate, rep.CaughtUp)
 		}
 		if err != nil {
 			return err
 		}
-		rate := 0.0
-		if rep.Seconds > 0 {
-			rate = float64(rep.LogEvents) / rep.Seconds
-		}
-		fmt.Fprintf(stdout, "rebuilt %s: %d batches, %d events in the log (%d folded), %d rows, in %s (%.0f events/s); %d batches applied live meanwhile were caught up\n",
-			rep.Projection, rep.Batches, rep.LogEvents, rep.Events, rep.Rows, rep.Took.Round(time.Millisecond), rate, rep.CaughtUp)
 	}
 	if name == "all" || name == projections.PoliciesName {
 		rep, err := set.policies.Rebuild(ctx, pool)
