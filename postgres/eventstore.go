@@ -74,27 +74,23 @@ func (s *EventStore) Append(ctx context.Context, source string, evs []NewEvent) 
 		ids[i] = e.Envelope.ID
 	}
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, appendLock); err != nil {
-			return err
-		}
+		// The lock, the duplicates and the head in one round trip: the
+		// statements run in order, so both reads come after the lock.
+		var q pgx.Batch
+		q.Queue(`SELECT pg_advisory_xact_lock($1)`, appendLock)
 		stored := make(map[string]int64)
-		rows, err := tx.Query(ctx, `SELECT id, seq FROM events WHERE source = $1 AND id = ANY($2)`, source, ids)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		q.Queue(`SELECT id, seq FROM events WHERE source = $1 AND id = ANY($2)`, source, ids).Query(func(rows pgx.Rows) error {
 			var id string
 			var seq int64
-			if err := rows.Scan(&id, &seq); err != nil {
-				return err
-			}
-			stored[id] = seq
-		}
-		if err := rows.Err(); err != nil {
+			_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+				stored[id] = seq
+				return nil
+			})
 			return err
-		}
+		})
 		var head int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&head); err != nil {
+		q.Queue(`SELECT coalesce(max(seq), 0) FROM events`).QueryRow(func(row pgx.Row) error { return row.Scan(&head) })
+		if err := tx.SendBatch(ctx, &q).Close(); err != nil {
 			return err
 		}
 		next := head + 1
@@ -120,6 +116,10 @@ func (s *EventStore) Append(ctx context.Context, source string, evs []NewEvent) 
 			return err
 		}
 		res.Batch = events.Batch{First: head + 1, Last: next - 1, Source: source}
+		if _, err := tx.Exec(ctx, `INSERT INTO log_batches (first_seq, last_seq, source) VALUES ($1, $2, $3)`,
+			res.Batch.First, res.Batch.Last, res.Batch.Source); err != nil {
+			return fmt.Errorf("record batch %d-%d: %w", res.Batch.First, res.Batch.Last, err)
+		}
 		if s.Outbox != nil {
 			if err := s.Outbox.Stage(ctx, tx, res.Batch); err != nil {
 				return fmt.Errorf("stage batch on outbox: %w", err)
@@ -153,9 +153,12 @@ func (s *EventStore) ReadBatch(ctx context.Context, q Querier, b events.Batch) (
 // envelope (nil). A consumer that folds a few types reads batches this way
 // and spares the database and itself the envelopes it would skip.
 func (s *EventStore) ReadBatchOf(ctx context.Context, q Querier, b events.Batch, types []string) ([]events.Recorded, error) {
-	return readBatch(ctx, q, b, `SELECT seq, source, id, type, department, occurred_at, recorded_at,
-		CASE WHEN type = ANY($3) THEN envelope::text END FROM events WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last, types)
+	return readBatch(ctx, q, b, selectRecordedOf+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last, types)
 }
+
+// selectRecordedOf is selectRecorded with the envelopes of the types in $3 only.
+const selectRecordedOf = `SELECT seq, source, id, type, department, occurred_at, recorded_at,
+	CASE WHEN type = ANY($3) THEN envelope::text END FROM events`
 
 // readBatch runs sql, a query for the events of batch b, and refuses an
 // answer that lacks any of them.

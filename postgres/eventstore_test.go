@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
@@ -207,5 +209,65 @@ func TestReadBatchOfReadsEnvelopesOfTypesOnly(t *testing.T) {
 				t.Errorf("types %v: event %d (%s) has an envelope", tc.types, i, e.Type)
 			}
 		}
+	}
+}
+
+// TestApplyAhead: ApplyAhead applies the batches after the given one that
+// the consumer lacks, in one call, skipping one the ledger holds, within
+// its bounds; a batch applied before is skipped without a call.
+func TestApplyAhead(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	var batches []events.Batch
+	for i := range 5 {
+		res, err := store.Append(ctx, "a", newEvents("a", fmt.Sprintf("%d-1", i), fmt.Sprintf("%d-2", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches = append(batches, res.Batch)
+	}
+	var calls [][]int64
+	apply := func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
+		var seqs []int64
+		for _, e := range evs {
+			seqs = append(seqs, e.Seq)
+		}
+		calls = append(calls, seqs)
+		return nil
+	}
+	// The third batch applied on its own first.
+	if n, err := store.ApplyAhead(ctx, "c", batches[2], nil, postgres.Ahead{}, apply); err != nil || n != 1 {
+		t.Fatalf("third batch alone: %d, %v", n, err)
+	}
+	// The first with the second and fourth (at most 3 after it, 7 events past it).
+	n, err := store.ApplyAhead(ctx, "c", batches[0], nil, postgres.Ahead{Batches: 3, Events: 7}, apply)
+	if err != nil || n != 3 {
+		t.Fatalf("first batch ahead: %d, %v; want 3 batches", n, err)
+	}
+	if got, want := fmt.Sprint(calls), "[[5 6] [1 2 3 4 7 8]]"; got != want {
+		t.Errorf("applied %s, want %s", got, want)
+	}
+	// Applied before (ahead or alone): skipped, no call.
+	for _, b := range batches[:4] {
+		if n, err := store.ApplyAhead(ctx, "c", b, nil, postgres.Ahead{Batches: 3, Events: 100}, apply); err != nil || n != 0 {
+			t.Errorf("batch %v again: %d, %v; want skipped", b, n, err)
+		}
+	}
+	// A failing apply of several: the delivered batch is tried alone.
+	failing := func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
+		if len(evs) > 2 {
+			return fmt.Errorf("too many")
+		}
+		return apply(ctx, tx, evs)
+	}
+	if _, err := store.Append(ctx, "a", newEvents("a", "5-1", "5-2")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.ApplyAhead(ctx, "c", batches[4], nil, postgres.Ahead{Batches: 3, Events: 100}, failing); err != nil || n != 1 {
+		t.Fatalf("fifth batch with a failing apply: %d, %v; want it applied alone", n, err)
+	}
+	got, err := postgres.AppliedBatches(ctx, store.Pool, "c")
+	if err != nil || len(got) != 5 {
+		t.Errorf("ledger = %v, %v; want the first five batches", got, err)
 	}
 }
