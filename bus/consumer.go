@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
 )
 
 // Consumer is a read model or any other reader of the event stream.
@@ -34,6 +35,14 @@ type Consumer interface {
 // every event of a batch, the others without their envelope (nil).
 type EnvelopeTypes interface {
 	EnvelopeTypes() []string
+}
+
+// EventTypes is implemented by a Consumer that folds the events of some
+// types only: the bus hands it those events of a batch alone, with their
+// envelopes (and the database sends it nothing else). It takes precedence
+// over EnvelopeTypes.
+type EventTypes interface {
+	EventTypes() []string
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -85,11 +94,13 @@ func (h *consumerHandler) handle(msg *message.Message) error {
 // after it that the consumer lacks (Config.ApplyAhead), counting the
 // delivery by its outcome; it reports whether it applied batch.
 func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
-	var envelopeTypes []string // nil: every envelope
-	if et, ok := h.consumer.(EnvelopeTypes); ok {
-		envelopeTypes = et.EnvelopeTypes()
+	var read postgres.Reading // every event with its envelope
+	if et, ok := h.consumer.(EventTypes); ok {
+		read = postgres.Reading{EnvelopeTypes: et.EventTypes(), Only: true}
+	} else if et, ok := h.consumer.(EnvelopeTypes); ok {
+		read.EnvelopeTypes = et.EnvelopeTypes()
 	}
-	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, envelopeTypes, h.bus.cfg.ahead(), h.consumer.Apply)
+	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, read, h.bus.cfg.ahead(), h.consumer.Apply)
 	outcome := OutcomeApplied
 	switch {
 	case err != nil:

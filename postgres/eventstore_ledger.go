@@ -85,7 +85,7 @@ type Ahead struct {
 // apply refuses fails on its own delivery and never holds back the batch
 // before it. It returns how many batches it applied: 0 when batch was
 // applied before.
-func (s *EventStore) ApplyAhead(ctx context.Context, consumer string, batch events.Batch, envelopeTypes []string, ahead Ahead, apply ApplyFunc) (int, error) {
+func (s *EventStore) ApplyAhead(ctx context.Context, consumer string, batch events.Batch, read Reading, ahead Ahead, apply ApplyFunc) (int, error) {
 	// A redelivery, or a batch applied ahead with an earlier one, is the
 	// common case of a consumer that catches up: one round trip, no
 	// transaction. A batch not found here is recorded in the transaction
@@ -99,44 +99,54 @@ func (s *EventStore) ApplyAhead(ctx context.Context, consumer string, batch even
 		return 0, nil
 	}
 	if ahead.Batches > 0 && ahead.Events > 0 {
-		n, err := s.applyAhead(ctx, consumer, batch, envelopeTypes, ahead, apply)
+		n, err := s.applyAhead(ctx, consumer, batch, read, ahead, apply)
 		if err == nil || IsUnavailable(err) || ctx.Err() != nil {
 			return n, err
 		}
 	}
-	applied, err := s.ApplyOnceOf(ctx, consumer, batch, envelopeTypes, apply)
-	if !applied {
-		return 0, err
-	}
-	return 1, err
+	return s.applyAhead(ctx, consumer, batch, read, Ahead{}, apply)
+}
+
+// Reading says which of a batch's events a consumer reads.
+type Reading struct {
+	// EnvelopeTypes, when not nil, are the types whose envelopes are read;
+	// events of other types come without (nil). Nil reads every envelope.
+	EnvelopeTypes []string
+	// Only leaves out the events of types not in EnvelopeTypes
+	// altogether: a consumer that folds those types alone gets nothing
+	// else, and the database sends nothing else.
+	Only bool
 }
 
 // applyAhead applies batch and the batches after it in one transaction.
-func (s *EventStore) applyAhead(ctx context.Context, consumer string, batch events.Batch, envelopeTypes []string, ahead Ahead, apply ApplyFunc) (int, error) {
+func (s *EventStore) applyAhead(ctx context.Context, consumer string, batch events.Batch, read Reading, ahead Ahead, apply ApplyFunc) (int, error) {
 	n := 0
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		fresh, err := RecordApplied(ctx, tx, consumer, batch)
 		if err != nil || !fresh {
 			return err
 		}
-		// The following batches the ledger lacks, recorded in seq order
-		// (instances sharing the group lock ledger rows in one order).
-		rows, err := tx.Query(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq)
-			SELECT $1, first_seq, last_seq FROM (SELECT first_seq, last_seq FROM log_batches
-				WHERE first_seq > $2 AND last_seq <= $2 + $4 ORDER BY first_seq LIMIT $3) AS next
-			ORDER BY first_seq
-			ON CONFLICT DO NOTHING
-			RETURNING first_seq, last_seq`, consumer, batch.Last, ahead.Batches, ahead.Events)
-		if err != nil {
-			return fmt.Errorf("record the batches after it: %w", err)
+		batches := []events.Batch{batch}
+		if ahead.Batches > 0 {
+			// The following batches the ledger lacks, recorded in seq order
+			// (instances sharing the group lock ledger rows in one order).
+			rows, err := tx.Query(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq)
+				SELECT $1, first_seq, last_seq FROM (SELECT first_seq, last_seq FROM log_batches
+					WHERE first_seq > $2 AND last_seq <= $2 + $4 ORDER BY first_seq LIMIT $3) AS next
+				ORDER BY first_seq
+				ON CONFLICT DO NOTHING
+				RETURNING first_seq, last_seq`, consumer, batch.Last, ahead.Batches, ahead.Events)
+			if err != nil {
+				return fmt.Errorf("record the batches after it: %w", err)
+			}
+			more, err := collectBatches(rows, consumer)
+			if err != nil {
+				return err
+			}
+			batches = append(batches, more...)
+			slices.SortFunc(batches, func(a, b events.Batch) int { return cmp.Compare(a.First, b.First) })
 		}
-		more, err := collectBatches(rows, consumer)
-		if err != nil {
-			return err
-		}
-		batches := append([]events.Batch{batch}, more...)
-		slices.SortFunc(batches, func(a, b events.Batch) int { return cmp.Compare(a.First, b.First) })
-		evs, err := s.readBatches(ctx, tx, batches, envelopeTypes)
+		evs, err := s.readBatches(ctx, tx, batches, read)
 		if err != nil {
 			return err
 		}
@@ -155,14 +165,17 @@ func (s *EventStore) applyAhead(ctx context.Context, consumer string, batch even
 // readBatches reads the events of batches (sorted by seq, not
 // overlapping) in log order with one query over the range they span, and
 // refuses an answer that lacks any of their events.
-func (s *EventStore) readBatches(ctx context.Context, q Querier, batches []events.Batch, envelopeTypes []string) ([]events.Recorded, error) {
+func (s *EventStore) readBatches(ctx context.Context, tx pgx.Tx, batches []events.Batch, read Reading) ([]events.Recorded, error) {
 	span := events.Batch{First: batches[0].First, Last: batches[len(batches)-1].Last}
 	var recs []events.Recorded
 	var err error
-	if envelopeTypes == nil {
-		recs, err = readBatch(ctx, q, span, selectRecorded+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, span.First, span.Last)
-	} else {
-		recs, err = readBatch(ctx, q, span, selectRecordedOf+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, span.First, span.Last, envelopeTypes)
+	switch {
+	case read.EnvelopeTypes == nil:
+		recs, err = readBatch(ctx, tx, span, selectRecorded+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, span.First, span.Last)
+	case read.Only:
+		recs, err = readBatchOnly(ctx, tx, span, read.EnvelopeTypes)
+	default:
+		recs, err = readBatch(ctx, tx, span, selectRecordedOf+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, span.First, span.Last, read.EnvelopeTypes)
 	}
 	if err != nil {
 		return nil, err
@@ -182,6 +195,27 @@ func (s *EventStore) readBatches(ctx context.Context, q Querier, batches []event
 		}
 	}
 	return out, nil
+}
+
+// readBatchOnly reads the events of types in b, and, in the same round
+// trip, counts b's events, refusing an answer that lacks any of them.
+func readBatchOnly(ctx context.Context, tx pgx.Tx, b events.Batch, types []string) ([]events.Recorded, error) {
+	var q pgx.Batch
+	var n int
+	q.Queue(`SELECT count(*) FROM events WHERE seq BETWEEN $1 AND $2`, b.First, b.Last).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+	var recs []events.Recorded
+	q.Queue(selectRecorded+` WHERE seq BETWEEN $1 AND $2 AND type = ANY($3) ORDER BY seq`, b.First, b.Last, types).Query(func(rows pgx.Rows) error {
+		var err error
+		recs, err = scanRecorded(rows)
+		return err
+	})
+	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+		return nil, fmt.Errorf("read batch %d-%d: %w", b.First, b.Last, err)
+	}
+	if n != b.Count() {
+		return nil, fmt.Errorf("read batch %d-%d: found %d events, want %d", b.First, b.Last, n, b.Count())
+	}
+	return recs, nil
 }
 
 // RecordApplied records in tx that consumer applied batch; it reports

@@ -236,11 +236,11 @@ func TestApplyAhead(t *testing.T) {
 		return nil
 	}
 	// The third batch applied on its own first.
-	if n, err := store.ApplyAhead(ctx, "c", batches[2], nil, postgres.Ahead{}, apply); err != nil || n != 1 {
+	if n, err := store.ApplyAhead(ctx, "c", batches[2], postgres.Reading{}, postgres.Ahead{}, apply); err != nil || n != 1 {
 		t.Fatalf("third batch alone: %d, %v", n, err)
 	}
 	// The first with the second and fourth (at most 3 after it, 7 events past it).
-	n, err := store.ApplyAhead(ctx, "c", batches[0], nil, postgres.Ahead{Batches: 3, Events: 7}, apply)
+	n, err := store.ApplyAhead(ctx, "c", batches[0], postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 7}, apply)
 	if err != nil || n != 3 {
 		t.Fatalf("first batch ahead: %d, %v; want 3 batches", n, err)
 	}
@@ -249,7 +249,7 @@ func TestApplyAhead(t *testing.T) {
 	}
 	// Applied before (ahead or alone): skipped, no call.
 	for _, b := range batches[:4] {
-		if n, err := store.ApplyAhead(ctx, "c", b, nil, postgres.Ahead{Batches: 3, Events: 100}, apply); err != nil || n != 0 {
+		if n, err := store.ApplyAhead(ctx, "c", b, postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 100}, apply); err != nil || n != 0 {
 			t.Errorf("batch %v again: %d, %v; want skipped", b, n, err)
 		}
 	}
@@ -263,11 +263,43 @@ func TestApplyAhead(t *testing.T) {
 	if _, err := store.Append(ctx, "a", newEvents("a", "5-1", "5-2")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := store.ApplyAhead(ctx, "c", batches[4], nil, postgres.Ahead{Batches: 3, Events: 100}, failing); err != nil || n != 1 {
+	if n, err := store.ApplyAhead(ctx, "c", batches[4], postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 100}, failing); err != nil || n != 1 {
 		t.Fatalf("fifth batch with a failing apply: %d, %v; want it applied alone", n, err)
 	}
 	got, err := postgres.AppliedBatches(ctx, store.Pool, "c")
 	if err != nil || len(got) != 5 {
 		t.Errorf("ledger = %v, %v; want the first five batches", got, err)
+	}
+}
+
+// TestApplyAheadReadsOnlyTheTypesAsked: a consumer reading some types only
+// gets their events alone, with envelopes, and a batch without any is
+// still recorded.
+func TestApplyAheadReadsOnlyTheTypesAsked(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	res, err := store.Append(ctx, "a", newEvents("a", "1", "2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		consumer string
+		types    []string
+		want     int
+	}{{"cases", []string{events.TypeCaseFinished}, 2}, {"licences", []string{events.TypeLicenseIssued}, 0}} {
+		var got []events.Recorded
+		n, err := store.ApplyAhead(ctx, tc.consumer, res.Batch, postgres.Reading{EnvelopeTypes: tc.types, Only: true}, postgres.Ahead{Batches: 5, Events: 100},
+			func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error { got = evs; return nil })
+		if err != nil || n != 1 {
+			t.Fatalf("%s: %d, %v", tc.consumer, n, err)
+		}
+		if len(got) != tc.want {
+			t.Errorf("%s got %d events, want %d", tc.consumer, len(got), tc.want)
+		}
+		for _, e := range got {
+			if len(e.Envelope) == 0 {
+				t.Errorf("%s: event %d without its envelope", tc.consumer, e.Seq)
+			}
+		}
 	}
 }
