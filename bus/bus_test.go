@@ -348,7 +348,11 @@ func TestRedelivery(t *testing.T) {
 			waitCounts(t, pool, "counter_a", all)
 			// Stage the same batch again, then a later batch behind it.
 			err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-				return in.Stage(context.Background(), tx, res.Batch)
+				var q pgx.Batch
+				if err := in.Stage(context.Background(), &q, res.Batch); err != nil {
+					return err
+				}
+				return tx.SendBatch(context.Background(), &q).Close()
 			})
 			if err != nil {
 				t.Fatal(err)

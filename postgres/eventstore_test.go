@@ -303,3 +303,56 @@ func TestApplyAheadReadsOnlyTheTypesAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentAppendsOfTheSameEvents: writers sending the same events at
+// once (a department system retrying) store each once; every writer is
+// answered, each event accepted by exactly one of them.
+func TestConcurrentAppendsOfTheSameEvents(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	const writers, batches, size = 4, 8, 50
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	accepted := map[string]int{}
+	errs := make(chan error, writers*batches)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := 0; b < batches; b++ {
+				ids := make([]string, size)
+				for i := range ids {
+					ids[i] = fmt.Sprintf("%d-%d", b, i)
+				}
+				res, err := store.Append(ctx, "a", newEvents("a", ids...))
+				if err != nil {
+					errs <- err
+					continue
+				}
+				mu.Lock()
+				for _, o := range res.Events {
+					if o.Status == postgres.StatusAccepted {
+						accepted[o.ID]++
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(accepted) != batches*size {
+		t.Errorf("%d events accepted, want %d", len(accepted), batches*size)
+	}
+	for id, n := range accepted {
+		if n != 1 {
+			t.Errorf("event %s accepted %d times", id, n)
+		}
+	}
+	if head, err := store.Head(ctx); err != nil || head != batches*size {
+		t.Errorf("head = %d, %v; want %d", head, err, batches*size)
+	}
+}
