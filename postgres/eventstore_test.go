@@ -356,3 +356,53 @@ func TestConcurrentAppendsOfTheSameEvents(t *testing.T) {
 		t.Errorf("head = %d, %v; want %d", head, err, batches*size)
 	}
 }
+
+// TestAppendOnALostConnectionIsUnavailable: an append whose connection the
+// server closes while it waits for the append lock fails as unavailable
+// (ingest answers 503), and so does one on a connection closed before.
+func TestAppendOnALostConnectionIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	store := &postgres.EventStore{Pool: pool}
+	holder, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(ctx) //nolint:errcheck
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_xact_lock(7001002)`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := store.Append(ctx, "a", newEvents("a", "1"))
+		done <- err
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the append never waited for the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := <-done; err == nil || !postgres.IsUnavailable(err) {
+		t.Errorf("append on a terminated connection: err = %v, want one IsUnavailable reports", err)
+	}
+
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := conn.Hijack()
+	_ = raw.Close(ctx)
+	if _, err := raw.Exec(ctx, `SELECT 1`); !postgres.IsUnavailable(err) {
+		t.Errorf("statement on a closed connection: err = %v, want one IsUnavailable reports", err)
+	}
+}
