@@ -70,6 +70,17 @@ type Config struct {
 	// AckWait is how long NATS waits for an ack before redelivering.
 	// Default 60s.
 	AckWait time.Duration
+	// ApplyAhead is how many of the batches that follow a delivered batch
+	// in the log a consumer applies with it, in one transaction, when it
+	// has not applied them yet (postgres.EventStore.ApplyAhead); their own
+	// deliveries are then skipped. A consumer that falls behind catches up
+	// with one transaction for many batches. Default 20; negative applies
+	// every batch alone.
+	ApplyAhead int
+	// ApplyAheadEvents bounds how far past the delivered batch those
+	// batches reach, in events (what one transaction reads and folds).
+	// Default 20,000.
+	ApplyAheadEvents int64
 }
 
 func (c *Config) setDefaults() {
@@ -91,6 +102,17 @@ func (c *Config) setDefaults() {
 	if c.AckWait == 0 {
 		c.AckWait = 60 * time.Second
 	}
+	if c.ApplyAhead == 0 {
+		c.ApplyAhead = 20
+	}
+	if c.ApplyAheadEvents == 0 {
+		c.ApplyAheadEvents = 20_000
+	}
+}
+
+// ahead is how far a consumer applies past a delivered batch.
+func (c *Config) ahead() postgres.Ahead {
+	return postgres.Ahead{Batches: max(c.ApplyAhead, 0), Events: max(c.ApplyAheadEvents, 0)}
 }
 
 // Bus wires the outbox, the router and the consumers.
@@ -106,6 +128,8 @@ type Bus struct {
 	nc         *nats.Conn
 	consumers  map[string]*consumerHandler
 	deliveries *prometheus.CounterVec
+	// appliedAhead counts batches applied with an earlier one (ApplyAhead).
+	appliedAhead *prometheus.CounterVec
 	// consumerMiddleware wraps every consumer's handler.
 	consumerMiddleware []message.HandlerMiddleware
 	Poison             *PoisonQueue
@@ -143,10 +167,17 @@ func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.
 	b.metrics.AddPrometheusRouterMetrics(b.router)
 	b.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "govpulse_bus_batch_deliveries_total",
-		Help: "Batches handed to a consumer (deliveries, retries and poison-queue replays), by consumer and outcome: applied, skipped (applied before: a redelivery) or failed (retried, then poisoned).",
+		Help: "Batches handed to a consumer (deliveries, retries and poison-queue replays), by consumer and outcome: applied, skipped (applied before: a redelivery, or applied ahead with an earlier batch) or failed (retried, then poisoned).",
 	}, []string{"consumer", "outcome"})
 	if err := reg.Register(b.deliveries); err != nil {
 		return nil, fmt.Errorf("bus: register delivery counter: %w", err)
+	}
+	b.appliedAhead = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "govpulse_bus_batches_applied_ahead_total",
+		Help: "Batches a consumer applied in the transaction of an earlier batch's delivery, catching up (their own deliveries count as skipped), by consumer.",
+	}, []string{"consumer"})
+	if err := reg.Register(b.appliedAhead); err != nil {
+		return nil, fmt.Errorf("bus: register applied-ahead counter: %w", err)
 	}
 	b.Poison = &PoisonQueue{pool: pool, bus: b}
 	// A batch a consumer fails on is stored for its retries and its

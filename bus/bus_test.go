@@ -176,11 +176,136 @@ func TestDelivery(t *testing.T) {
 			}
 			waitCounts(t, pool, "counter_a", all)
 			waitCounts(t, pool, "counter_b", all)
-			if got := a.calls.Load(); got != 3 {
-				t.Errorf("consumer applied %d batches, want 3 (one message per batch)", got)
+			if got := a.calls.Load(); got < 1 || got > 3 {
+				t.Errorf("consumer applied %d times, want 1 to 3 (one message per batch, later batches perhaps applied ahead)", got)
 			}
 		})
 	}
+}
+
+// TestDeliveryOneBatchAtATime: with ApplyAhead off, every batch is applied
+// in a transaction of its own, on both buses.
+func TestDeliveryOneBatchAtATime(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := cfg()
+			c.ApplyAhead = -1
+			crashed := newBus(t, pool, c)
+			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
+			all := ids("ev", 30)
+			for i := 0; i < 30; i += 10 {
+				appendEvents(t, store, "src", all[i:i+10]...)
+			}
+			_ = crashed.Close()
+			a := &counter{name: "counter_a"}
+			in := bustest.StartInstance(t, pool, c, a)
+			waitCounts(t, pool, "counter_a", all)
+			if got := a.calls.Load(); got != 3 {
+				t.Errorf("consumer applied %d times, want 3 (one message per batch)", got)
+			}
+			waitDeliveries(t, in, "counter_a", map[string]int{bus.OutcomeApplied: 3})
+		})
+	}
+}
+
+// TestApplyAhead: a consumer that is behind applies the batches after a
+// delivered one with it, at most ApplyAhead of them and ApplyAheadEvents
+// events past it, each exactly once; their own deliveries are skipped. On
+// both buses.
+func TestApplyAhead(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := cfg()
+			c.ApplyAhead = 3
+			c.ApplyAheadEvents = 100
+			// Seven batches of 10 committed while nothing consumes them,
+			// then one of 200 (beyond ApplyAheadEvents).
+			crashed := newBus(t, pool, c)
+			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
+			var all []string
+			for i := range 7 {
+				batch := ids(fmt.Sprintf("b%d", i), 10)
+				appendEvents(t, store, "src", batch...)
+				all = append(all, batch...)
+			}
+			big := ids("big", 200)
+			appendEvents(t, store, "src", big...)
+			all = append(all, big...)
+			_ = crashed.Close()
+
+			a := &counter{name: "counter_a"}
+			in := bustest.StartInstance(t, pool, c, a)
+			waitCounts(t, pool, "counter_a", all)
+			// b0 with b1-b3, b4 with b5-b6 (the big batch reaches too far),
+			// the big batch alone.
+			if got := a.calls.Load(); got != 3 {
+				t.Errorf("consumer applied %d times, want 3", got)
+			}
+			waitDeliveries(t, in, "counter_a", map[string]int{bus.OutcomeApplied: 3, bus.OutcomeSkipped: 5})
+			if got := appliedAhead(t, in, "counter_a"); got != 5 {
+				t.Errorf("batches applied ahead = %d, want 5", got)
+			}
+			// Each batch is in the ledger on its own.
+			if got, err := postgres.AppliedBatches(context.Background(), pool, "counter_a"); err != nil || len(got) != 8 {
+				t.Errorf("ledger = %v (%v), want the 8 batches", got, err)
+			}
+		})
+	}
+}
+
+// TestApplyAheadLeavesAFailingBatchToItsDelivery: a batch Apply refuses
+// does not stop the batch before it, applied ahead of it, from applying:
+// that one is applied alone, and the refused one fails on its own delivery.
+func TestApplyAheadLeavesAFailingBatchToItsDelivery(t *testing.T) {
+	pool := setUp(t)
+	c := bus.Config{Kind: bus.KindPostgres, PollInterval: 20 * time.Millisecond, MaxRetries: 1, RetryInterval: 10 * time.Millisecond}
+	crashed := newBus(t, pool, c)
+	store := &postgres.EventStore{Pool: pool, Outbox: crashed}
+	good := ids("good", 3)
+	appendEvents(t, store, "src", good...)
+	appendEvents(t, store, "src", "bad-000")
+	later := ids("later", 3)
+	appendEvents(t, store, "src", later...)
+	_ = crashed.Close()
+
+	a := &counter{name: "counter_a", failOn: "bad-000"}
+	a.failing.Store(true)
+	in := bustest.StartInstance(t, pool, c, a)
+	waitCounts(t, pool, "counter_a", append(good, later...))
+	waitFor(t, "the refused batch in the poison queue", func() bool {
+		l, err := in.Poison.List(context.Background(), false, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l) == 1
+	})
+	if got := counts(t, pool, "counter_a"); got["bad-000"] != 0 {
+		t.Errorf("the refused batch left writes behind: %v", got)
+	}
+}
+
+// appliedAhead reads govpulse_bus_batches_applied_ahead_total of consumer.
+func appliedAhead(t *testing.T, in bustest.Instance, consumer string) int {
+	t.Helper()
+	mfs, err := in.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "govpulse_bus_batches_applied_ahead_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "consumer" && l.GetValue() == consumer {
+					return int(m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // TestOutboxAfterCrash: batches committed while nothing forwards or
@@ -223,7 +348,11 @@ func TestRedelivery(t *testing.T) {
 			waitCounts(t, pool, "counter_a", all)
 			// Stage the same batch again, then a later batch behind it.
 			err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-				return in.Stage(context.Background(), tx, res.Batch)
+				var q pgx.Batch
+				if err := in.Stage(context.Background(), &q, res.Batch); err != nil {
+					return err
+				}
+				return tx.SendBatch(context.Background(), &q).Close()
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -362,8 +491,11 @@ func TestPoisonQueueAndReplay(t *testing.T) {
 			if during != 5 {
 				t.Errorf("%d of the 5 later batches were applied while the failed batch was being retried, want all", during)
 			}
-			if d := in.Deliveries(t, "counter_a"); d[bus.OutcomeFailed] != 6 || d[bus.OutcomeApplied] != 5 {
-				t.Errorf("deliveries = %v, want 6 failed tries and 5 applied batches", d)
+			// (A later batch delivered late, after the next was appended,
+			// applies that one ahead, whose delivery is then skipped.)
+			ahead := appliedAhead(t, in, "counter_a")
+			if d := in.Deliveries(t, "counter_a"); d[bus.OutcomeFailed] != 6 || d[bus.OutcomeApplied]+ahead != 5 || d[bus.OutcomeSkipped] != ahead {
+				t.Errorf("deliveries = %v with %d applied ahead, want 6 failed tries and 5 applied batches", d, ahead)
 			}
 			if got := gauge(t, in, "govpulse_bus_poison_queue_messages"); got != 1 {
 				t.Errorf("poison queue gauge = %v, want 1", got)
@@ -494,8 +626,8 @@ func TestInstancesShareAConsumerGroup(t *testing.T) {
 			if got := bustest.Total(dA) + bustest.Total(dB); got != batches {
 				t.Errorf("the instances got %d deliveries in all, want exactly %d (one per batch)", got, batches)
 			}
-			if got := dA[bus.OutcomeApplied] + dB[bus.OutcomeApplied]; got != batches {
-				t.Errorf("the instances applied %d batches, want %d", got, batches)
+			if got := dA[bus.OutcomeApplied] + dB[bus.OutcomeApplied] + appliedAhead(t, inA, "counter_a") + appliedAhead(t, inB, "counter_a"); got != batches {
+				t.Errorf("the instances applied %d batches (delivered or ahead), want %d", got, batches)
 			}
 			if name == "nats" && (bustest.Total(dA) == 0 || bustest.Total(dB) == 0) {
 				t.Errorf("one NATS instance got all the work (A %v, B %v): the queue group is not shared", dA, dB)

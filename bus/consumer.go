@@ -9,13 +9,16 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/postgres"
 )
 
 // Consumer is a read model or any other reader of the event stream.
 //
-// Apply is called once per appended batch with the batch's events in log
-// order, inside tx. Whatever Apply writes through tx commits together with
-// the record that the batch was applied, so a redelivered or replayed batch
+// Apply is called with the events of one appended batch, or of several
+// consecutive ones (a consumer catching up applies the batches after a
+// delivered one with it, Config.ApplyAhead), in log order, inside tx.
+// Whatever Apply writes through tx commits together with the record that
+// each of those batches was applied, so a redelivered or replayed batch
 // is skipped and a failed one leaves nothing behind. Apply must not commit
 // or roll back tx. An error is retried with backoff, then the batch goes to
 // the poison queue.
@@ -32,6 +35,14 @@ type Consumer interface {
 // every event of a batch, the others without their envelope (nil).
 type EnvelopeTypes interface {
 	EnvelopeTypes() []string
+}
+
+// EventTypes is implemented by a Consumer that folds the events of some
+// types only: the bus hands it those events of a batch alone, with their
+// envelopes (and the database sends it nothing else). It takes precedence
+// over EnvelopeTypes.
+type EventTypes interface {
+	EventTypes() []string
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -79,21 +90,27 @@ func (h *consumerHandler) handle(msg *message.Message) error {
 	return err
 }
 
-// apply applies batch unless it was applied before, counting the delivery
-// by its outcome; it reports whether it applied it.
+// apply applies batch unless it was applied before, with the batches
+// after it that the consumer lacks (Config.ApplyAhead), counting the
+// delivery by its outcome; it reports whether it applied batch.
 func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
-	var envelopeTypes []string // nil: every envelope
-	if et, ok := h.consumer.(EnvelopeTypes); ok {
-		envelopeTypes = et.EnvelopeTypes()
+	var read postgres.Reading // every event with its envelope
+	if et, ok := h.consumer.(EventTypes); ok {
+		read = postgres.Reading{EnvelopeTypes: et.EventTypes(), Only: true}
+	} else if et, ok := h.consumer.(EnvelopeTypes); ok {
+		read.EnvelopeTypes = et.EnvelopeTypes()
 	}
-	applied, err := h.bus.store.ApplyOnceOf(ctx, h.consumer.Name(), batch, envelopeTypes, h.consumer.Apply)
+	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, read, h.bus.cfg.ahead(), h.consumer.Apply)
 	outcome := OutcomeApplied
 	switch {
 	case err != nil:
 		outcome = OutcomeFailed
-	case !applied:
+	case n == 0:
 		outcome = OutcomeSkipped
 	}
 	h.bus.deliveries.WithLabelValues(h.consumer.Name(), outcome).Inc()
-	return applied, err
+	if n > 1 {
+		h.bus.appliedAhead.WithLabelValues(h.consumer.Name()).Add(float64(n - 1))
+	}
+	return n > 0, err
 }

@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -16,11 +17,14 @@ import (
 	"github.com/govpulse/govpulse/events"
 )
 
-// Stage writes a batch's message into the outbox inside tx, the transaction
-// that appends the batch's events (Watermill's forwarder pattern): the
-// message exists if and only if the events do.
-func (b *Bus) Stage(ctx context.Context, tx pgx.Tx, batch events.Batch) error {
-	pub, err := wsql.NewPublisher(wsql.TxFromPgx(tx), wsql.PublisherConfig{SchemaAdapter: schema}, b.wlog)
+// Stage queues on q, a batch of statements the transaction that appends
+// the batch's events sends, the write of the batch's message into the
+// outbox (Watermill's forwarder pattern): the message exists if and only
+// if the events do. Watermill's publisher builds the statement; it is
+// queued instead of sent, so that the append sends it with its other
+// writes in one round trip.
+func (b *Bus) Stage(ctx context.Context, q *pgx.Batch, batch events.Batch) error {
+	pub, err := wsql.NewPublisher(queuedExec{q}, wsql.PublisherConfig{SchemaAdapter: schema}, b.wlog)
 	if err != nil {
 		return err
 	}
@@ -37,6 +41,26 @@ func (b *Bus) Stage(ctx context.Context, tx pgx.Tx, batch events.Batch) error {
 		return fmt.Errorf("publish batch %d-%d: %w", batch.First, batch.Last, err)
 	}
 	return nil
+}
+
+// queuedExec is a watermill-sql executor that queues statements on a pgx
+// batch instead of running them; their errors come when the batch is sent.
+type queuedExec struct{ q *pgx.Batch }
+
+func (e queuedExec) ExecContext(_ context.Context, query string, args ...any) (wsql.Result, error) {
+	e.q.Queue(query, args...)
+	return queuedResult{}, nil
+}
+
+func (queuedExec) QueryContext(context.Context, string, ...any) (wsql.Rows, error) {
+	return nil, errors.New("bus: the outbox only queues statements, it cannot query")
+}
+
+// queuedResult is the result of a queued statement, which has not run.
+type queuedResult struct{}
+
+func (queuedResult) RowsAffected() (int64, error) {
+	return 0, errors.New("bus: a queued statement has not run")
 }
 
 // batchNamespace is the UUID namespace of batch message ids.

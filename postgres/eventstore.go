@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/events"
@@ -16,9 +18,11 @@ import (
 const appendLock = 7_001_002
 
 // Outbox stages a batch for delivery inside the transaction that appends it,
-// so a batch is published if and only if its events are stored.
+// so a batch is published if and only if its events are stored: Stage
+// queues the statements that stage it on q, which the append sends in its
+// transaction, with its other writes, in one round trip.
 type Outbox interface {
-	Stage(ctx context.Context, tx pgx.Tx, b events.Batch) error
+	Stage(ctx context.Context, q *pgx.Batch, b events.Batch) error
 }
 
 // NewEvent is a validated event ready to be appended.
@@ -73,28 +77,52 @@ func (s *EventStore) Append(ctx context.Context, source string, evs []NewEvent) 
 		}
 		ids[i] = e.Envelope.ID
 	}
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, appendLock); err != nil {
-			return err
-		}
+	// First the duplicates are looked up before the append lock is taken,
+	// so the lookup does not hold up other appends; an event of the same
+	// source and id that another append stores meanwhile makes the COPY
+	// fail on the unique key, and the append is done again with the
+	// lookup under the lock.
+	err := s.append(ctx, source, evs, ids, false, &res)
+	if isDuplicateKey(err) {
+		res = AppendResult{Events: make([]Outcome, len(evs))}
+		err = s.append(ctx, source, evs, ids, true, &res)
+	}
+	res.Took = time.Since(start)
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append events: %w", err)
+	}
+	return res, nil
+}
+
+// append is one try of Append: in one transaction, the duplicates (looked
+// up after the append lock when locked is set, before it otherwise), the
+// lock and the head in one round trip, the COPY of the new events, then
+// the batch's record in log_batches and on the outbox in one more.
+func (s *EventStore) append(ctx context.Context, source string, evs []NewEvent, ids []string, locked bool, res *AppendResult) error {
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		var q pgx.Batch
 		stored := make(map[string]int64)
-		rows, err := tx.Query(ctx, `SELECT id, seq FROM events WHERE source = $1 AND id = ANY($2)`, source, ids)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			var seq int64
-			if err := rows.Scan(&id, &seq); err != nil {
+		dups := func() {
+			q.Queue(`SELECT id, seq FROM events WHERE source = $1 AND id = ANY($2)`, source, ids).Query(func(rows pgx.Rows) error {
+				var id string
+				var seq int64
+				_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+					stored[id] = seq
+					return nil
+				})
 				return err
-			}
-			stored[id] = seq
+			})
 		}
-		if err := rows.Err(); err != nil {
-			return err
+		if !locked {
+			dups()
+		}
+		q.Queue(`SELECT pg_advisory_xact_lock($1)`, appendLock)
+		if locked {
+			dups()
 		}
 		var head int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&head); err != nil {
+		q.Queue(`SELECT coalesce(max(seq), 0) FROM events`).QueryRow(func(row pgx.Row) error { return row.Scan(&head) })
+		if err := tx.SendBatch(ctx, &q).Close(); err != nil {
 			return err
 		}
 		next := head + 1
@@ -120,18 +148,25 @@ func (s *EventStore) Append(ctx context.Context, source string, evs []NewEvent) 
 			return err
 		}
 		res.Batch = events.Batch{First: head + 1, Last: next - 1, Source: source}
+		q = pgx.Batch{}
+		q.Queue(`INSERT INTO log_batches (first_seq, last_seq, source) VALUES ($1, $2, $3)`, res.Batch.First, res.Batch.Last, res.Batch.Source)
 		if s.Outbox != nil {
-			if err := s.Outbox.Stage(ctx, tx, res.Batch); err != nil {
+			if err := s.Outbox.Stage(ctx, &q, res.Batch); err != nil {
 				return fmt.Errorf("stage batch on outbox: %w", err)
 			}
 		}
+		if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+			return fmt.Errorf("record batch %d-%d and stage it on the outbox: %w", res.Batch.First, res.Batch.Last, err)
+		}
 		return nil
 	})
-	res.Took = time.Since(start)
-	if err != nil {
-		return AppendResult{}, fmt.Errorf("append events: %w", err)
-	}
-	return res, nil
+}
+
+// isDuplicateKey reports whether err is a violation of the log's unique
+// (source, id).
+func isDuplicateKey(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "events_source_id_key"
 }
 
 // Read returns up to limit events after seq, in log order.
@@ -153,9 +188,12 @@ func (s *EventStore) ReadBatch(ctx context.Context, q Querier, b events.Batch) (
 // envelope (nil). A consumer that folds a few types reads batches this way
 // and spares the database and itself the envelopes it would skip.
 func (s *EventStore) ReadBatchOf(ctx context.Context, q Querier, b events.Batch, types []string) ([]events.Recorded, error) {
-	return readBatch(ctx, q, b, `SELECT seq, source, id, type, department, occurred_at, recorded_at,
-		CASE WHEN type = ANY($3) THEN envelope::text END FROM events WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last, types)
+	return readBatch(ctx, q, b, selectRecordedOf+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, b.First, b.Last, types)
 }
+
+// selectRecordedOf is selectRecorded with the envelopes of the types in $3 only.
+const selectRecordedOf = `SELECT seq, source, id, type, department, occurred_at, recorded_at,
+	CASE WHEN type = ANY($3) THEN envelope::text END FROM events`
 
 // readBatch runs sql, a query for the events of batch b, and refuses an
 // answer that lacks any of them.

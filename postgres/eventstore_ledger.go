@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,6 +60,162 @@ func (s *EventStore) ApplyOnceOf(ctx context.Context, consumer string, batch eve
 		return false, fmt.Errorf("consumer %s: batch %d-%d: %w", consumer, batch.First, batch.Last, err)
 	}
 	return applied, nil
+}
+
+// Ahead bounds how much ApplyAhead applies beyond the batch it was given.
+type Ahead struct {
+	// Batches is how many batches that follow it at most; 0 applies the
+	// batch alone.
+	Batches int
+	// Events is how far past the batch's last event they may reach.
+	Events int64
+}
+
+// ApplyAhead is ApplyOnceOf that also applies, in the same transaction,
+// the batches that follow batch in the log (log_batches, within ahead) and
+// that consumer has not applied yet: apply gets the events of all of them
+// in log order, and each is recorded in the ledger, so its own delivery
+// later is skipped. A consumer that has fallen behind catches up with one
+// transaction for many batches instead of one for each. A batch that an
+// instance sharing the consumer group is applying at the same moment waits
+// for that instance's transaction and is then left to it.
+//
+// When applying them together fails for a reason other than the database
+// being unreachable, batch is tried alone (ApplyOnceOf), so that a batch
+// apply refuses fails on its own delivery and never holds back the batch
+// before it. It returns how many batches it applied: 0 when batch was
+// applied before.
+func (s *EventStore) ApplyAhead(ctx context.Context, consumer string, batch events.Batch, read Reading, ahead Ahead, apply ApplyFunc) (int, error) {
+	// A redelivery, or a batch applied ahead with an earlier one, is the
+	// common case of a consumer that catches up: one round trip, no
+	// transaction. A batch not found here is recorded in the transaction
+	// below, which is what decides.
+	var done bool
+	if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM consumer_batches WHERE consumer = $1 AND first_seq = $2)`,
+		consumer, batch.First).Scan(&done); err != nil {
+		return 0, fmt.Errorf("consumer %s: batch %d-%d: read the ledger: %w", consumer, batch.First, batch.Last, err)
+	}
+	if done {
+		return 0, nil
+	}
+	if ahead.Batches > 0 && ahead.Events > 0 {
+		n, err := s.applyAhead(ctx, consumer, batch, read, ahead, apply)
+		if err == nil || IsUnavailable(err) || ctx.Err() != nil {
+			return n, err
+		}
+	}
+	return s.applyAhead(ctx, consumer, batch, read, Ahead{}, apply)
+}
+
+// Reading says which of a batch's events a consumer reads.
+type Reading struct {
+	// EnvelopeTypes, when not nil, are the types whose envelopes are read;
+	// events of other types come without (nil). Nil reads every envelope.
+	EnvelopeTypes []string
+	// Only leaves out the events of types not in EnvelopeTypes
+	// altogether: a consumer that folds those types alone gets nothing
+	// else, and the database sends nothing else.
+	Only bool
+}
+
+// applyAhead applies batch and the batches after it in one transaction.
+func (s *EventStore) applyAhead(ctx context.Context, consumer string, batch events.Batch, read Reading, ahead Ahead, apply ApplyFunc) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		fresh, err := RecordApplied(ctx, tx, consumer, batch)
+		if err != nil || !fresh {
+			return err
+		}
+		batches := []events.Batch{batch}
+		if ahead.Batches > 0 {
+			// The following batches the ledger lacks, recorded in seq order
+			// (instances sharing the group lock ledger rows in one order).
+			rows, err := tx.Query(ctx, `INSERT INTO consumer_batches (consumer, first_seq, last_seq)
+				SELECT $1, first_seq, last_seq FROM (SELECT first_seq, last_seq FROM log_batches
+					WHERE first_seq > $2 AND last_seq <= $2 + $4 ORDER BY first_seq LIMIT $3) AS next
+				ORDER BY first_seq
+				ON CONFLICT DO NOTHING
+				RETURNING first_seq, last_seq`, consumer, batch.Last, ahead.Batches, ahead.Events)
+			if err != nil {
+				return fmt.Errorf("record the batches after it: %w", err)
+			}
+			more, err := collectBatches(rows, consumer)
+			if err != nil {
+				return err
+			}
+			batches = append(batches, more...)
+			slices.SortFunc(batches, func(a, b events.Batch) int { return cmp.Compare(a.First, b.First) })
+		}
+		evs, err := s.readBatches(ctx, tx, batches, read)
+		if err != nil {
+			return err
+		}
+		if err := apply(ctx, tx, evs); err != nil {
+			return err
+		}
+		n = len(batches)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("consumer %s: batch %d-%d with the batches after it: %w", consumer, batch.First, batch.Last, err)
+	}
+	return n, nil
+}
+
+// readBatches reads the events of batches (sorted by seq, not
+// overlapping) in log order with one query over the range they span, and
+// refuses an answer that lacks any of their events.
+func (s *EventStore) readBatches(ctx context.Context, tx pgx.Tx, batches []events.Batch, read Reading) ([]events.Recorded, error) {
+	span := events.Batch{First: batches[0].First, Last: batches[len(batches)-1].Last}
+	var recs []events.Recorded
+	var err error
+	switch {
+	case read.EnvelopeTypes == nil:
+		recs, err = readBatch(ctx, tx, span, selectRecorded+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, span.First, span.Last)
+	case read.Only:
+		recs, err = readBatchOnly(ctx, tx, span, read.EnvelopeTypes)
+	default:
+		recs, err = readBatch(ctx, tx, span, selectRecordedOf+` WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, span.First, span.Last, read.EnvelopeTypes)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(batches) == 1 {
+		return recs, nil
+	}
+	// Drop the events between the batches (of batches applied before).
+	out := recs[:0]
+	i := 0
+	for _, r := range recs {
+		for i < len(batches) && r.Seq > batches[i].Last {
+			i++
+		}
+		if i < len(batches) && r.Seq >= batches[i].First {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// readBatchOnly reads the events of types in b, and, in the same round
+// trip, counts b's events, refusing an answer that lacks any of them.
+func readBatchOnly(ctx context.Context, tx pgx.Tx, b events.Batch, types []string) ([]events.Recorded, error) {
+	var q pgx.Batch
+	var n int
+	q.Queue(`SELECT count(*) FROM events WHERE seq BETWEEN $1 AND $2`, b.First, b.Last).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+	var recs []events.Recorded
+	q.Queue(selectRecorded+` WHERE seq BETWEEN $1 AND $2 AND type = ANY($3) ORDER BY seq`, b.First, b.Last, types).Query(func(rows pgx.Rows) error {
+		var err error
+		recs, err = scanRecorded(rows)
+		return err
+	})
+	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+		return nil, fmt.Errorf("read batch %d-%d: %w", b.First, b.Last, err)
+	}
+	if n != b.Count() {
+		return nil, fmt.Errorf("read batch %d-%d: found %d events, want %d", b.First, b.Last, n, b.Count())
+	}
+	return recs, nil
 }
 
 // RecordApplied records in tx that consumer applied batch; it reports

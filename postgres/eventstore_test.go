@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
@@ -207,5 +209,200 @@ func TestReadBatchOfReadsEnvelopesOfTypesOnly(t *testing.T) {
 				t.Errorf("types %v: event %d (%s) has an envelope", tc.types, i, e.Type)
 			}
 		}
+	}
+}
+
+// TestApplyAhead: ApplyAhead applies the batches after the given one that
+// the consumer lacks, in one call, skipping one the ledger holds, within
+// its bounds; a batch applied before is skipped without a call.
+func TestApplyAhead(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	var batches []events.Batch
+	for i := range 5 {
+		res, err := store.Append(ctx, "a", newEvents("a", fmt.Sprintf("%d-1", i), fmt.Sprintf("%d-2", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches = append(batches, res.Batch)
+	}
+	var calls [][]int64
+	apply := func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
+		var seqs []int64
+		for _, e := range evs {
+			seqs = append(seqs, e.Seq)
+		}
+		calls = append(calls, seqs)
+		return nil
+	}
+	// The third batch applied on its own first.
+	if n, err := store.ApplyAhead(ctx, "c", batches[2], postgres.Reading{}, postgres.Ahead{}, apply); err != nil || n != 1 {
+		t.Fatalf("third batch alone: %d, %v", n, err)
+	}
+	// The first with the second and fourth (at most 3 after it, 7 events past it).
+	n, err := store.ApplyAhead(ctx, "c", batches[0], postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 7}, apply)
+	if err != nil || n != 3 {
+		t.Fatalf("first batch ahead: %d, %v; want 3 batches", n, err)
+	}
+	if got, want := fmt.Sprint(calls), "[[5 6] [1 2 3 4 7 8]]"; got != want {
+		t.Errorf("applied %s, want %s", got, want)
+	}
+	// Applied before (ahead or alone): skipped, no call.
+	for _, b := range batches[:4] {
+		if n, err := store.ApplyAhead(ctx, "c", b, postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 100}, apply); err != nil || n != 0 {
+			t.Errorf("batch %v again: %d, %v; want skipped", b, n, err)
+		}
+	}
+	// A failing apply of several: the delivered batch is tried alone.
+	failing := func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
+		if len(evs) > 2 {
+			return fmt.Errorf("too many")
+		}
+		return apply(ctx, tx, evs)
+	}
+	if _, err := store.Append(ctx, "a", newEvents("a", "5-1", "5-2")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.ApplyAhead(ctx, "c", batches[4], postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 100}, failing); err != nil || n != 1 {
+		t.Fatalf("fifth batch with a failing apply: %d, %v; want it applied alone", n, err)
+	}
+	got, err := postgres.AppliedBatches(ctx, store.Pool, "c")
+	if err != nil || len(got) != 5 {
+		t.Errorf("ledger = %v, %v; want the first five batches", got, err)
+	}
+}
+
+// TestApplyAheadReadsOnlyTheTypesAsked: a consumer reading some types only
+// gets their events alone, with envelopes, and a batch without any is
+// still recorded.
+func TestApplyAheadReadsOnlyTheTypesAsked(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	res, err := store.Append(ctx, "a", newEvents("a", "1", "2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		consumer string
+		types    []string
+		want     int
+	}{{"cases", []string{events.TypeCaseFinished}, 2}, {"licences", []string{events.TypeLicenseIssued}, 0}} {
+		var got []events.Recorded
+		n, err := store.ApplyAhead(ctx, tc.consumer, res.Batch, postgres.Reading{EnvelopeTypes: tc.types, Only: true}, postgres.Ahead{Batches: 5, Events: 100},
+			func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error { got = evs; return nil })
+		if err != nil || n != 1 {
+			t.Fatalf("%s: %d, %v", tc.consumer, n, err)
+		}
+		if len(got) != tc.want {
+			t.Errorf("%s got %d events, want %d", tc.consumer, len(got), tc.want)
+		}
+		for _, e := range got {
+			if len(e.Envelope) == 0 {
+				t.Errorf("%s: event %d without its envelope", tc.consumer, e.Seq)
+			}
+		}
+	}
+}
+
+// TestConcurrentAppendsOfTheSameEvents: writers sending the same events at
+// once (a department system retrying) store each once; every writer is
+// answered, each event accepted by exactly one of them.
+func TestConcurrentAppendsOfTheSameEvents(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	const writers, batches, size = 4, 8, 50
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	accepted := map[string]int{}
+	errs := make(chan error, writers*batches)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := 0; b < batches; b++ {
+				ids := make([]string, size)
+				for i := range ids {
+					ids[i] = fmt.Sprintf("%d-%d", b, i)
+				}
+				res, err := store.Append(ctx, "a", newEvents("a", ids...))
+				if err != nil {
+					errs <- err
+					continue
+				}
+				mu.Lock()
+				for _, o := range res.Events {
+					if o.Status == postgres.StatusAccepted {
+						accepted[o.ID]++
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(accepted) != batches*size {
+		t.Errorf("%d events accepted, want %d", len(accepted), batches*size)
+	}
+	for id, n := range accepted {
+		if n != 1 {
+			t.Errorf("event %s accepted %d times", id, n)
+		}
+	}
+	if head, err := store.Head(ctx); err != nil || head != batches*size {
+		t.Errorf("head = %d, %v; want %d", head, err, batches*size)
+	}
+}
+
+// TestAppendOnALostConnectionIsUnavailable: an append whose connection the
+// server closes while it waits for the append lock fails as unavailable
+// (ingest answers 503), and so does one on a connection closed before.
+func TestAppendOnALostConnectionIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	store := &postgres.EventStore{Pool: pool}
+	holder, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(ctx) //nolint:errcheck
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_xact_lock(7001002)`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := store.Append(ctx, "a", newEvents("a", "1"))
+		done <- err
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the append never waited for the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := <-done; err == nil || !postgres.IsUnavailable(err) {
+		t.Errorf("append on a terminated connection: err = %v, want one IsUnavailable reports", err)
+	}
+
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := conn.Hijack()
+	_ = raw.Close(ctx)
+	if _, err := raw.Exec(ctx, `SELECT 1`); !postgres.IsUnavailable(err) {
+		t.Errorf("statement on a closed connection: err = %v, want one IsUnavailable reports", err)
 	}
 }

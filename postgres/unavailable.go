@@ -34,5 +34,9 @@ func IsUnavailable(err error) bool {
 		// not yet accepting connections; 53300: too many connections.
 		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "53300"
 	}
-	return pgconn.Timeout(err) || strings.Contains(err.Error(), "closed pool")
+	// "conn closed": pgconn's answer on a connection it closed after
+	// losing it (the server shut down between two round trips of a
+	// transaction), which it returns without the cause.
+	msg := err.Error()
+	return pgconn.Timeout(err) || strings.Contains(msg, "closed pool") || strings.Contains(msg, "conn closed")
 }

@@ -110,7 +110,11 @@ func TestExactlyOnceUnderRedelivery(t *testing.T) {
 	waitCaughtUp(t, pool, "case_stats", "license_stats", "lawsuit_stats")
 	// Deliver the same batch again, then a marker batch behind it.
 	err = pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-		return b.Stage(context.Background(), tx, res.Batch)
+		var q pgx.Batch
+		if err := b.Stage(context.Background(), &q, res.Batch); err != nil {
+			return err
+		}
+		return tx.SendBatch(context.Background(), &q).Close()
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,10 @@ func (*Policies) Name() string { return PoliciesName }
 // Types are the event types the read model folds.
 func (*Policies) Types() []string { return slices.Clone(policyTypes) }
 
+// EventTypes are the policy types (bus.EventTypes): the bus hands Apply
+// only the policy events of a batch, as it ignores the others.
+func (*Policies) EventTypes() []string { return slices.Clone(policyTypes) }
+
 // Apply re-folds every policy the batch's events are about.
 func (p *Policies) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
 	var ids []string

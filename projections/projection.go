@@ -82,6 +82,10 @@ func (p *Projection) CountsWorkingDays() bool {
 // the bus spares it the others'.
 func (p *Projection) EnvelopeTypes() []string { return p.types }
 
+// EventTypes are the types Apply folds (bus.EventTypes): the bus hands it
+// only the events of those types, as Apply ignores the others.
+func (p *Projection) EventTypes() []string { return p.types }
+
 func (p *Projection) folds(typ string) bool { return slices.Contains(p.types, typ) }
 
 // Apply folds a batch into the table: the batch is aggregated by key in

@@ -28,7 +28,13 @@ func TestIngestTallyExactlyOnceUnderRedelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCaughtUp(t, pool, "ingest_tally")
-	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return b.Stage(ctx, tx, res.Batch) }); err != nil {
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var q pgx.Batch
+		if err := b.Stage(ctx, &q, res.Batch); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, &q).Close()
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Append(ctx, testSource, marker); err != nil {
