@@ -615,6 +615,12 @@ func TestInstancesShareAConsumerGroup(t *testing.T) {
 				all = append(all, batch...)
 			}
 			waitCounts(t, pool, "counter_a", all)
+			// Batches applied ahead are counted before their own
+			// deliveries (skipped) come, which on NATS the forwarder may
+			// not even have sent yet: wait for a delivery of each.
+			waitFor(t, "a delivery of every batch", func() bool {
+				return bustest.Total(inA.Deliveries(t, "counter_a"))+bustest.Total(inB.Deliveries(t, "counter_a")) >= batches
+			})
 			if name == "nats" {
 				// A delivery is counted before it is acknowledged: once
 				// nothing is pending or unacknowledged, every delivery
