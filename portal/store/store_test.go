@@ -12,27 +12,17 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/govpulse/govpulse/catalog"
-	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/portaltest"
 	"github.com/govpulse/govpulse/portal/store"
+	"github.com/govpulse/govpulse/portal/store/storetest"
 	"github.com/govpulse/govpulse/postgres"
 )
 
 // newStore is a Store over a fresh database holding the corpus.
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	syn, err := catalog.Synonyms("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := pgtest.NewPool(t)
-	portaltest.Load(t, pool, cat)
-	return &store.Store{Pool: pool, Catalog: cat, Synonyms: syn, Now: func() time.Time { return portaltest.Today }}
+	return storetest.Store(t)
 }
 
 type relevanceCase struct {
