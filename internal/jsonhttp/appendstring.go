@@ -25,7 +25,8 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
+		b := s[i]
+		if b < utf8.RuneSelf {
 			if htmlSafe[b] {
 				i++
 				continue
@@ -49,6 +50,15 @@ func AppendString(dst []byte, s string) []byte {
 			}
 			i++
 			start = i
+			continue
+		}
+		// Most text here is Chinese: a valid three-byte sequence other
+		// than U+2028/U+2029 (E2 80 A8/A9) stands for itself. E1-EC and
+		// EE-EF take any two continuation bytes; E0, ED and the rest go
+		// the long way.
+		if b >= 0xE1 && b <= 0xEF && b != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
+			(b != 0xE2 || s[i+1] != 0x80 || s[i+2]&0xFE != 0xA8) {
+			i += 3
 			continue
 		}
 		c, size := utf8.DecodeRuneInString(s[i:])

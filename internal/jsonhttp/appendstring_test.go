@@ -33,6 +33,22 @@ func TestAppendStringIsEncodingJSON(t *testing.T) {
 		}
 		cases = append(cases, string(b))
 	}
+	// Every code point, and every three-byte lead with every pair of
+	// following bytes (valid, invalid, cut short).
+	var runes strings.Builder
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		runes.WriteRune(r)
+	}
+	cases = append(cases, runes.String())
+	for lead := 0xE0; lead <= 0xEF; lead++ {
+		var seqs strings.Builder
+		for b1 := range 256 {
+			for _, b2 := range []int{0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xA7, 0xA8, 0xA9, 0xAA, 0xBF, 0xC0, 0xE4, 0xFF} {
+				seqs.Write([]byte{byte(lead), byte(b1), byte(b2), 'x'})
+			}
+		}
+		cases = append(cases, seqs.String(), string([]byte{byte(lead)}), string([]byte{byte(lead), 0x80}), string([]byte{'a', byte(lead), 0xB8}))
+	}
 	for _, s := range cases {
 		if got, want := AppendString([]byte("x"), s), append([]byte("x"), encodingJSONString(t, s)...); !bytes.Equal(got, want) {
 			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
