@@ -138,7 +138,8 @@ func (h *Handler) match(w http.ResponseWriter, r *http.Request) {
 		writeError(w, h.Logger, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	noCache(w)
+	jsonhttp.WriteAppended(w, http.StatusOK, func(b []byte) []byte { return appendMatch(b, &res) })
 }
 
 // statusOf maps the portal's error codes to HTTP.
@@ -162,6 +163,8 @@ func writeError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 // writeJSON answers with v; the API's answers change as policies do, so
 // a cache asks again every time.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Cache-Control", "no-cache")
+	noCache(w)
 	jsonhttp.Write(w, status, v)
 }
+
+func noCache(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-cache") }
