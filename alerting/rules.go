@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/govpulse/govpulse/internal/yamlfile"
 	"github.com/govpulse/govpulse/targets"
 )
