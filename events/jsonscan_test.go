@@ -46,9 +46,11 @@ func FuzzScanners(f *testing.F) {
 				t.Fatalf("splitArray(%s)[%d] = %s, want %s", b, i, gotArr[i], wantArr[i])
 			}
 		}
+		// A string literal only: encoding/json also takes null into a
+		// string (leaving it as it was), which unquote rightly refuses.
 		var want string
-		if json.Unmarshal(b, &want) == nil {
-			got, ok := unquote(trimSpace(b))
+		if lit := trimSpace(b); len(lit) > 0 && lit[0] == '"' && json.Unmarshal(b, &want) == nil {
+			got, ok := unquote(lit)
 			if !ok || got != want {
 				t.Fatalf("unquote(%s) = %q %v, want %q", b, got, ok, want)
 			}
