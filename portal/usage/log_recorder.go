@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -86,8 +85,7 @@ type LogRecorder struct {
 
 	recorded, dropped *prometheus.CounterVec
 
-	closeOnce sync.Once
-	done      chan struct{}
+	done chan struct{}
 }
 
 // pending is one usage event waiting in the buffer.
