@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,10 +150,7 @@ func pick(rng *rand.Rand, l ...string) string { return l[rng.IntN(len(l))] }
 // benchStore is a Store over a fresh database holding the generated
 // policies (PORTAL_BENCH_POLICIES, default 5,000), its index loaded.
 func benchStore(b *testing.B) *store.Store {
-	n := 5000
-	if s := os.Getenv("PORTAL_BENCH_POLICIES"); s != "" {
-		fmt.Sscan(s, &n)
-	}
+	n := benchPolicies()
 	cat, _ := catalog.Default()
 	syn, _ := catalog.Synonyms("")
 	ctx := context.Background()
@@ -181,6 +179,40 @@ func benchStore(b *testing.B) *store.Store {
 	return st
 }
 
+// benchPolicies is PORTAL_BENCH_POLICIES, default 5,000.
+func benchPolicies() int {
+	n := 5000
+	if s := os.Getenv("PORTAL_BENCH_POLICIES"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	return n
+}
+
 // benchToday is the benchmarks' "today" for reading profiles, fixed so that
 // a run means the same on any date.
 var benchToday = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// BenchmarkPolicyPage measures the policy page through the JSON API, as
+// govpulse bench times it: every generated policy in turn (more than the
+// store keeps of anything per policy, so each is a first visit), with
+// 8 concurrent clients as there.
+func BenchmarkPolicyPage(b *testing.B) {
+	ctx := context.Background()
+	st := benchStore(b)
+	h := (&api.Handler{Reader: st, Now: st.Now}).Routes()
+	var paths []string
+	for _, id := range benchmark.PolicyEvents("bench", benchPolicies(), 1).IDs {
+		paths = append(paths, "/api/v1/policies/"+id)
+	}
+	b.SetParallelism(4) // 8 clients on 2 cores
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, paths[next.Add(1)%int64(len(paths))], nil))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}

@@ -19,9 +19,12 @@ type doc struct {
 	pos      int32 // place in index.docs
 	policy   portal.Policy
 	versions int
-	repeal   *portal.Repeal
-	interps  []portal.Interpretation
-	docKeys  []string
+	// vers are its versions, oldest first (without the policy as each
+	// read: the last one's is policy, the others' are read when asked).
+	vers    []portal.Version
+	repeal  *portal.Repeal
+	interps []portal.Interpretation
+	docKeys []string
 	// folded texts for ranking and snippets
 	title, meta string
 	// facet values by filter (the validity's depends on the day: nil)
@@ -47,9 +50,7 @@ type index struct {
 	newest     []*doc // docs, newest first
 	byID       map[string]*doc
 	byDocKey   map[string][]*doc
-	// byCategory lists each category's docs, newest first; successors
-	// maps a policy to those it superseded.
-	byCategory map[string][]*doc
+	// superseded maps a policy to those it superseded.
 	superseded map[string][]*doc
 
 	forceMu sync.Mutex                // one maker of the day's list at a time
@@ -62,6 +63,8 @@ type inForceOn struct {
 	day  portal.Date
 	docs []*doc
 	crit *critIndex
+	// byCategory lists each category's docs in force, newest first.
+	byCategory map[string][]*doc
 }
 
 // inForce returns the docs in force on day, newest first (remembered
@@ -74,13 +77,20 @@ func (idx *index) inForce(day portal.Date) []*doc {
 // inForceCrits returns the docs in force on day, newest first, and
 // their criteria indexed.
 func (idx *index) inForceCrits(day portal.Date) ([]*doc, *critIndex) {
+	f := idx.forceOn(day)
+	return f.docs, f.crit
+}
+
+// forceOn returns what is in force on day (remembered for the last day
+// asked).
+func (idx *index) forceOn(day portal.Date) *inForceOn {
 	if f := idx.force.Load(); f != nil && f.day == day {
-		return f.docs, f.crit
+		return f
 	}
 	idx.forceMu.Lock()
 	defer idx.forceMu.Unlock()
 	if f := idx.force.Load(); f != nil && f.day == day {
-		return f.docs, f.crit
+		return f
 	}
 	f := &inForceOn{day: day, docs: make([]*doc, 0, len(idx.newest))}
 	for _, d := range idx.newest {
@@ -89,8 +99,14 @@ func (idx *index) inForceCrits(day portal.Date) ([]*doc, *critIndex) {
 		}
 	}
 	f.crit = newCritIndex(f.docs)
+	f.byCategory = map[string][]*doc{}
+	for _, d := range f.docs {
+		for _, c := range d.policy.Categories {
+			f.byCategory[c] = append(f.byCategory[c], d)
+		}
+	}
 	idx.force.Store(f)
-	return f.docs, f.crit
+	return f
 }
 
 // loadIndex reads the policies whose rows are newer than base's
@@ -160,6 +176,9 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("load interpretations: %w", err)
 		}
+		if err := s.loadVersions(ctx, changed, filter, args); err != nil {
+			return nil, err
+		}
 		rows, err = s.Pool.Query(ctx, `SELECT policy_id, doc_key FROM policy_doc_numbers`+filter, args...)
 		if err != nil {
 			return nil, fmt.Errorf("load doc numbers: %w", err)
@@ -223,21 +242,44 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 			idx.byDocKey[k] = append(idx.byDocKey[k], d)
 		}
 	}
-	idx.byCategory = map[string][]*doc{}
 	idx.superseded = map[string][]*doc{}
 	for _, d := range idx.docs {
-		for _, c := range d.policy.Categories {
-			idx.byCategory[c] = append(idx.byCategory[c], d)
-		}
 		if d.repeal != nil && d.repeal.SupersededBy != "" {
 			idx.superseded[d.repeal.SupersededBy] = append(idx.superseded[d.repeal.SupersededBy], d)
 		}
 	}
-	for _, l := range idx.byCategory {
-		slices.SortFunc(l, newestFirst)
-	}
 	idx.newest = slices.SortedFunc(slices.Values(idx.docs), newestFirst)
 	return idx, nil
+}
+
+// loadVersions reads the versions of the changed docs (filter and args
+// pick them, as for the interpretations), without the policy as each
+// version read: a doc's policy is its last version's.
+func (s *Store) loadVersions(ctx context.Context, changed map[string]*doc, filter string, args []any) error {
+	rows, err := s.Pool.Query(ctx, `SELECT policy_id, n, kind, at, doc_number, reason, changes::text
+		FROM policy_versions`+filter+` ORDER BY policy_id, n`, args...)
+	if err != nil {
+		return fmt.Errorf("load versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, kind, changes string
+		var v portal.Version
+		if err := rows.Scan(&id, &v.N, &kind, &v.At, &v.DocNumber, &v.Reason, &changes); err != nil {
+			return fmt.Errorf("load versions: %w", err)
+		}
+		v.Kind = portal.VersionKind(kind)
+		if err := json.Unmarshal([]byte(changes), &v.Changes); err != nil {
+			return fmt.Errorf("load policy %s version %d: %w", id, v.N, err)
+		}
+		if d := changed[id]; d != nil {
+			d.vers = append(d.vers, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load versions: %w", err)
+	}
+	return nil
 }
 
 // newestFirst orders docs by publication, newest first, then id.

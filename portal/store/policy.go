@@ -8,49 +8,24 @@ import (
 	"github.com/govpulse/govpulse/portal"
 )
 
-// storedVersion is a version row with the policy as it read then.
-type storedVersion struct {
-	portal.Version
-	policy portal.Policy
-}
-
-// versions returns the versions of policy id at generation gen, cached.
-func (s *Store) versions(ctx context.Context, gen int64, id string) ([]storedVersion, error) {
-	key := fmt.Sprintf("%d|%s", gen, id)
-	if vs, ok := s.versionCache.Get(key); ok {
-		return vs, nil
+// versionPolicy returns policy id as it read in version n (not the
+// last: the index holds that one) at generation gen, cached.
+func (s *Store) versionPolicy(ctx context.Context, gen int64, id string, n int) (portal.Policy, error) {
+	key := fmt.Sprintf("%d|%s|%d", gen, id, n)
+	if p, ok := s.versionCache.Get(key); ok {
+		return p, nil
 	}
-	vs, err := s.readVersions(ctx, id)
-	if err == nil {
-		s.versionCache.Add(key, vs)
-	}
-	return vs, err
-}
-
-func (s *Store) readVersions(ctx context.Context, id string) ([]storedVersion, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT n, kind, at, doc_number, reason, policy::text, changes::text
-		FROM policy_versions WHERE policy_id = $1 ORDER BY n`, id)
+	var pol string
+	err := s.Pool.QueryRow(ctx, `SELECT policy::text FROM policy_versions WHERE policy_id = $1 AND n = $2`, id, n).Scan(&pol)
 	if err != nil {
-		return nil, fmt.Errorf("policy %s versions: %w", id, err)
+		return portal.Policy{}, fmt.Errorf("policy %s version %d: %w", id, n, err)
 	}
-	defer rows.Close()
-	var out []storedVersion
-	for rows.Next() {
-		var v storedVersion
-		var kind, pol, changes string
-		if err := rows.Scan(&v.N, &kind, &v.At, &v.DocNumber, &v.Reason, &pol, &changes); err != nil {
-			return nil, fmt.Errorf("policy %s versions: %w", id, err)
-		}
-		v.Kind = portal.VersionKind(kind)
-		if err := json.Unmarshal([]byte(pol), &v.policy); err != nil {
-			return nil, fmt.Errorf("policy %s version %d: %w", id, v.N, err)
-		}
-		if err := json.Unmarshal([]byte(changes), &v.Changes); err != nil {
-			return nil, fmt.Errorf("policy %s version %d: %w", id, v.N, err)
-		}
-		out = append(out, v)
+	var p portal.Policy
+	if err := json.Unmarshal([]byte(pol), &p); err != nil {
+		return portal.Policy{}, fmt.Errorf("policy %s version %d: %w", id, n, err)
 	}
-	return out, rows.Err()
+	s.versionCache.Add(key, p)
+	return p, nil
 }
 
 // Policy implements portal.Reader.
@@ -79,10 +54,7 @@ func (s *Store) view(ctx context.Context, id string, at *portal.Date, n int) (po
 	if d == nil {
 		return portal.PolicyView{}, portal.NotFound("no policy %q", id)
 	}
-	vs, err := s.versions(ctx, idx.gen, id)
-	if err != nil {
-		return portal.PolicyView{}, err
-	}
+	vs := d.vers
 	if len(vs) == 0 {
 		return portal.PolicyView{}, portal.NotFound("no policy %q", id)
 	}
@@ -103,7 +75,13 @@ func (s *Store) view(ctx context.Context, id string, at *portal.Date, n int) (po
 			}
 		}
 	}
-	p := vs[shown].policy
+	p := d.policy
+	if shown < len(vs)-1 {
+		var err error
+		if p, err = s.versionPolicy(ctx, idx.gen, id, vs[shown].N); err != nil {
+			return portal.PolicyView{}, err
+		}
+	}
 	var rep portal.Date
 	var repeal *portal.Repeal
 	if d.repeal != nil && !day.Before(d.repeal.At) {
@@ -114,15 +92,13 @@ func (s *Store) view(ctx context.Context, id string, at *portal.Date, n int) (po
 		repeal, rep = &r, r.At
 	}
 	val := portal.ValidityOn(day, p.EffectiveFrom, p.EffectiveTo, rep)
+	// Versions and interpretations are the index's: read only.
 	view := portal.PolicyView{
 		Policy: p, Names: s.names.policyNames(p), Version: shown + 1, Current: len(vs), On: day,
-		Validity: val, ValidityLabel: val.Label(), Repeal: repeal, Interpretations: d.interps,
+		Validity: val, ValidityLabel: val.Label(), Repeal: repeal, Versions: vs, Interpretations: d.interps,
 	}
 	if view.Interpretations == nil {
 		view.Interpretations = []portal.Interpretation{}
-	}
-	for _, v := range vs {
-		view.Versions = append(view.Versions, v.Version)
 	}
 	view.Related = s.related(idx, d, s.today())
 	return view, nil
@@ -145,14 +121,13 @@ func (s *Store) related(idx *index, d *doc, day portal.Date) []portal.PolicySumm
 	for _, o := range idx.superseded[d.policy.ID] {
 		add(o)
 	}
+	force := idx.forceOn(day).byCategory
 	for _, c := range d.policy.Categories {
-		for _, o := range idx.byCategory[c] {
+		for _, o := range force[c] {
 			if len(out) >= 5 {
 				break
 			}
-			if o.validity(day) == portal.InForce {
-				add(o)
-			}
+			add(o)
 		}
 	}
 	return out

@@ -48,13 +48,14 @@ type Store struct {
 	matches *lru.Cache[string, []int32]        // generation|tsquery -> matching doc positions
 	results *lru.Cache[string, *searchOutcome] // generation|query -> ranked results and facets
 	matched *lru.Cache[string, *matchOutcome]  // generation|profile -> ranked matches
-	// versionCache holds policies' versions (generation|policy_id).
-	versionCache *lru.Cache[string, []storedVersion]
+	// versionCache holds policies as they read in earlier versions
+	// (generation|policy_id|n).
+	versionCache *lru.Cache[string, portal.Policy]
 }
 
 var _ portal.Reader = (*Store)(nil)
 
-// versionEntries bounds the cache of policies' versions (a few kB each).
+// versionEntries bounds the cache of earlier versions (a few kB each).
 const versionEntries = 4096
 
 // loadTimeout bounds a load of the in-memory index (all of it after a
@@ -71,7 +72,7 @@ func (s *Store) init() {
 		s.matches, _ = lru.New[string, []int32](cacheEntries)
 		s.results, _ = lru.New[string, *searchOutcome](cacheEntries / 2)
 		s.matched, _ = lru.New[string, *matchOutcome](cacheEntries / 4)
-		s.versionCache, _ = lru.New[string, []storedVersion](versionEntries)
+		s.versionCache, _ = lru.New[string, portal.Policy](versionEntries)
 	})
 }
 

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -413,5 +415,139 @@ func TestListenSeesChanges(t *testing.T) {
 			t.Fatalf("the new policy is not found 10s after it was applied")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestPolicyViewsAgreeWithVersions: a page shows the index's policy for
+// the last version and the index's version list; both agree with the
+// policy_versions rows, which the earlier versions are read from.
+func TestPolicyViewsAgreeWithVersions(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	rows, err := s.Pool.Query(ctx, `SELECT policy_id, n, kind, at, doc_number, reason, policy::text, changes::text FROM policy_versions ORDER BY policy_id, n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		v   portal.Version
+		pol portal.Policy
+	}
+	byID := map[string][]row{}
+	for rows.Next() {
+		var id, kind, pol, changes string
+		var r row
+		if err := rows.Scan(&id, &r.v.N, &kind, &r.v.At, &r.v.DocNumber, &r.v.Reason, &pol, &changes); err != nil {
+			t.Fatal(err)
+		}
+		r.v.Kind = portal.VersionKind(kind)
+		if err := json.Unmarshal([]byte(pol), &r.pol); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(changes), &r.v.Changes); err != nil {
+			t.Fatal(err)
+		}
+		byID[id] = append(byID[id], r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(byID) < 40 {
+		t.Fatalf("%d policies with versions: the corpus is not loaded", len(byID))
+	}
+	several := 0
+	for id, want := range byID {
+		if len(want) > 1 {
+			several++
+		}
+		cur, err := s.Policy(ctx, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur.Current != len(want) || cur.Version != len(want) || !reflect.DeepEqual(cur.Policy, want[len(want)-1].pol) {
+			t.Errorf("%s: version %d of %d, policy %+v; want the last of %d rows, %+v", id, cur.Version, cur.Current, cur.Policy, len(want), want[len(want)-1].pol)
+		}
+		var vs []portal.Version
+		for _, r := range want {
+			vs = append(vs, r.v)
+		}
+		if !reflect.DeepEqual(cur.Versions, vs) {
+			t.Errorf("%s: versions %+v, want %+v", id, cur.Versions, vs)
+		}
+		for _, r := range want {
+			v, err := s.Version(ctx, id, r.v.N)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Version != r.v.N || !reflect.DeepEqual(v.Policy, r.pol) {
+				t.Errorf("%s version %d: shows version %d, policy %+v; want %+v", id, r.v.N, v.Version, v.Policy, r.pol)
+			}
+		}
+	}
+	if several == 0 {
+		t.Fatal("no policy with several versions in the corpus")
+	}
+}
+
+// TestListenSeesAmendments: with Listen running, an amendment and then a
+// repeal show on the policy's page once the read model's notification
+// arrives, and the version before stays readable.
+func TestListenSeesAmendments(t *testing.T) {
+	s := newStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Listen(ctx) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); !s.Listening(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("not listening after 10s")
+		}
+	}
+	before, err := s.Policy(context.Background(), "start-1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := before.Current
+	cat, _ := catalog.Default()
+	// waitFor waits until the page shows version want, and returns it.
+	waitFor := func(want int) portal.PolicyView {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			v, err := s.Policy(context.Background(), "start-1", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Current == want {
+				return v
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("start-1 shows version %d of %d 10s after the change, want %d", v.Version, v.Current, want)
+			}
+		}
+	}
+	amend := portaltest.Event(t, "govpulse.policy.amended.v1", "am-start-1", "2023-05-01T09:00:00+08:00", map[string]any{
+		"policy_id": "start-1", "issuer": before.Policy.Issuer, "doc_number": "青政办发〔2023〕99号", "reason": "调整标准",
+		"support": "新的扶持标准。"})
+	if err := portaltest.Apply(context.Background(), s.Pool, cat, []postgres.NewEvent{amend}); err != nil {
+		t.Fatal(err)
+	}
+	v := waitFor(n + 1)
+	last := v.Versions[len(v.Versions)-1]
+	if v.Version != n+1 || v.Policy.Support != "新的扶持标准。" || last.Kind != portal.KindAmended || last.DocNumber != "青政办发〔2023〕99号" ||
+		len(last.Changes) != 1 || last.Changes[0].Field != "support" {
+		t.Errorf("after the amendment: version %d, support %q, last version %+v", v.Version, v.Policy.Support, last)
+	}
+	old, err := s.Version(context.Background(), "start-1", n)
+	if err != nil || !reflect.DeepEqual(old.Policy, before.Policy) || old.Current != n+1 {
+		t.Errorf("version %d after the amendment: %v, %d of %d, policy changed: %v", n, err, old.Version, old.Current, !reflect.DeepEqual(old.Policy, before.Policy))
+	}
+	repeal := portaltest.Event(t, "govpulse.policy.repealed.v1", "rp-start-1", "2023-05-20T09:00:00+08:00", map[string]any{
+		"policy_id": "start-1", "issuer": before.Policy.Issuer, "repealed_at": "2023-05-20", "reason": "政策清理"})
+	if err := portaltest.Apply(context.Background(), s.Pool, cat, []postgres.NewEvent{repeal}); err != nil {
+		t.Fatal(err)
+	}
+	v = waitFor(n + 2)
+	if v.Validity != portal.Repealed || v.Repeal == nil || v.Policy.Support != "新的扶持标准。" || v.Versions[n+1].Kind != portal.KindRepealed {
+		t.Errorf("after the repeal: %s %+v, support %q, versions %+v", v.Validity, v.Repeal, v.Policy.Support, v.Versions)
 	}
 }
