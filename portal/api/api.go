@@ -106,7 +106,7 @@ func (h *Handler) policy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, h.Logger, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view)
+	writePolicyView(w, &view)
 }
 
 func (h *Handler) version(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +124,17 @@ func (h *Handler) version(w http.ResponseWriter, r *http.Request) {
 		writeError(w, h.Logger, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view)
+	writePolicyView(w, &view)
+}
+
+// writePolicyView answers with a policy's page, as writeJSON would.
+func writePolicyView(w http.ResponseWriter, view *portal.PolicyView) {
+	if !policyViewAppendable(view) {
+		writeJSON(w, http.StatusOK, view)
+		return
+	}
+	noCache(w)
+	jsonhttp.WriteAppended(w, http.StatusOK, func(b []byte) []byte { return appendPolicyView(b, view) })
 }
 
 func (h *Handler) match(w http.ResponseWriter, r *http.Request) {
