@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/govpulse/govpulse/portal"
 )
@@ -107,11 +108,14 @@ func (s *Store) view(ctx context.Context, id string, at *portal.Date, n int) (po
 // related are up to five policies near d: its successor, those it
 // supersedes, then in-force policies sharing its categories, newest first.
 func (s *Store) related(idx *index, d *doc, day portal.Date) []portal.PolicySummary {
-	out := []portal.PolicySummary{}
-	seen := map[string]bool{d.policy.ID: true}
+	const most = 5
+	out := make([]portal.PolicySummary, 0, most)
+	// An index holds one doc per policy: the docs shown, and d, are the
+	// policies seen.
+	seen := append(make([]*doc, 0, most+1), d)
 	add := func(o *doc) {
-		if o != nil && !seen[o.policy.ID] && len(out) < 5 {
-			seen[o.policy.ID] = true
+		if o != nil && len(out) < most && !slices.Contains(seen, o) {
+			seen = append(seen, o)
 			out = append(out, s.summary(o, day))
 		}
 	}
@@ -124,7 +128,7 @@ func (s *Store) related(idx *index, d *doc, day portal.Date) []portal.PolicySumm
 	force := idx.forceOn(day).byCategory
 	for _, c := range d.policy.Categories {
 		for _, o := range force[c] {
-			if len(out) >= 5 {
+			if len(out) >= most {
 				break
 			}
 			add(o)

@@ -467,6 +467,13 @@ func TestPolicyViewsAgreeWithVersions(t *testing.T) {
 		if cur.Current != len(want) || cur.Version != len(want) || !reflect.DeepEqual(cur.Policy, want[len(want)-1].pol) {
 			t.Errorf("%s: version %d of %d, policy %+v; want the last of %d rows, %+v", id, cur.Version, cur.Current, cur.Policy, len(want), want[len(want)-1].pol)
 		}
+		seen := map[string]bool{id: true}
+		for _, r := range cur.Related {
+			if seen[r.ID] || len(cur.Related) > 5 {
+				t.Errorf("%s: related %+v: itself, one twice or more than 5", id, cur.Related)
+			}
+			seen[r.ID] = true
+		}
 		var vs []portal.Version
 		for _, r := range want {
 			vs = append(vs, r.v)
