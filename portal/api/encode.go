@@ -31,16 +31,9 @@ func appendMatch(b []byte, m *portal.MatchResult) []byte {
 
 func appendProfile(b []byte, p *portal.Profile) []byte {
 	b = append(b, '{')
-	// Every field but on is omitempty: a comma goes before a field when
-	// one came before it.
+	// Every field but on is omitempty.
 	first := true
-	field := func(name string) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, name...)
-	}
+	field := func(name string) { b = appendField(b, &first, name) }
 	if p.Industry != "" {
 		field(`"industry":`)
 		b = str(b, p.Industry)
@@ -64,6 +57,16 @@ func appendProfile(b []byte, p *portal.Profile) []byte {
 	field(`"on":`)
 	b = appendDate(b, p.On)
 	return append(b, '}')
+}
+
+// appendField writes an omitempty field's name: a comma goes before it
+// when a field came before (*first false).
+func appendField(b []byte, first *bool, name string) []byte {
+	if !*first {
+		b = append(b, ',')
+	}
+	*first = false
+	return append(b, name...)
 }
 
 // appendList writes a slice as encoding/json does: null when nil, else

@@ -129,13 +129,7 @@ func appendPolicy(b []byte, p *portal.Policy) []byte {
 func appendPolicyCriteria(b []byte, c *portal.Criteria) []byte {
 	b = append(b, '{')
 	first := true
-	field := func(name string) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, name...)
-	}
+	field := func(name string) { b = appendField(b, &first, name) }
 	list := func(name string, ss []string) {
 		if len(ss) > 0 {
 			field(name)

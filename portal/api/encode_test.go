@@ -33,14 +33,65 @@ func encodingJSON(t *testing.T, v any) []byte {
 
 func sameAsEncodingJSON(t *testing.T, what string, m portal.MatchResult) {
 	t.Helper()
-	got := append(appendMatch(nil, &m), '\n')
-	if want := encodingJSON(t, m); !bytes.Equal(got, want) {
+	sameBytes(t, what+": appendMatch", append(appendMatch(nil, &m), '\n'), encodingJSON(t, m))
+}
+
+// sameBytes fails with where got and want part, when they do.
+func sameBytes(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	if !bytes.Equal(got, want) {
 		i := 0
 		for i < len(got) && i < len(want) && got[i] == want[i] {
 			i++
 		}
-		t.Fatalf("%s: appendMatch differs from encoding/json at byte %d:\n got %q\nwant %q", what, i, got[max(0, i-40):min(len(got), i+80)], want[max(0, i-40):min(len(want), i+80)])
+		t.Fatalf("%s differs from encoding/json at byte %d:\n got %q\nwant %q", what, i, got[max(0, i-40):min(len(got), i+80)], want[max(0, i-40):min(len(want), i+80)])
 	}
+}
+
+// randomJSON draws the values that encoders get wrong: markup, control
+// characters, U+2028/U+2029, invalid UTF-8, nil and empty lists, zero
+// dates.
+type randomJSON struct {
+	rng *rand.Rand
+	day portal.Date
+}
+
+func newRandomJSON(t *testing.T, seed uint64) *randomJSON {
+	d, err := portal.ParseDate("2023-06-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &randomJSON{rng: rand.New(rand.NewPCG(seed, seed)), day: d}
+}
+
+var jsonTexts = []string{"", "<script>alert(1)</script> & co", "a\"b\\c\n\t\r\b\f\x00\x1f\x7f", "\u2028\u2029 行", "bad \xff\xfe utf-8 \xe4\xb8", "社保补贴"}
+
+func (r *randomJSON) text() string {
+	if r.rng.IntN(4) == 0 {
+		b := make([]byte, r.rng.IntN(12))
+		for i := range b {
+			b[i] = byte(r.rng.UintN(256))
+		}
+		return string(b)
+	}
+	return jsonTexts[r.rng.IntN(len(jsonTexts))]
+}
+
+func (r *randomJSON) date() portal.Date {
+	if r.rng.IntN(3) == 0 {
+		return portal.Date{}
+	}
+	return r.day.AddDays(r.rng.IntN(4000) - 2000)
+}
+
+func (r *randomJSON) strs() []string {
+	switch r.rng.IntN(3) {
+	case 0:
+		return nil
+	case 1:
+		return []string{}
+	}
+	return []string{r.text(), r.text()}
 }
 
 // TestAppendMatchIsEncodingJSON holds appendMatch to encoding/json's
@@ -114,37 +165,8 @@ func TestAppendMatchIsEncodingJSON(t *testing.T) {
 // characters, U+2028/U+2029 and invalid UTF-8 in every text field,
 // reasons present and absent, nil and empty lists, zero dates.
 func TestAppendMatchEscapes(t *testing.T) {
-	d, err := portal.ParseDate("2023-06-01")
-	if err != nil {
-		t.Fatal(err)
-	}
-	texts := []string{"", "<script>alert(1)</script> & co", "a\"b\\c\n\t\r\b\f\x00\x1f\x7f", "\u2028\u2029 行", "bad \xff\xfe utf-8 \xe4\xb8", "社保补贴"}
-	rng := rand.New(rand.NewPCG(9, 9))
-	text := func() string {
-		if rng.IntN(4) == 0 {
-			b := make([]byte, rng.IntN(12))
-			for i := range b {
-				b[i] = byte(rng.UintN(256))
-			}
-			return string(b)
-		}
-		return texts[rng.IntN(len(texts))]
-	}
-	date := func() portal.Date {
-		if rng.IntN(3) == 0 {
-			return portal.Date{}
-		}
-		return d.AddDays(rng.IntN(4000) - 2000)
-	}
-	strs := func() []string {
-		switch rng.IntN(3) {
-		case 0:
-			return nil
-		case 1:
-			return []string{}
-		}
-		return []string{text(), text()}
-	}
+	r := newRandomJSON(t, 9)
+	rng, text, date, strs := r.rng, r.text, r.date, r.strs
 	pm := func() portal.PolicyMatch {
 		m := portal.PolicyMatch{PolicySummary: portal.PolicySummary{ID: text(), DocNumber: text(), Title: text(), Issuer: text(), IssuerName: text(),
 			DocumentType: text(), DocumentName: text(), Categories: strs(), PublishedAt: date(), EffectiveFrom: date(), EffectiveTo: date(),
@@ -179,14 +201,7 @@ func TestAppendMatchEscapes(t *testing.T) {
 
 func sameViewAsEncodingJSON(t *testing.T, what string, v portal.PolicyView) {
 	t.Helper()
-	got := append(appendPolicyView(nil, &v), '\n')
-	if want := encodingJSON(t, v); !bytes.Equal(got, want) {
-		i := 0
-		for i < len(got) && i < len(want) && got[i] == want[i] {
-			i++
-		}
-		t.Fatalf("%s: appendPolicyView differs from encoding/json at byte %d:\n got %q\nwant %q", what, i, got[max(0, i-40):min(len(got), i+80)], want[max(0, i-40):min(len(want), i+80)])
-	}
+	sameBytes(t, what+": appendPolicyView", append(appendPolicyView(nil, &v), '\n'), encodingJSON(t, v))
 }
 
 // TestAppendPolicyViewIsEncodingJSON holds appendPolicyView to
@@ -254,40 +269,11 @@ func TestAppendPolicyViewIsEncodingJSON(t *testing.T) {
 // encoding/json refuses makes the view not appendable (the handler then
 // answers as encoding/json does).
 func TestAppendPolicyViewEscapes(t *testing.T) {
-	d, err := portal.ParseDate("2023-06-01")
-	if err != nil {
-		t.Fatal(err)
-	}
-	texts := []string{"", "<script>alert(1)</script> & co", "a\"b\\c\n\t\r\b\f\x00\x1f\x7f", "\u2028\u2029 行", "bad \xff\xfe utf-8 \xe4\xb8", "社保补贴"}
-	rng := rand.New(rand.NewPCG(7, 7))
-	text := func() string {
-		if rng.IntN(4) == 0 {
-			b := make([]byte, rng.IntN(12))
-			for i := range b {
-				b[i] = byte(rng.UintN(256))
-			}
-			return string(b)
-		}
-		return texts[rng.IntN(len(texts))]
-	}
-	date := func() portal.Date {
-		if rng.IntN(3) == 0 {
-			return portal.Date{}
-		}
-		return d.AddDays(rng.IntN(4000) - 2000)
-	}
+	r := newRandomJSON(t, 7)
+	rng, text, date, strs := r.rng, r.text, r.date, r.strs
 	zones := []*time.Location{time.UTC, time.FixedZone("CST", 8*3600), time.FixedZone("odd", -(9*3600 + 30*60 + 15)), time.FixedZone("edge", 23*3600+59*60)}
 	when := func() time.Time {
 		return time.Unix(rng.Int64N(4e9), rng.Int64N(3)*rng.Int64N(1e9)).In(zones[rng.IntN(len(zones))])
-	}
-	strs := func() []string {
-		switch rng.IntN(3) {
-		case 0:
-			return nil
-		case 1:
-			return []string{}
-		}
-		return []string{text(), text()}
 	}
 	num := func() *int {
 		if rng.IntN(2) == 0 {

@@ -377,19 +377,26 @@ func TestHomeChangesDeadlines(t *testing.T) {
 	}
 }
 
-// TestListenSeesChanges: with Listen running, a change to the read model
-// reaches searches without anyone asking for a refresh.
-func TestListenSeesChanges(t *testing.T) {
-	s := newStore(t)
+// listening runs s.Listen until the test ends, and waits until it
+// listens.
+func listening(t *testing.T, s *store.Store) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); s.Listen(ctx) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
 	for deadline := time.Now().Add(10 * time.Second); !s.Listening(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("not listening after 10s")
 		}
 	}
+}
+
+// TestListenSeesChanges: with Listen running, a change to the read model
+// reaches searches without anyone asking for a refresh.
+func TestListenSeesChanges(t *testing.T) {
+	s := newStore(t)
+	listening(t, s)
 	// From here on only a notification makes the store look again.
 	if _, err := s.Search(context.Background(), portal.SearchQuery{Q: "无人机"}); err != nil {
 		t.Fatal(err)
@@ -501,15 +508,7 @@ func TestPolicyViewsAgreeWithVersions(t *testing.T) {
 // arrives, and the version before stays readable.
 func TestListenSeesAmendments(t *testing.T) {
 	s := newStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); s.Listen(ctx) }()
-	defer func() { cancel(); <-done }()
-	for deadline := time.Now().Add(10 * time.Second); !s.Listening(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("not listening after 10s")
-		}
-	}
+	listening(t, s)
 	before, err := s.Policy(context.Background(), "start-1", nil)
 	if err != nil {
 		t.Fatal(err)
