@@ -69,6 +69,7 @@ func (b *Bus) AddConsumer(c Consumer) error {
 	}
 	h := &consumerHandler{bus: b, consumer: c}
 	b.consumers[name] = h
+	b.catchUps = append(b.catchUps, &catchUp{h: h, wake: make(chan struct{}, 1)})
 	b.router.AddConsumerHandler(name, TopicBatches, sub, h.handle).AddMiddleware(b.consumerMiddleware...)
 	return nil
 }
@@ -86,14 +87,15 @@ func (h *consumerHandler) handle(msg *message.Message) error {
 		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeFailed).Inc()
 		return fmt.Errorf("message %s: %w", msg.UUID, err)
 	}
-	_, err = h.apply(msg.Context(), batch)
+	_, err = h.apply(msg.Context(), batch, true)
 	return err
 }
 
 // apply applies batch unless it was applied before, with the batches
-// after it that the consumer lacks (Config.ApplyAhead), counting the
-// delivery by its outcome; it reports whether it applied batch.
-func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
+// after it that the consumer lacks (Config.ApplyAhead), counting a
+// delivery by its outcome, or the batches a catch-up on append applied
+// (delivered false); it reports whether it applied batch.
+func (h *consumerHandler) apply(ctx context.Context, batch events.Batch, delivered bool) (bool, error) {
 	var read postgres.Reading // every event with its envelope
 	if et, ok := h.consumer.(EventTypes); ok {
 		read = postgres.Reading{EnvelopeTypes: et.EventTypes(), Only: true}
@@ -101,6 +103,10 @@ func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, 
 		read.EnvelopeTypes = et.EnvelopeTypes()
 	}
 	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, read, h.bus.cfg.ahead(), h.consumer.Apply)
+	if !delivered {
+		h.bus.caughtUp.WithLabelValues(h.consumer.Name()).Add(float64(n))
+		return n > 0, err
+	}
 	outcome := OutcomeApplied
 	switch {
 	case err != nil:

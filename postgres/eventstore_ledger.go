@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -352,4 +353,37 @@ func ReadConsumerStatus(ctx context.Context, q Querier, names []string, rebuilda
 		out[i] = ConsumerStatus{Lag: l, AppliedBatches: counts[l.Name], Rebuildable: rebuildable != nil && rebuildable(l.Name)}
 	}
 	return out, nil
+}
+
+// NextUnapplied returns the first batch of the log after seq after that
+// consumer has not applied (false when it has applied every one). Appends
+// commit in seq order (appendLock), so a batch found missing here is never
+// preceded, past after, by one that commits later.
+func NextUnapplied(ctx context.Context, q RowQuerier, consumer string, after int64) (events.Batch, bool, error) {
+	var b events.Batch
+	err := q.QueryRow(ctx, `SELECT first_seq, last_seq, source FROM log_batches b WHERE first_seq > $2
+		AND NOT EXISTS (SELECT 1 FROM consumer_batches c WHERE c.consumer = $1 AND c.first_seq = b.first_seq)
+		ORDER BY first_seq LIMIT 1`, consumer, after).Scan(&b.First, &b.Last, &b.Source)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return events.Batch{}, false, nil
+	case err != nil:
+		return events.Batch{}, false, fmt.Errorf("find the next batch %s lacks: %w", consumer, err)
+	}
+	return b, true, nil
+}
+
+// LogBatchesHead is the last seq of the newest batch in log_batches (0
+// when empty).
+func LogBatchesHead(ctx context.Context, q RowQuerier) (int64, error) {
+	var head int64
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(last_seq), 0) FROM log_batches`).Scan(&head); err != nil {
+		return 0, fmt.Errorf("read the head of log_batches: %w", err)
+	}
+	return head, nil
+}
+
+// RowQuerier is a pool, a connection or a transaction, for one-row queries.
+type RowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }

@@ -183,7 +183,7 @@ func (m *Main) openStore(ctx context.Context) error {
 func (m *Main) openBus(ctx context.Context) error {
 	cfg := m.Config
 	var err error
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.store, m.Logger, m.registry)
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas, CatchUpOnAppend: true}, m.store, m.Logger, m.registry)
 	if err != nil {
 		return err
 	}
