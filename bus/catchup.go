@@ -78,7 +78,8 @@ func (b *Bus) runCatchUps(ctx context.Context, head int64) {
 // run applies, on every wake-up, the batches after seq after that the
 // consumer lacks, in log order.
 func (c *catchUp) run(ctx context.Context, after int64) {
-	name := c.h.consumer.Name()
+	h := c.h
+	name := h.consumer.Name()
 	for {
 		select {
 		case <-ctx.Done():
@@ -86,20 +87,69 @@ func (c *catchUp) run(ctx context.Context, after int64) {
 		case <-c.wake:
 		}
 		for ctx.Err() == nil {
-			next, ok, err := postgres.NextUnapplied(ctx, c.h.bus.pool, name, after)
+			applied, through, err := h.bus.store.ApplyNext(ctx, name, after, h.reading(), h.bus.cfg.ahead(), h.consumer.Apply)
+			if err == nil {
+				if through == after {
+					break // none left
+				}
+				h.bus.caughtUp.WithLabelValues(name).Add(float64(len(applied)))
+				for _, b := range applied {
+					h.caught.add(b.First)
+				}
+				after = through
+				continue
+			}
+			if postgres.IsUnavailable(err) || ctx.Err() != nil {
+				// The next wake-up tries again from the same batch.
+				break
+			}
+			// One of the batches failed: the first is tried alone (with
+			// ApplyAhead's fallback), and if it fails it is left to its
+			// delivery, which retries it, then poisons it.
+			next, ok, err := postgres.NextUnapplied(ctx, h.bus.pool, name, after)
 			if err != nil || !ok {
 				break
 			}
-			if _, err := c.h.apply(ctx, next, false); err != nil {
+			if _, err := h.apply(ctx, next, false); err != nil {
 				if postgres.IsUnavailable(err) || ctx.Err() != nil {
-					// The next wake-up tries again from the same batch.
 					break
 				}
-				// Left to its delivery, which retries it, then poisons it.
-				c.h.bus.log.Debug("catch-up on append: batch left to its delivery", "consumer", name,
+				h.bus.log.Debug("catch-up on append: batch left to its delivery", "consumer", name,
 					"first_seq", next.First, "last_seq", next.Last, "err", err)
+			} else {
+				h.caught.add(next.First)
 			}
 			after = next.Last
 		}
 	}
+}
+
+// caughtBatches are the first seqs of batches a catch-up applied, so that
+// their deliveries skip them without asking the ledger. At most
+// maxCaught are kept (a delivery may go to another instance and never
+// come here); past that the set starts again, and deliveries ask the
+// ledger, as they always may.
+type caughtBatches struct {
+	mu     sync.Mutex
+	firsts map[int64]struct{}
+}
+
+const maxCaught = 4096
+
+func (s *caughtBatches) add(first int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.firsts == nil || len(s.firsts) >= maxCaught {
+		s.firsts = make(map[int64]struct{})
+	}
+	s.firsts[first] = struct{}{}
+}
+
+// take reports whether the set holds first, and removes it.
+func (s *caughtBatches) take(first int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.firsts[first]
+	delete(s.firsts, first)
+	return ok
 }

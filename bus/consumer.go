@@ -51,6 +51,9 @@ var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 type consumerHandler struct {
 	bus      *Bus
 	consumer Consumer
+	// caught are the batches this process's catch-up applied whose
+	// delivery has not come yet.
+	caught caughtBatches
 }
 
 // AddConsumer subscribes c to the batches topic as its own consumer group.
@@ -74,6 +77,17 @@ func (b *Bus) AddConsumer(c Consumer) error {
 	return nil
 }
 
+// reading is which events of a batch the consumer reads.
+func (h *consumerHandler) reading() postgres.Reading {
+	var read postgres.Reading // every event with its envelope
+	if et, ok := h.consumer.(EventTypes); ok {
+		read = postgres.Reading{EnvelopeTypes: et.EventTypes(), Only: true}
+	} else if et, ok := h.consumer.(EnvelopeTypes); ok {
+		read.EnvelopeTypes = et.EnvelopeTypes()
+	}
+	return read
+}
+
 // Delivery outcomes, the outcome label of govpulse_bus_batch_deliveries_total.
 const (
 	OutcomeApplied = "applied"
@@ -87,6 +101,11 @@ func (h *consumerHandler) handle(msg *message.Message) error {
 		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeFailed).Inc()
 		return fmt.Errorf("message %s: %w", msg.UUID, err)
 	}
+	if h.caught.take(batch.First) {
+		// Committed by this process's catch-up: the ledger holds it.
+		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeSkipped).Inc()
+		return nil
+	}
 	_, err = h.apply(msg.Context(), batch, true)
 	return err
 }
@@ -96,13 +115,7 @@ func (h *consumerHandler) handle(msg *message.Message) error {
 // delivery by its outcome, or the batches a catch-up on append applied
 // (delivered false); it reports whether it applied batch.
 func (h *consumerHandler) apply(ctx context.Context, batch events.Batch, delivered bool) (bool, error) {
-	var read postgres.Reading // every event with its envelope
-	if et, ok := h.consumer.(EventTypes); ok {
-		read = postgres.Reading{EnvelopeTypes: et.EventTypes(), Only: true}
-	} else if et, ok := h.consumer.(EnvelopeTypes); ok {
-		read.EnvelopeTypes = et.EnvelopeTypes()
-	}
-	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, read, h.bus.cfg.ahead(), h.consumer.Apply)
+	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, h.reading(), h.bus.cfg.ahead(), h.consumer.Apply)
 	if !delivered {
 		h.bus.caughtUp.WithLabelValues(h.consumer.Name()).Add(float64(n))
 		return n > 0, err
