@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/benchmark"
-	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/demo"
 	"github.com/govpulse/govpulse/projections"
@@ -33,11 +32,7 @@ func demoYearStep(o *benchOptions) benchmark.Step {
 		Name:  "demo-year",
 		Title: "A year of demo data, loaded through the ingest API for the rebuild and /metrics steps",
 		Run: func(ctx context.Context, r *benchmark.Run) error {
-			cat, err := catalog.Default()
-			if err != nil {
-				return err
-			}
-			cal, err := calendar.Default()
+			cat, cal, err := demoReference()
 			if err != nil {
 				return err
 			}
