@@ -433,10 +433,8 @@ func redactURL(s string) string {
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := cfg.Register(fs, getenv, "database-url"); err != nil {
+	cfg, fs, err := commandFlags("migrate", getenv, stderr, "database-url")
+	if err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
