@@ -56,14 +56,14 @@ func HTTPIngest(ctx context.Context, baseURL, token string, evs []json.RawMessag
 		return Result{}, err
 	default:
 	}
-	if err := waitApplied(ctx, applied, 5*time.Minute); err != nil {
+	if err := applied.Wait(ctx, 5*time.Minute); err != nil {
 		return Result{}, err
 	}
 	return Result{Name: fmt.Sprintf("HTTP ingest, %d-event batches", size), Events: len(evs), Elapsed: time.Since(start), Start: start}, nil
 }
 
-// waitApplied polls applied every 5 ms until it says yes or timeout passes.
-func waitApplied(ctx context.Context, applied Applied, timeout time.Duration) error {
+// Wait polls applied every 5 ms until it says yes or timeout passes.
+func (applied Applied) Wait(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		ok, err := applied(ctx)

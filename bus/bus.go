@@ -81,6 +81,12 @@ type Config struct {
 	// batches reach, in events (what one transaction reads and folds).
 	// Default 20,000.
 	ApplyAheadEvents int64
+	// CatchUpOnAppend makes every consumer running here apply a batch
+	// this process appends as soon as the append commits (Appended,
+	// catchup.go), instead of waiting for its delivery, which is then
+	// skipped. Deliveries still bring every batch, so nothing depends on
+	// it; serve turns it on.
+	CatchUpOnAppend bool
 }
 
 func (c *Config) setDefaults() {
@@ -130,6 +136,9 @@ type Bus struct {
 	deliveries *prometheus.CounterVec
 	// appliedAhead counts batches applied with an earlier one (ApplyAhead).
 	appliedAhead *prometheus.CounterVec
+	// caughtUp counts batches applied by a catch-up on append.
+	caughtUp *prometheus.CounterVec
+	catchUps []*catchUp
 	// consumerMiddleware wraps every consumer's handler.
 	consumerMiddleware []message.HandlerMiddleware
 	Poison             *PoisonQueue
@@ -178,6 +187,13 @@ func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.
 	}, []string{"consumer"})
 	if err := reg.Register(b.appliedAhead); err != nil {
 		return nil, fmt.Errorf("bus: register applied-ahead counter: %w", err)
+	}
+	b.caughtUp = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "govpulse_bus_batches_caught_up_total",
+		Help: "Batches a consumer applied as soon as this instance appended them, before their delivery (which is then skipped), by consumer (Config.CatchUpOnAppend).",
+	}, []string{"consumer"})
+	if err := reg.Register(b.caughtUp); err != nil {
+		return nil, fmt.Errorf("bus: register caught-up counter: %w", err)
 	}
 	b.Poison = &PoisonQueue{pool: pool, bus: b}
 	// A batch a consumer fails on is stored for its retries and its
@@ -264,14 +280,26 @@ func (b *Bus) setUpNATS() error {
 func (b *Bus) Run(ctx context.Context) error {
 	b.started.Store(true)
 	ctx, cancel := context.WithCancel(ctx)
-	retried := make(chan struct{})
+	retried, caughtUp := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(retried)
 		b.retryFailed(ctx)
 	}()
+	// The catch-ups apply only batches appended from now on: the ones
+	// before are the deliveries' (a consumer that starts behind catches
+	// up through them). Read before the router runs, so that every batch
+	// appended once Running is closed is caught up.
+	after, catchUp := b.catchUpFrom(ctx)
+	go func() {
+		defer close(caughtUp)
+		if catchUp {
+			b.runCatchUps(ctx, after)
+		}
+	}()
 	err := b.router.Run(ctx)
 	cancel()
 	<-retried
+	<-caughtUp
 	return err
 }
 

@@ -289,12 +289,18 @@ func TestApplyAheadLeavesAFailingBatchToItsDelivery(t *testing.T) {
 // appliedAhead reads govpulse_bus_batches_applied_ahead_total of consumer.
 func appliedAhead(t *testing.T, in bustest.Instance, consumer string) int {
 	t.Helper()
+	return consumerCounter(t, in, "govpulse_bus_batches_applied_ahead_total", consumer)
+}
+
+// consumerCounter reads a counter by consumer from the instance's registry.
+func consumerCounter(t *testing.T, in bustest.Instance, name, consumer string) int {
+	t.Helper()
 	mfs, err := in.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() != "govpulse_bus_batches_applied_ahead_total" {
+		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
@@ -679,4 +685,82 @@ func jetStream(t *testing.T, url string) nats.JetStreamContext {
 		t.Fatal(err)
 	}
 	return js
+}
+
+// TestCatchUpOnAppend: with CatchUpOnAppend, a consumer applies a batch
+// appended through its instance while the bus cannot deliver it yet (a
+// transaction that began before the append holds back watermill-sql, and
+// on NATS the forwarder, which reads the outbox through it); the
+// deliveries that come once it ends are skipped. A batch the consumer
+// refuses is left to its delivery: retried, then poisoned, as ever. On
+// both buses.
+func TestCatchUpOnAppend(t *testing.T) {
+	for name, cfg := range busConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			pool := setUp(t)
+			c := cfg()
+			c.CatchUpOnAppend = true
+			c.MaxRetries = 1
+			c.RetryInterval = 20 * time.Millisecond
+			a := &counter{name: "counter_a", failOn: "bad-000"}
+			a.failing.Store(true)
+			in := bustest.StartInstance(t, pool, c, a)
+			store := &postgres.EventStore{Pool: pool, Outbox: in.Bus}
+
+			ctx := context.Background()
+			blocker, err := pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer blocker.Rollback(ctx)
+			if _, err := blocker.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
+				t.Fatal(err)
+			}
+			var all []string
+			for i := range 3 {
+				batch := ids(fmt.Sprintf("b%d", i), 4)
+				appendEvents(t, store, "src", batch...)
+				all = append(all, batch...)
+			}
+			waitCounts(t, pool, "counter_a", all)
+			if d := in.Deliveries(t, "counter_a"); bustest.Total(d) != 0 {
+				t.Fatalf("deliveries %v while the bus was held back: the batches were not caught up on append", d)
+			}
+			if got := caughtUp(t, in, "counter_a"); got != 3 {
+				t.Errorf("batches caught up = %v, want 3", got)
+			}
+			bad := []string{"bad-000", "bad-001"}
+			appendEvents(t, store, "src", bad...)
+			more := ids("after-bad", 2)
+			appendEvents(t, store, "src", more...)
+			all = append(all, more...)
+			waitCounts(t, pool, "counter_a", all)
+			if err := blocker.Rollback(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			waitFor(t, "the refused batch in the poison queue", func() bool {
+				list, err := in.Poison.List(ctx, false, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(list) == 1
+			})
+			// Five deliveries: four skipped, the refused one failed on its
+			// delivery and its one retry.
+			waitDeliveries(t, in, "counter_a", map[string]int{bus.OutcomeSkipped: 4, bus.OutcomeFailed: 2})
+			if got := caughtUp(t, in, "counter_a"); got != 4 {
+				t.Errorf("batches caught up = %v, want 4 (every batch but the refused one)", got)
+			}
+			if got := counts(t, pool, "counter_a"); got["bad-000"] != 0 || got["bad-001"] != 0 {
+				t.Errorf("the refused batch left writes behind: %v", got)
+			}
+		})
+	}
+}
+
+// caughtUp reads the batches a consumer applied by catching up on append.
+func caughtUp(t *testing.T, in bustest.Instance, consumer string) int {
+	t.Helper()
+	return consumerCounter(t, in, "govpulse_bus_batches_caught_up_total", consumer)
 }

@@ -51,6 +51,9 @@ var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 type consumerHandler struct {
 	bus      *Bus
 	consumer Consumer
+	// caught are the batches this process's catch-up applied whose
+	// delivery has not come yet.
+	caught caughtBatches
 }
 
 // AddConsumer subscribes c to the batches topic as its own consumer group.
@@ -69,8 +72,20 @@ func (b *Bus) AddConsumer(c Consumer) error {
 	}
 	h := &consumerHandler{bus: b, consumer: c}
 	b.consumers[name] = h
+	b.catchUps = append(b.catchUps, &catchUp{h: h, wake: make(chan struct{}, 1)})
 	b.router.AddConsumerHandler(name, TopicBatches, sub, h.handle).AddMiddleware(b.consumerMiddleware...)
 	return nil
+}
+
+// reading is which events of a batch the consumer reads.
+func (h *consumerHandler) reading() postgres.Reading {
+	var read postgres.Reading // every event with its envelope
+	if et, ok := h.consumer.(EventTypes); ok {
+		read = postgres.Reading{EnvelopeTypes: et.EventTypes(), Only: true}
+	} else if et, ok := h.consumer.(EnvelopeTypes); ok {
+		read.EnvelopeTypes = et.EnvelopeTypes()
+	}
+	return read
 }
 
 // Delivery outcomes, the outcome label of govpulse_bus_batch_deliveries_total.
@@ -86,21 +101,25 @@ func (h *consumerHandler) handle(msg *message.Message) error {
 		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeFailed).Inc()
 		return fmt.Errorf("message %s: %w", msg.UUID, err)
 	}
-	_, err = h.apply(msg.Context(), batch)
+	if h.caught.take(batch.First) {
+		// Committed by this process's catch-up: the ledger holds it.
+		h.bus.deliveries.WithLabelValues(h.consumer.Name(), OutcomeSkipped).Inc()
+		return nil
+	}
+	_, err = h.apply(msg.Context(), batch, true)
 	return err
 }
 
 // apply applies batch unless it was applied before, with the batches
-// after it that the consumer lacks (Config.ApplyAhead), counting the
-// delivery by its outcome; it reports whether it applied batch.
-func (h *consumerHandler) apply(ctx context.Context, batch events.Batch) (bool, error) {
-	var read postgres.Reading // every event with its envelope
-	if et, ok := h.consumer.(EventTypes); ok {
-		read = postgres.Reading{EnvelopeTypes: et.EventTypes(), Only: true}
-	} else if et, ok := h.consumer.(EnvelopeTypes); ok {
-		read.EnvelopeTypes = et.EnvelopeTypes()
+// after it that the consumer lacks (Config.ApplyAhead), counting a
+// delivery by its outcome, or the batches a catch-up on append applied
+// (delivered false); it reports whether it applied batch.
+func (h *consumerHandler) apply(ctx context.Context, batch events.Batch, delivered bool) (bool, error) {
+	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, h.reading(), h.bus.cfg.ahead(), h.consumer.Apply)
+	if !delivered {
+		h.bus.caughtUp.WithLabelValues(h.consumer.Name()).Add(float64(n))
+		return n > 0, err
 	}
-	n, err := h.bus.store.ApplyAhead(ctx, h.consumer.Name(), batch, read, h.bus.cfg.ahead(), h.consumer.Apply)
 	outcome := OutcomeApplied
 	switch {
 	case err != nil:

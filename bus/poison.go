@@ -131,7 +131,7 @@ func (q *PoisonQueue) Replay(ctx context.Context, id int64) (PoisonMessage, erro
 	}
 	batch, replayErr := parseBatch(payload)
 	if replayErr == nil {
-		_, replayErr = h.apply(ctx, batch)
+		_, replayErr = h.apply(ctx, batch, true)
 	}
 	if replayErr != nil {
 		msg := replayErr.Error()

@@ -123,7 +123,7 @@ func (b *Bus) retryOne(ctx context.Context, consumer string, payload []byte) err
 	if err != nil {
 		return err
 	}
-	_, err = h.apply(ctx, batch)
+	_, err = h.apply(ctx, batch, true)
 	return err
 }
 

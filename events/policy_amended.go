@@ -12,8 +12,7 @@ const TypePolicyAmended = "govpulse.policy.amended.v1"
 // it changes (Fields, in contract order) with their new values in New;
 // the earlier version stays readable.
 type PolicyAmended struct {
-	PolicyID  string        `json:"policy_id"`
-	Issuer    string        `json:"issuer"`
+	PolicyChange
 	DocNumber string        `json:"doc_number"` // of the amending document
 	Reason    string        `json:"reason"`
 	Fields    []string      `json:"-"` // the content fields sent
@@ -23,19 +22,11 @@ type PolicyAmended struct {
 // EventType returns TypePolicyAmended.
 func (PolicyAmended) EventType() string { return TypePolicyAmended }
 
-// Department returns the issuer.
-func (p PolicyAmended) Department() string { return p.Issuer }
-
 // OccurredAt is zero: the envelope's time says when the amendment was made.
 func (PolicyAmended) OccurredAt() time.Time { return time.Time{} }
 
-// PolicyRef returns the amended policy.
-func (p PolicyAmended) PolicyRef() (string, bool) { return p.PolicyID, false }
-
 func decodePolicyAmended(r *fieldReader) Event {
-	var p PolicyAmended
-	p.PolicyID = r.PolicyID("policy_id", true)
-	p.Issuer = r.Code("issuer", "department", r.catalog.HasDepartment)
+	p := PolicyAmended{PolicyChange: readPolicyChange(r)}
 	p.DocNumber = r.String("doc_number", maxDocNumberLen)
 	p.Reason = r.Text("reason", maxPolicyTextLen)
 	for _, f := range PolicyContentFields {

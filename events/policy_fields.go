@@ -21,6 +21,26 @@ const (
 	maxCodes         = 30 // codes in one list (categories, industries, ...)
 )
 
+// PolicyChange is what every event about an existing policy (amended,
+// extended, repealed, interpreted) names first: the policy, and its
+// issuer, the department the event counts under.
+type PolicyChange struct {
+	PolicyID string `json:"policy_id"`
+	Issuer   string `json:"issuer"`
+}
+
+// Department returns the issuer.
+func (p PolicyChange) Department() string { return p.Issuer }
+
+// PolicyRef returns the policy changed; the event does not publish it.
+func (p PolicyChange) PolicyRef() (string, bool) { return p.PolicyID, false }
+
+// readPolicyChange reads policy_id and issuer.
+func readPolicyChange(r *fieldReader) PolicyChange {
+	id := r.PolicyID("policy_id", true)
+	return PolicyChange{PolicyID: id, Issuer: r.Code("issuer", "department", r.catalog.HasDepartment)}
+}
+
 // policyIDPattern keeps policy ids safe in URLs and paths.
 var policyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 

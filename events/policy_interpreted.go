@@ -15,8 +15,7 @@ type PolicyQA struct {
 // (official), a 图解 (graphic) or a 问答 (qa). Sending the same
 // interpretation_id again replaces it.
 type PolicyInterpreted struct {
-	PolicyID         string     `json:"policy_id"`
-	Issuer           string     `json:"issuer"`
+	PolicyChange
 	InterpretationID string     `json:"interpretation_id"`
 	Kind             string     `json:"kind"`
 	Title            string     `json:"title"`
@@ -41,19 +40,11 @@ var InterpretationKind = Enum{"kind", func() []string {
 // EventType returns TypePolicyInterpreted.
 func (PolicyInterpreted) EventType() string { return TypePolicyInterpreted }
 
-// Department returns the issuer.
-func (p PolicyInterpreted) Department() string { return p.Issuer }
-
 // OccurredAt is zero: the envelope's time says when.
 func (PolicyInterpreted) OccurredAt() time.Time { return time.Time{} }
 
-// PolicyRef returns the interpreted policy.
-func (p PolicyInterpreted) PolicyRef() (string, bool) { return p.PolicyID, false }
-
 func decodePolicyInterpreted(r *fieldReader) Event {
-	var p PolicyInterpreted
-	p.PolicyID = r.PolicyID("policy_id", true)
-	p.Issuer = r.Code("issuer", "department", r.catalog.HasDepartment)
+	p := PolicyInterpreted{PolicyChange: readPolicyChange(r)}
 	p.InterpretationID = r.PolicyID("interpretation_id", true)
 	p.Kind = r.Enum(InterpretationKind)
 	p.Title = r.String("title", maxTitleLen)

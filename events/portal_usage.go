@@ -34,21 +34,26 @@ const MaxSearchQueryRunes = 64
 // maxSearchResults bounds PortalSearched.Results: far above any catalogue.
 const maxSearchResults = 10_000_000
 
+// usageEvent gives the portal usage events what they share.
+type usageEvent struct{}
+
+// Department is empty: usage events speak for no department.
+func (usageEvent) Department() string { return "" }
+
+// OccurredAt is zero: a view's or search's time is its envelope's time
+// attribute.
+func (usageEvent) OccurredAt() time.Time { return time.Time{} }
+
 // PolicyViewed says a policy's page was shown once, and where the visitor
 // came from.
 type PolicyViewed struct {
+	usageEvent
 	PolicyID string `json:"policy_id"`
 	Origin   string `json:"origin"`
 }
 
 // EventType returns TypePolicyViewed.
 func (PolicyViewed) EventType() string { return TypePolicyViewed }
-
-// Department is empty: usage events speak for no department.
-func (PolicyViewed) Department() string { return "" }
-
-// OccurredAt is zero: a view's time is its envelope's time attribute.
-func (PolicyViewed) OccurredAt() time.Time { return time.Time{} }
 
 // decodePolicyViewed reads and checks a PolicyViewed payload.
 func decodePolicyViewed(r *fieldReader) Event {
@@ -62,18 +67,13 @@ func decodePolicyViewed(r *fieldReader) Event {
 // MaxSearchQueryRunes characters, and how many policies it found (0 is a
 // zero-result search, which the reform office wants to see).
 type PortalSearched struct {
+	usageEvent
 	Query   string `json:"query"`
 	Results int    `json:"results"`
 }
 
 // EventType returns TypePortalSearched.
 func (PortalSearched) EventType() string { return TypePortalSearched }
-
-// Department is empty: usage events speak for no department.
-func (PortalSearched) Department() string { return "" }
-
-// OccurredAt is zero: a search's time is its envelope's time attribute.
-func (PortalSearched) OccurredAt() time.Time { return time.Time{} }
 
 // decodePortalSearched reads and checks a PortalSearched payload.
 func decodePortalSearched(r *fieldReader) Event {

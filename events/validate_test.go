@@ -9,25 +9,22 @@ import (
 // set returns a change that sets (or, with value nil, deletes) an envelope
 // attribute.
 func set(attr string, value any) func(ev, data map[string]any) {
-	return func(ev, _ map[string]any) {
-		if value == nil {
-			delete(ev, attr)
-			return
-		}
-		ev[attr] = value
-	}
+	return func(ev, _ map[string]any) { put(ev, attr, value) }
 }
 
 // setData returns a change that sets (or, with value nil, deletes) a data
 // field.
 func setData(field string, value any) func(ev, data map[string]any) {
-	return func(_, data map[string]any) {
-		if value == nil {
-			delete(data, field)
-			return
-		}
-		data[field] = value
+	return func(_, data map[string]any) { put(data, field, value) }
+}
+
+// put sets m[key] to value, or deletes key when value is nil.
+func put(m map[string]any, key string, value any) {
+	if value == nil {
+		delete(m, key)
+		return
 	}
+	m[key] = value
 }
 
 func TestValidateEnvelopeRules(t *testing.T) {

@@ -108,27 +108,19 @@ func (g *generator) departmentStats(caseFilter string) []cog.Builder[dashboard.P
 func (g *generator) itemsTable(caseFilter string) cog.Builder[dashboard.Panel] {
 	overdueSteps, desc := g.marked(overdueShare,
 		"The department's 50 items (事项) with the most cases finished in the time range (by finishing date): average working days against the average promised limit, overdue share and instant approvals.")
+	measures := []caseMeasure{caseFinished, caseAvgWorkingDays, caseAvgPromised, caseOverdueShare, caseInstant}
 	p := sqlTable("事项 Items", desc).
 		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
 SELECT item,
-  sum(finished) AS finished,
-  %s AS avg_working_days,
-  %s AS avg_promised,
-  %s AS overdue_share,
-  sum(instant) AS instant
+%s
 FROM %s
 WHERE %s
 GROUP BY item
 ORDER BY finished DESC, item
-LIMIT 50`, share("elapsed_wd_sum", "finished - elapsed_unknown"), share("promised_limit_sum", "promised_cases"),
-			share("overdue", "finished"), view("case_stats"), caseFilter))).
+LIMIT 50`, caseMeasuresSQL(measures), view("case_stats"), caseFilter))).
 		Filterable(true).
 		Decimals(2)
 	p.WithOverride(column("item", "事项 Item", "", g.names[codeItem], false))
-	p.WithOverride(column("finished", "办结 Finished", unitCount, nil, false))
-	p.WithOverride(column("avg_working_days", "平均工作日 Avg working days", unitWorkingDays, nil, false))
-	p.WithOverride(column("avg_promised", "平均承诺 Avg promised", unitWorkingDays, nil, false))
-	p.WithOverride(coloredColumn("overdue_share", "超期率 Overdue share", unitShare, overdueSteps))
-	p.WithOverride(column("instant", "秒批 Instant", unitCount, nil, false))
+	withCaseMeasures(p, overdueSteps, measures)
 	return p
 }

@@ -2,6 +2,7 @@ package grafana
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
@@ -40,27 +41,58 @@ func (g *generator) overviewByEventDate(b *dashboard.DashboardBuilder) {
 func (g *generator) departmentsTable(filter string) cog.Builder[dashboard.Panel] {
 	overdueSteps, desc := g.marked(overdueShare,
 		"Each department's cases finished in the time range (by finishing date): overdue share, average working days, speed-up against the promised limits (1 − Σ elapsed / Σ promised) and instant approvals. Click a department for its board.")
+	measures := []caseMeasure{caseFinished, caseOverdueShare, caseAvgWorkingDays, caseSpeedup, caseInstant}
 	p := sqlTable("各部门（按事件日期） Departments by event date", desc).
 		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
 SELECT department,
-  sum(finished) AS finished,
-  %s AS overdue_share,
-  %s AS avg_working_days,
-  1 - %s AS speedup,
-  sum(instant) AS instant
+%s
 FROM %s
 WHERE %s
 GROUP BY department
-ORDER BY finished DESC`, share("overdue", "finished"), share("elapsed_wd_sum", "finished - elapsed_unknown"),
-			share("promised_elapsed_sum", "promised_limit_sum"), view("case_stats"), filter))).
+ORDER BY finished DESC`, caseMeasuresSQL(measures), view("case_stats"), filter))).
 		Decimals(2)
 	p.WithOverride(linkedColumn("department", "部门 Department", g.names[codeDepartment], drillDown("部门看板 Department board", UIDDepartment, "department")))
-	p.WithOverride(column("finished", "办结 Finished", unitCount, nil, false))
-	p.WithOverride(coloredColumn("overdue_share", "超期率 Overdue share", unitShare, overdueSteps))
-	p.WithOverride(column("avg_working_days", "平均工作日 Avg working days", unitWorkingDays, nil, false))
-	p.WithOverride(column("speedup", "提速 Speed-up", unitShare, nil, false))
-	p.WithOverride(column("instant", "秒批 Instant", unitCount, nil, false))
+	withCaseMeasures(p, overdueSteps, measures)
 	return p
+}
+
+// caseMeasure is a column the case tables sum from case_stats: its SQL
+// and how it is shown, declared once for every table that shows it.
+type caseMeasure struct {
+	name, sql, header, unit string
+	// marked cells are coloured by the overdue-share target's marks.
+	marked bool
+}
+
+var (
+	caseFinished       = caseMeasure{name: "finished", sql: "sum(finished)", header: "办结 Finished", unit: unitCount}
+	caseAvgWorkingDays = caseMeasure{name: "avg_working_days", sql: share("elapsed_wd_sum", "finished - elapsed_unknown"), header: "平均工作日 Avg working days", unit: unitWorkingDays}
+	caseAvgPromised    = caseMeasure{name: "avg_promised", sql: share("promised_limit_sum", "promised_cases"), header: "平均承诺 Avg promised", unit: unitWorkingDays}
+	caseOverdueShare   = caseMeasure{name: "overdue_share", sql: share("overdue", "finished"), header: "超期率 Overdue share", unit: unitShare, marked: true}
+	// caseSpeedup is 1 − Σ elapsed / Σ promised.
+	caseSpeedup = caseMeasure{name: "speedup", sql: "1 - " + share("promised_elapsed_sum", "promised_limit_sum"), header: "提速 Speed-up", unit: unitShare}
+	caseInstant = caseMeasure{name: "instant", sql: "sum(instant)", header: "秒批 Instant", unit: unitCount}
+)
+
+// caseMeasuresSQL is the SELECT list of ms, one a line.
+func caseMeasuresSQL(ms []caseMeasure) string {
+	lines := make([]string, len(ms))
+	for i, m := range ms {
+		lines[i] = "  " + m.sql + " AS " + m.name
+	}
+	return strings.Join(lines, ",\n")
+}
+
+// withCaseMeasures adds the columns of ms to p in order, the marked ones
+// coloured by overdueSteps.
+func withCaseMeasures(p *tableBuilder, overdueSteps dashboard.ThresholdsConfig, ms []caseMeasure) {
+	for _, m := range ms {
+		if m.marked {
+			p.WithOverride(coloredColumn(m.name, m.header, m.unit, overdueSteps))
+		} else {
+			p.WithOverride(column(m.name, m.header, m.unit, nil, false))
+		}
+	}
 }
 
 // statusChangesTable lists the latest changes of target status recorded

@@ -80,17 +80,13 @@ func parseQuery(raw string, allowed []string) (url.Values, *Error) {
 	if raw == "" {
 		return q, nil
 	}
-	for _, pair := range strings.Split(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		rawName, rawValue, _ := strings.Cut(pair, "=")
+	for rawName, rawValue := range queryparam.Pairs(raw) {
 		name, reason := unescapeParam(rawName)
 		if reason != "" {
 			return nil, errorf(EMalformed, fmt.Sprintf("query parameter name %q: %s", clipText(rawName), reason))
 		}
-		if name == "" {
-			return nil, errorf(EMalformed, fmt.Sprintf("query parameter %q has no name; write name=value", clipText(pair)))
+		if name == "" { // the pair was "=value" (see queryparam.Pairs)
+			return nil, errorf(EMalformed, fmt.Sprintf("query parameter %q has no name; write name=value", clipText("="+rawValue)))
 		}
 		if !slices.Contains(allowed, name) {
 			if len(allowed) == 0 {

@@ -17,7 +17,7 @@ func TestParseQuery(t *testing.T) {
 		"department=a%0Ab":  "control character U+000A",
 		"from=1&from=2":     "from: given more than once",
 		"colour=red":        `unknown parameter "colour"; this endpoint takes from, to, department`,
-		"=x":                "has no name",
+		"=x":                `query parameter "=x" has no name`,
 		"from=1;to=2":       "contains ';'",
 		"fr%zzom=1":         `query parameter name "fr%zzom"`,
 		"department=" + strings.Repeat("a", 1001): "limit is 1000",

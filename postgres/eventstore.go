@@ -25,6 +25,13 @@ type Outbox interface {
 	Stage(ctx context.Context, q *pgx.Batch, b events.Batch) error
 }
 
+// AppendListener is implemented by an Outbox that wants to know, once an
+// append has committed, the batch it stored: the bus wakes the consumers
+// running in this process, which then need not wait for its delivery.
+type AppendListener interface {
+	Appended(b events.Batch)
+}
+
 // NewEvent is a validated event ready to be appended.
 type NewEvent struct {
 	Envelope   events.Envelope
@@ -90,6 +97,9 @@ func (s *EventStore) Append(ctx context.Context, source string, evs []NewEvent) 
 	res.Took = time.Since(start)
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append events: %w", err)
+	}
+	if l, ok := s.Outbox.(AppendListener); ok && res.Accepted > 0 {
+		l.Appended(res.Batch)
 	}
 	return res, nil
 }

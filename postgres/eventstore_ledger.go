@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -105,6 +106,56 @@ func (s *EventStore) ApplyAhead(ctx context.Context, consumer string, batch even
 		}
 	}
 	return s.applyAhead(ctx, consumer, batch, read, Ahead{}, apply)
+}
+
+// ApplyNext applies to consumer, in one transaction, the batches of the
+// log after seq after that it has not applied, in log order and within
+// ahead (at least the first of them): it records them in the ledger,
+// reads their events and calls apply, as ApplyAhead does for the batches
+// after a delivered one. A batch another transaction is recording at the
+// same moment (a delivery, another instance) waits for it and is then
+// left to it. It returns the batches applied (none when the consumer
+// lacks none) and the last seq of the batches it looked at, where the
+// next call may start. A consumer catching up on an append of its own
+// process (package bus) applies through it: one transaction, no round
+// trip to find the batches first.
+func (s *EventStore) ApplyNext(ctx context.Context, consumer string, after int64, read Reading, ahead Ahead, apply ApplyFunc) ([]events.Batch, int64, error) {
+	var batches []events.Batch
+	through := after
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		// Recorded in seq order (instances sharing the group lock ledger
+		// rows in one order); the last row is the furthest batch looked at.
+		rows, err := tx.Query(ctx, `WITH next AS (SELECT first_seq, last_seq FROM log_batches b WHERE first_seq > $2
+				AND NOT EXISTS (SELECT 1 FROM consumer_batches c WHERE c.consumer = $1 AND c.first_seq = b.first_seq)
+				ORDER BY first_seq LIMIT $3),
+			within AS (SELECT first_seq, last_seq FROM next WHERE last_seq <= (SELECT min(last_seq) FROM next) + $4),
+			recorded AS (INSERT INTO consumer_batches (consumer, first_seq, last_seq)
+				SELECT $1, first_seq, last_seq FROM within ORDER BY first_seq
+				ON CONFLICT DO NOTHING
+				RETURNING first_seq, last_seq)
+			SELECT first_seq, last_seq FROM recorded
+			UNION ALL SELECT 0, coalesce(max(last_seq), $2) FROM within`, consumer, after, max(ahead.Batches, 0)+1, max(ahead.Events, 0))
+		if err != nil {
+			return fmt.Errorf("record the batches after %d: %w", after, err)
+		}
+		if batches, err = collectBatches(rows, consumer); err != nil {
+			return err
+		}
+		through, batches = batches[len(batches)-1].Last, batches[:len(batches)-1]
+		if len(batches) == 0 {
+			return nil
+		}
+		slices.SortFunc(batches, func(a, b events.Batch) int { return cmp.Compare(a.First, b.First) })
+		evs, err := s.readBatches(ctx, tx, batches, read)
+		if err != nil {
+			return err
+		}
+		return apply(ctx, tx, evs)
+	})
+	if err != nil {
+		return nil, after, fmt.Errorf("consumer %s: the batches after %d: %w", consumer, after, err)
+	}
+	return batches, through, nil
 }
 
 // Reading says which of a batch's events a consumer reads.
@@ -352,4 +403,37 @@ func ReadConsumerStatus(ctx context.Context, q Querier, names []string, rebuilda
 		out[i] = ConsumerStatus{Lag: l, AppliedBatches: counts[l.Name], Rebuildable: rebuildable != nil && rebuildable(l.Name)}
 	}
 	return out, nil
+}
+
+// NextUnapplied returns the first batch of the log after seq after that
+// consumer has not applied (false when it has applied every one). Appends
+// commit in seq order (appendLock), so a batch found missing here is never
+// preceded, past after, by one that commits later.
+func NextUnapplied(ctx context.Context, q RowQuerier, consumer string, after int64) (events.Batch, bool, error) {
+	var b events.Batch
+	err := q.QueryRow(ctx, `SELECT first_seq, last_seq, source FROM log_batches b WHERE first_seq > $2
+		AND NOT EXISTS (SELECT 1 FROM consumer_batches c WHERE c.consumer = $1 AND c.first_seq = b.first_seq)
+		ORDER BY first_seq LIMIT 1`, consumer, after).Scan(&b.First, &b.Last, &b.Source)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return events.Batch{}, false, nil
+	case err != nil:
+		return events.Batch{}, false, fmt.Errorf("find the next batch %s lacks: %w", consumer, err)
+	}
+	return b, true, nil
+}
+
+// LogBatchesHead is the last seq of the newest batch in log_batches (0
+// when empty).
+func LogBatchesHead(ctx context.Context, q RowQuerier) (int64, error) {
+	var head int64
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(last_seq), 0) FROM log_batches`).Scan(&head); err != nil {
+		return 0, fmt.Errorf("read the head of log_batches: %w", err)
+	}
+	return head, nil
+}
+
+// RowQuerier is a pool, a connection or a transaction, for one-row queries.
+type RowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/benchmark"
-	"github.com/govpulse/govpulse/config"
 )
 
 // benchOptions are the flags of govpulse bench.
@@ -58,10 +56,8 @@ flags:
 
 // runBench runs the benchmark steps and writes the report.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := cfg.Register(fs, getenv, "database-url"); err != nil {
+	cfg, fs, err := commandFlags("bench", getenv, stderr, "database-url")
+	if err != nil {
 		return err
 	}
 	var o benchOptions

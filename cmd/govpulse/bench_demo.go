@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/benchmark"
-	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/demo"
 	"github.com/govpulse/govpulse/projections"
@@ -33,11 +32,7 @@ func demoYearStep(o *benchOptions) benchmark.Step {
 		Name:  "demo-year",
 		Title: "A year of demo data, loaded through the ingest API for the rebuild and /metrics steps",
 		Run: func(ctx context.Context, r *benchmark.Run) error {
-			cat, err := catalog.Default()
-			if err != nil {
-				return err
-			}
-			cal, err := calendar.Default()
+			cat, cal, err := demoReference()
 			if err != nil {
 				return err
 			}
@@ -67,7 +62,7 @@ func demoYearStep(o *benchOptions) benchmark.Step {
 			sender := &demo.Sender{URL: s.URL, Tokens: tokens.demo, Batch: 1000, Concurrency: 4}
 			res, err := sender.Send(ctx, evs)
 			if err == nil {
-				err = waitAllApplied(ctx, pool, 5*time.Minute)
+				err = benchmark.EveryConsumerHas(pool, consumerNames()).Wait(ctx, 5*time.Minute)
 			}
 			took := time.Since(start)
 			if e := stopBenchServer(r, s, "loading the demo year"); err == nil {
@@ -82,22 +77,6 @@ func demoYearStep(o *benchOptions) benchmark.Step {
 			r.Printf("loaded %d demo events in %s", res.Events, took.Round(time.Millisecond))
 			return nil
 		},
-	}
-}
-
-// waitAllApplied waits until every consumer has applied the whole log.
-func waitAllApplied(ctx context.Context, pool *pgxpool.Pool, timeout time.Duration) error {
-	applied := benchmark.EveryConsumerHas(pool, consumerNames())
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := applied(ctx)
-		if err != nil || ok {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("consumers have not applied the whole log after %s", timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -39,7 +39,7 @@ func runDashboards(_ context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	fs, cfg, out := g.fs, &g.cfg, g.out
+	fs, cfg, out := g.fs, g.cfg, g.out
 	p := grafana.DefaultProvisioning()
 	fs.StringVar(&p.PrometheusURL, "prometheus-url", p.PrometheusURL, "Prometheus as Grafana's server reaches it")
 	fs.StringVar(&p.PostgresAddress, "postgres-address", p.PostgresAddress, "PostgreSQL host:port as Grafana's server reaches it")

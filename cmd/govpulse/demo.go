@@ -14,7 +14,22 @@ import (
 	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/demo"
+	"github.com/govpulse/govpulse/events"
 )
+
+// demoReference is what demo data is generated against: the catalogue
+// and the working-day calendar govpulse ships.
+func demoReference() (*events.Catalog, *calendar.Calendar, error) {
+	cat, err := catalog.Default()
+	if err != nil {
+		return nil, nil, err
+	}
+	cal, err := calendar.Default()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, cal, nil
+}
 
 // demoOptions are the flags of govpulse demo.
 type demoOptions struct {
@@ -102,11 +117,7 @@ func demoRun(ctx context.Context, o demoOptions, getenv func(string) string, std
 	if o.concurrency < 1 || o.concurrency > 64 {
 		return fmt.Errorf("--concurrency (GOVPULSE_DEMO_CONCURRENCY): must be between 1 and 64, got %d", o.concurrency)
 	}
-	cat, err := catalog.Default()
-	if err != nil {
-		return err
-	}
-	cal, err := calendar.Default()
+	cat, cal, err := demoReference()
 	if err != nil {
 		return err
 	}

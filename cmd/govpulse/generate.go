@@ -19,21 +19,21 @@ import (
 type generator struct {
 	name string
 	fs   *flag.FlagSet
-	cfg  config.Config
+	cfg  *config.Config
 	out  *string
 }
 
 // newGenerator registers the settings named and --out, described by
 // outUsage, on a flag set printing usage.
 func newGenerator(name, usage, outUsage string, getenv func(string) string, stderr io.Writer, settings ...string) (*generator, error) {
-	g := &generator{name: name, fs: flag.NewFlagSet(name, flag.ContinueOnError), cfg: config.Default()}
-	g.fs.SetOutput(stderr)
+	cfg, fs, err := commandFlags(name, getenv, stderr, settings...)
+	if err != nil {
+		return nil, err
+	}
+	g := &generator{name: name, fs: fs, cfg: cfg}
 	g.fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		g.fs.PrintDefaults()
-	}
-	if err := g.cfg.Register(g.fs, getenv, settings...); err != nil {
-		return nil, err
 	}
 	g.out = g.fs.String("out", "", outUsage)
 	return g, nil

@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/govpulse/govpulse/config"
 )
 
 const healthcheckUsage = `usage: govpulse healthcheck [flags]
@@ -27,15 +24,13 @@ flags:
 `
 
 func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cfg, fs, err := commandFlags("healthcheck", getenv, stderr, "http-addr")
+	if err != nil {
+		return err
+	}
 	fs.Usage = func() {
 		fmt.Fprint(stderr, healthcheckUsage)
 		fs.PrintDefaults()
-	}
-	if err := cfg.Register(fs, getenv, "http-addr"); err != nil {
-		return err
 	}
 	live := fs.Bool("live", false, "ask /healthz (alive) instead of /readyz (ready)")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/catalog"
-	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/sources"
@@ -50,10 +48,8 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprint(stderr, logUsage)
 		return errors.New(`log: the only subcommand is "check"`)
 	}
-	cfg := config.Default()
-	fs := flag.NewFlagSet("log check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := cfg.Register(fs, getenv, "database-url", "catalog-file", "sources-file", "max-clock-skew"); err != nil {
+	cfg, fs, err := commandFlags("log check", getenv, stderr, "database-url", "catalog-file", "sources-file", "max-clock-skew")
+	if err != nil {
 		return err
 	}
 	asJSON := fs.Bool("json", false, "print one JSON object per refused event instead of text")

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/govpulse/govpulse/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -65,6 +67,19 @@ func commands() map[string]command {
 		"demo":        runDemo,
 		"healthcheck": runHealthcheck,
 	}
+}
+
+// commandFlags is a command's flag set, which writes its errors to
+// stderr, with the configuration settings named registered on it: each
+// a flag and a GOVPULSE_* variable read through getenv.
+func commandFlags(name string, getenv func(string) string, stderr io.Writer, settings ...string) (*config.Config, *flag.FlagSet, error) {
+	cfg := config.Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := cfg.Register(fs, getenv, settings...); err != nil {
+		return nil, nil, err
+	}
+	return &cfg, fs, nil
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

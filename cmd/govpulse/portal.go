@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/govpulse/govpulse/httpapi"
 	portalapi "github.com/govpulse/govpulse/portal/api"
 	"github.com/govpulse/govpulse/portal/web"
 )
@@ -58,29 +54,12 @@ func (m *Main) openPortal(context.Context) error {
 		}
 		return nil
 	}
-	ln, err := net.Listen("tcp", cfg.PortalAddr)
+	ln, srv, err := m.startHTTPServer("--portal-addr (GOVPULSE_PORTAL_ADDR)", cfg.PortalAddr, "portal", portal, 30*time.Second)
 	if err != nil {
-		return fmt.Errorf("--portal-addr (GOVPULSE_PORTAL_ADDR) %s: %w", cfg.PortalAddr, err)
+		return err
 	}
-	const maxHeaderBytes = 64 << 10
-	m.portal = &portalServer{
-		listener: httpapi.JSONErrorListener(ln, maxHeaderBytes),
-		server: &http.Server{
-			Handler:           portal,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			MaxHeaderBytes:    maxHeaderBytes,
-			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-		},
-	}
-	go func() {
-		if err := m.portal.server.Serve(m.portal.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.Logger.Error("portal server stopped", "err", err)
-		}
-	}()
-	m.Logger.Info("portal serving", "addr", m.portal.listener.Addr().String())
+	m.portal = &portalServer{server: srv, listener: ln}
+	m.Logger.Info("portal serving", "addr", ln.Addr().String())
 	return nil
 }
 

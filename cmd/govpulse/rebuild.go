@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/govpulse/govpulse/catalog"
-	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -28,10 +26,8 @@ flags:
 `
 
 func runRebuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := flag.NewFlagSet("rebuild", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := cfg.Register(fs, getenv, "database-url", "catalog-file", "calendar-dir", "time-zone", "log-level", "log-format"); err != nil {
+	cfg, fs, err := commandFlags("rebuild", getenv, stderr, "database-url", "catalog-file", "calendar-dir", "time-zone", "log-level", "log-format")
+	if err != nil {
 		return err
 	}
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -58,7 +54,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if name != "all" && !slices.Contains(names, name) {
 		return fmt.Errorf("rebuild: no read model %q; use one of %s, or all", name, strings.Join(names, ", "))
 	}
-	logger, err := newLogger(cfg, stderr)
+	logger, err := newLogger(*cfg, stderr)
 	if err != nil {
 		return err
 	}

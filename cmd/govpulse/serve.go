@@ -183,7 +183,7 @@ func (m *Main) openStore(ctx context.Context) error {
 func (m *Main) openBus(ctx context.Context) error {
 	cfg := m.Config
 	var err error
-	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas}, m.store, m.Logger, m.registry)
+	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas, CatchUpOnAppend: true}, m.store, m.Logger, m.registry)
 	if err != nil {
 		return err
 	}
@@ -311,33 +311,47 @@ func (m *Main) rebuilt(ctx context.Context, name string) {
 // serveHTTP listens on GOVPULSE_HTTP_ADDR and serves m.routes.
 func (m *Main) serveHTTP(ctx context.Context) error {
 	cfg := m.Config
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("--http-addr (GOVPULSE_HTTP_ADDR) %s: %w", cfg.HTTPAddr, err)
+	var err error
+	if m.listener, m.server, err = m.startHTTPServer("--http-addr (GOVPULSE_HTTP_ADDR)", cfg.HTTPAddr, "http", m.routes, 2*time.Minute); err != nil {
+		return err
 	}
-	const maxHeaderBytes = 64 << 10
-	m.listener = httpapi.JSONErrorListener(ln, maxHeaderBytes)
-	m.server = &http.Server{
-		Handler:           m.routes,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.Logger.Error("http server stopped", "err", err)
-		}
-	}()
 	if cfg.PprofAddr != "" {
-		var err error
 		if m.pprof, err = startPprof(cfg.PprofAddr, m.Logger); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxHeaderBytes bounds a request's header on the API's and the portal's
+// servers.
+const maxHeaderBytes = 64 << 10
+
+// startHTTPServer listens on addr and serves h there in the background,
+// net/http's own refusals answered in JSON (httpapi.JSONErrorListener).
+// setting names addr's flag and variable in an error, name the server in
+// the log; timeout bounds reading a request and writing its answer.
+func (m *Main) startHTTPServer(setting, addr, name string, h http.Handler, timeout time.Duration) (net.Listener, *http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", setting, addr, err)
+	}
+	ln = httpapi.JSONErrorListener(ln, maxHeaderBytes)
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       timeout,
+		WriteTimeout:      timeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error(name+" server stopped", "err", err)
+		}
+	}()
+	return ln, srv, nil
 }
 
 // Close finishes in-flight requests, stops the consumers cleanly and
@@ -433,10 +447,8 @@ func redactURL(s string) string {
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := cfg.Register(fs, getenv, "database-url"); err != nil {
+	cfg, fs, err := commandFlags("migrate", getenv, stderr, "database-url")
+	if err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {

@@ -31,9 +31,8 @@ var registerVariants = sync.OnceFunc(func() {
 // the panel (after checking it): so the board is checked as a whole, then
 // each panel is read again, strictly, on its own.
 func StrictDashboard(data []byte) (dashboard.Dashboard, error) {
-	registerVariants()
-	var d dashboard.Dashboard
-	if err := d.UnmarshalJSONStrict(data); !isNoError(err) {
+	d, err := strictly[dashboard.Dashboard](data)
+	if err != nil {
 		return d, err
 	}
 	var raw struct {
@@ -65,8 +64,8 @@ func strictPanel(raw json.RawMessage) (dashboard.PanelOrRowPanel, error) {
 		p, err := strictPanelOnly(raw)
 		return dashboard.PanelOrRowPanel{Panel: &p}, err
 	}
-	var r dashboard.RowPanel
-	if err := r.UnmarshalJSONStrict(raw); !isNoError(err) {
+	r, err := strictly[dashboard.RowPanel](raw)
+	if err != nil {
 		return dashboard.PanelOrRowPanel{}, err
 	}
 	r.Panels = []dashboard.Panel{}
@@ -85,8 +84,8 @@ func strictPanel(raw json.RawMessage) (dashboard.PanelOrRowPanel, error) {
 // drops what they read (the same empty error list), and reads the field
 // config itself loosely: all of them are read again here, strictly.
 func strictPanelOnly(raw json.RawMessage) (dashboard.Panel, error) {
-	var p dashboard.Panel
-	if err := p.UnmarshalJSONStrict(raw); !isNoError(err) {
+	p, err := strictly[dashboard.Panel](raw)
+	if err != nil {
 		return p, err
 	}
 	var parts struct {
@@ -135,8 +134,7 @@ func strictPanelOnly(raw json.RawMessage) (dashboard.Panel, error) {
 		p.Options = opts
 	}
 	if parts.FieldConfig != nil {
-		var fc dashboard.FieldConfigSource
-		if err := fc.UnmarshalJSONStrict(parts.FieldConfig); !isNoError(err) {
+		if _, err := strictly[dashboard.FieldConfigSource](parts.FieldConfig); err != nil {
 			return p, fmt.Errorf("fieldConfig: %w", err)
 		}
 		var custom struct {
@@ -163,6 +161,21 @@ func strictPanelOnly(raw json.RawMessage) (dashboard.Panel, error) {
 	return p, nil
 }
 
+// strictly reads data into a T with the SDK's strict unmarshalling (the
+// variants registered first, so the runtime knows every panel and query
+// type), its empty error list taken for success.
+func strictly[T any, PT interface {
+	*T
+	UnmarshalJSONStrict([]byte) error
+}](data []byte) (T, error) {
+	registerVariants()
+	var v T
+	if err := PT(&v).UnmarshalJSONStrict(data); !isNoError(err) {
+		return v, err
+	}
+	return v, nil
+}
+
 // isNoError reports whether err from the SDK's strict unmarshalling means
 // success: it returns its error list even when the list is empty.
 func isNoError(err error) bool {
@@ -177,9 +190,8 @@ func isNoError(err error) bool {
 // form) with the SDK's strict unmarshalling, its queries' models as the
 // types of their data sources (Prometheus, server-side expressions).
 func StrictRule(data []byte) (alerting.Rule, error) {
-	registerVariants()
-	var r alerting.Rule
-	if err := r.UnmarshalJSONStrict(data); !isNoError(err) {
+	r, err := strictly[alerting.Rule](data)
+	if err != nil {
 		return r, err
 	}
 	var raw struct {

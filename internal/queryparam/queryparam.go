@@ -1,14 +1,35 @@
-// Package queryparam decodes one name or value of a query string as the
-// HTTP API and the portal both demand: a well-formed percent-escape, a
-// bounded length, UTF-8 and no control character. Each says what is wrong
-// in its own words (English, Chinese) through Messages.
+// Package queryparam reads a query string as the HTTP API and the portal
+// both demand: Pairs splits it into its name=value pairs, and Unescape
+// decodes one name or value, refusing a broken percent-escape, an
+// unbounded length, invalid UTF-8 and control characters. Each says what
+// is wrong in its own words (English, Chinese) through Messages.
 package queryparam
 
 import (
+	"iter"
 	"net/url"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
+
+// Pairs yields the raw (still percent-encoded) name and value of each
+// '&'-separated pair of the raw query string, in order, skipping empty
+// pairs; a pair without '=' has an empty value. Since empty pairs are
+// skipped, an empty name always comes from a pair written "=value".
+func Pairs(raw string) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for pair := range strings.SplitSeq(raw, "&") {
+			if pair == "" {
+				continue
+			}
+			name, value, _ := strings.Cut(pair, "=")
+			if !yield(name, value) {
+				return
+			}
+		}
+	}
+}
 
 // Messages word the problems Unescape finds.
 type Messages struct {

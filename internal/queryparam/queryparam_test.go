@@ -2,8 +2,33 @@ package queryparam
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
+
+func TestPairs(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want []string // name, value, name, value…
+	}{
+		{"", nil},
+		{"&&", nil},
+		{"a=1&b=2", []string{"a", "1", "b", "2"}},
+		{"a&=x&b==c&", []string{"a", "", "", "x", "b", "=c"}},
+		{"a=1;b=2&c=%26", []string{"a", "1;b=2", "c", "%26"}},
+	} {
+		var got []string
+		for name, value := range Pairs(tc.raw) {
+			got = append(got, name, value)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Pairs(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+	for range Pairs("a=1&b=2") {
+		break // stopping early must not panic
+	}
+}
 
 func TestUnescape(t *testing.T) {
 	m := Messages{

@@ -47,6 +47,13 @@ type selectOption struct {
 	Selected   bool
 }
 
+// selectField is a single-choice field of the profile form: the
+// parameter it sends, its label and its options.
+type selectField struct {
+	Param, Label string
+	Options      []selectOption
+}
+
 type matchData struct {
 	base
 	Profile        portal.Profile

@@ -66,11 +66,7 @@ func badParam(name, format string, args ...any) *paramError {
 // the page takes.
 func readParams(raw string, allowed []string) (url.Values, *paramError) {
 	q := url.Values{}
-	for _, pair := range strings.Split(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		rawName, rawValue, _ := strings.Cut(pair, "=")
+	for rawName, rawValue := range queryparam.Pairs(raw) {
 		name, why := unescapeParam(rawName)
 		if why != "" {
 			return nil, &paramError{Param: clip(rawName), Message: "参数名 " + clip(rawName) + " " + why}

@@ -31,6 +31,9 @@ func parsePages(asOf portal.Date) (map[string]*template.Template, error) {
 		"kindLabel":     kindLabel,
 		"outcomeLabel":  outcomeLabel,
 		"pair":          func(m matchCard, today portal.Date) matchPair { return matchPair{m, today} },
+		"selectField": func(param, label string, options []selectOption) selectField {
+			return selectField{param, label, options}
+		},
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
