@@ -69,7 +69,7 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS := \
 	events:FuzzDecodeRequest events:FuzzIngestAgreesWithLog events:FuzzEventData \
 	events:FuzzDecodeBinary events:FuzzScanners events:FuzzParseCatalog \
-	events:FuzzStoredPlainAgrees internal/jsonhttp:FuzzAppendString \
+	events:FuzzStoredPlainAgrees events:FuzzStrictCheckAgrees events:FuzzPolicyIDShaped internal/jsonhttp:FuzzAppendString \
 	httpapi:FuzzParseQuery sources:FuzzParse targets:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

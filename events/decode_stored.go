@@ -44,16 +44,22 @@ func storedLatest() time.Time { return time.Date(9999, 12, 31, 0, 0, 0, 0, time.
 // UTF-8 and lone surrogates refused) and the type's own field decoder.
 // What it does not repeat is what cannot change what a read model counts
 // and was checked when the event arrived: the catalogue, the clock and the
-// envelope's other attributes (govpulse log check judges those). typ is
+// envelope's other attributes (govpulse log check judges those). The
+// strict reading of the JSON takes a quick look first (checkStrict, held
+// to it by FuzzStrictCheckAgrees) and the decoder only when that is not
+// sure or refuses, so that a refusal is worded as ingest words it. typ is
 // the type the log recorded; it must be the envelope's. An event the
 // reading refuses is a *StoredEventError.
 func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 	if _, known := lookupType(typ); !known {
 		return nil, fmt.Errorf("decode stored %s event: unknown event type", typ)
 	}
-	raw, err := readOne(envelope)
-	if err != nil {
-		return nil, storedSyntaxError(err)
+	raw, verdict := checkStrict(envelope)
+	if verdict != strictAccepted {
+		var err error
+		if raw, err = readOne(envelope); err != nil {
+			return nil, storedSyntaxError(err)
+		}
 	}
 	if ev, ok := decodeStoredPlain(typ, raw); ok {
 		return ev, nil

@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -87,4 +88,125 @@ func FuzzStoredPlainAgrees(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzStrictCheckAgrees: checkStrict, the log readers' quick look, agrees
+// with readOne, the strict reading: what it accepts readOne accepts as the
+// same value, what it refuses readOne refuses, and it is unsure only past
+// its bounds.
+func FuzzStrictCheckAgrees(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	for _, s := range strictCheckCases {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkAgreesWithReadOne(t, body)
+	})
+}
+
+// strictCheckCases are JSON texts at the edges of the strict reading.
+var strictCheckCases = []string{
+	`{}`, `[]`, ` {"a":1} `, "\t[1,2]\r\n", `{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, `{"a":{"b":1,"b":2}}`,
+	`{"a":{"b":1},"b":{"a":1}}`, `[{"a":1},{"a":1}]`, `{"\ud83d\ude00":1,"😀":2}`, `{"a\/b":1,"a/b":2}`,
+	`"\ud800"`, `"\udc00"`, `"\ud800\u0041"`, `"\ud800\udbff"`, `"\ud83d\ude00"`, `"\uD83D\uDE00"`, `"\u00e9"`, `"\x"`, `"\u12"`,
+	"\"\xff\"", "\"\xc3\x28\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xc0\xaf\"", "\"\x01\"", "\"\x7f\"", "\"é中😀\"", "\"\xef\xbf\xbd\"",
+	`0`, `-0`, `-`, `01`, `1.`, `1.5e`, `1e+5`, `1E-5`, `.5`, `+1`, `1e400`, `-0.0e0`, `1x`, `1 2`, `[1,]`, `{"a":1,}`, `{"a"}`, `{"a":}`,
+	`{a:1}`, `[1 2]`, `true`, `tru`, `nul`, `falsey`, `null `, "\ufeff{}", "", " ", `[`, `{`, `"`, `"abc`, `{"a":[1,{"b":"c"}]}`,
+	strings.Repeat("[", 70) + strings.Repeat("]", 70), strings.Repeat(`{"a":`, 70) + "1" + strings.Repeat("}", 70),
+	strings.Repeat("[", 70) + strings.Repeat("]", 69),
+}
+
+// checkAgreesWithReadOne fails t unless checkStrict agrees with readOne on body.
+func checkAgreesWithReadOne(t *testing.T, body []byte) {
+	t.Helper()
+	v, verdict := checkStrict(body)
+	want, err := readOne(body)
+	switch verdict {
+	case strictAccepted:
+		if err != nil {
+			t.Fatalf("checkStrict accepts what readOne refuses (%v):\n%q", err, body)
+		}
+		if string(v) != string(want) || cap(v) != len(v) {
+			t.Fatalf("checkStrict reads %q, readOne %q", v, want)
+		}
+	case strictRefused:
+		if err == nil {
+			t.Fatalf("checkStrict refuses what readOne accepts:\n%q", body)
+		}
+	case strictUnsure:
+		if !pastCheckBounds(body) {
+			t.Fatalf("checkStrict unsure within its bounds:\n%q", body)
+		}
+	}
+}
+
+// pastCheckBounds reports whether body nests deeper than maxCheckedDepth
+// or has more than maxCheckedNames members in the objects open at one
+// place, roughly: counting brackets and colons outside strings.
+func pastCheckBounds(body []byte) bool {
+	depth, inString := 0, false
+	var colons []int
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			colons = append(colons, 0)
+			if depth > maxCheckedDepth {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+			if len(colons) > 0 {
+				colons = colons[:len(colons)-1]
+			}
+		case c == ':' && len(colons) > 0:
+			colons[len(colons)-1]++
+			open := 0
+			for _, n := range colons {
+				open += n
+			}
+			if open > maxCheckedNames {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestStrictCheckAgrees runs the edge cases through checkAgreesWithReadOne
+// and checks that the plain ones take the quick way.
+func TestStrictCheckAgrees(t *testing.T) {
+	for _, s := range strictCheckCases {
+		checkAgreesWithReadOne(t, []byte(s))
+	}
+	for _, s := range []string{strictEvent("", ""), `{"a":1,"b":[true,false,null,-1.5e3],"c":{"d":"\u00e9\n"}}`} {
+		if _, v := checkStrict([]byte(s)); v != strictAccepted {
+			t.Errorf("checkStrict(%s) = %d, want accepted", s, v)
+		}
+	}
+	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":1,"\u0062":2}}`, "{\"a\":\"\xff\"}"} {
+		if _, v := checkStrict([]byte(s)); v != strictRefused {
+			t.Errorf("checkStrict(%s) = %d, want refused", s, v)
+		}
+	}
+	many := `{`
+	for i := range maxCheckedNames + 1 {
+		if i > 0 {
+			many += ","
+		}
+		many += fmt.Sprintf(`"k%d":1`, i)
+	}
+	many += "}"
+	if _, v := checkStrict([]byte(many)); v != strictUnsure {
+		t.Errorf("an object of %d members: %d, want unsure", maxCheckedNames+1, v)
+	}
+	checkAgreesWithReadOne(t, []byte(many))
 }

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -114,4 +115,18 @@ func TestPolicyFollowUps(t *testing.T) {
 
 func deleteData(field string) func(ev, data map[string]any) {
 	return func(_, d map[string]any) { delete(d, field) }
+}
+
+// FuzzPolicyIDShaped: the hand check of a policy id agrees with the rule
+// as a regular expression.
+func FuzzPolicyIDShaped(f *testing.F) {
+	for _, s := range []string{"", "a", "A-1", "qd.2025_01-x", "_a", ".a", "-a", "a b", "a/b", "青岛", "a\x00", "0", "a-", "Z.", "a\n"} {
+		f.Add(s)
+	}
+	pattern := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := policyIDShaped(s), pattern.MatchString(s); got != want {
+			t.Fatalf("policyIDShaped(%q) = %v, the regexp says %v", s, got, want)
+		}
+	})
 }

@@ -1,0 +1,343 @@
+package events
+
+import (
+	"bytes"
+	"encoding/binary"
+	"unicode/utf8"
+)
+
+// checkStrict is a quick first look at a stored event, for the log's
+// readers (a rebuild reads every event of the log): it says whether
+// readOne, the strict reading, accepts raw, without jsontext's work per
+// token. Its rules are the strict reading's: one RFC 8259 value with
+// optional whitespace around it; strings of valid UTF-8 without control
+// characters, escapes as RFC 8259 has them, \u surrogates in pairs; no
+// member name twice in an object (names compared unescaped), at any depth.
+// FuzzStrictCheckAgrees holds it to readOne.
+//
+// strictAccepted comes with the value as readOne returns it; on
+// strictRefused or strictUnsure (more than maxCheckedNames members in the
+// objects open at one place, or nesting deeper than maxCheckedDepth: too
+// rare in events to check quickly) the caller takes readOne, which also
+// words the refusal.
+func checkStrict(raw []byte) (value []byte, v strictVerdict) {
+	c := strictChecker{b: raw}
+	start := skipSpace(raw, 0)
+	end := c.value(start, 0)
+	if end >= 0 && skipSpace(raw, end) == len(raw) {
+		return raw[start:end:end], strictAccepted
+	}
+	if c.unsure {
+		return nil, strictUnsure
+	}
+	return nil, strictRefused
+}
+
+// strictVerdict is checkStrict's answer.
+type strictVerdict int
+
+const (
+	strictRefused strictVerdict = iota
+	strictAccepted
+	strictUnsure
+)
+
+// Bounds of checkStrict's own reading; past them it is unsure.
+const (
+	maxCheckedNames = 64
+	maxCheckedDepth = 64
+)
+
+// strictChecker reads one value for checkStrict.
+type strictChecker struct {
+	b []byte
+	// names[:n] are the member names of the objects being read,
+	// innermost last: each the name's string literal, quotes included.
+	// An array, so that the checker needs no allocation.
+	names [maxCheckedNames]nameLit
+	n     int
+	// unsure is set when a bound stopped the reading.
+	unsure bool
+}
+
+// nameLit is a member name as written; escaped when it has a backslash.
+type nameLit struct {
+	lit     []byte
+	escaped bool
+}
+
+// value returns the index just past the value at b[i], or -1.
+func (c *strictChecker) value(i, depth int) int {
+	b := c.b
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		end, _ := c.str(i)
+		return end
+	case '{':
+		return c.object(i, depth+1)
+	case '[':
+		return c.array(i, depth+1)
+	case 't':
+		return literal(b, i, "true")
+	case 'f':
+		return literal(b, i, "false")
+	case 'n':
+		return literal(b, i, "null")
+	default:
+		return number(b, i)
+	}
+}
+
+func (c *strictChecker) object(i, depth int) int {
+	if depth > maxCheckedDepth {
+		c.unsure = true
+		return -1
+	}
+	base := c.n
+	end := c.members(i, depth, base)
+	c.n = base
+	return end
+}
+
+// members reads the members of the object at b[i], its names from
+// c.names[base] on.
+func (c *strictChecker) members(i, depth, base int) int {
+	b := c.b
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for i < len(b) && b[i] == '"' {
+		end, escaped := c.str(i)
+		if end < 0 {
+			return -1
+		}
+		name := nameLit{b[i:end], escaped}
+		for _, n := range c.names[base:c.n] {
+			if sameName(n, name) {
+				return -1
+			}
+		}
+		if c.n == len(c.names) {
+			c.unsure = true
+			return -1
+		}
+		c.names[c.n] = name
+		c.n++
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return -1
+		}
+		i = c.value(skipSpace(b, i+1), depth)
+		if i < 0 {
+			return -1
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+func (c *strictChecker) array(i, depth int) int {
+	if depth > maxCheckedDepth {
+		c.unsure = true
+		return -1
+	}
+	b := c.b
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1
+	}
+	for {
+		i = c.value(i, depth)
+		if i < 0 {
+			return -1
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case ']':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// sameName reports whether two member names are the same once unescaped.
+func sameName(a, b nameLit) bool {
+	if !a.escaped && !b.escaped {
+		return bytes.Equal(a.lit, b.lit)
+	}
+	// Both are checked string literals, so unquote reads them.
+	sa, _ := unquote(a.lit)
+	sb, _ := unquote(b.lit)
+	return sa == sb
+}
+
+// str returns the index just past the string literal at b[i] and whether
+// it has escapes, or -1 when the strict reading refuses it.
+func (c *strictChecker) str(i int) (end int, escaped bool) {
+	b := c.b
+	j := i + 1
+	for {
+		// Eight bytes at a time while none is a quote or needs a look.
+		for j+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[j:])
+			if needsLook(w) || hasByte(w, '"') {
+				break
+			}
+			j += 8
+		}
+		if j >= len(b) {
+			return -1, escaped
+		}
+		switch ch := b[j]; {
+		case ch == '"':
+			return j + 1, escaped
+		case ch == '\\':
+			escaped = true
+			n := escapeLen(b, j)
+			if n < 0 {
+				return -1, escaped
+			}
+			j += n
+		case ch < 0x20:
+			return -1, escaped
+		case ch < utf8.RuneSelf:
+			j++
+		default:
+			r, size := utf8.DecodeRune(b[j:])
+			if r == utf8.RuneError && size <= 1 {
+				return -1, escaped
+			}
+			j += size
+		}
+	}
+}
+
+// escapeLen is the length of the escape at b[j] (a backslash), a \u
+// escape of a high surrogate with its low one; -1 when the strict reading
+// refuses it.
+func escapeLen(b []byte, j int) int {
+	if j+1 >= len(b) {
+		return -1
+	}
+	switch b[j+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2
+	case 'u':
+		r, ok := hex4(b, j+2)
+		switch {
+		case !ok:
+			return -1
+		case r >= 0xDC00 && r <= 0xDFFF: // a low surrogate alone
+			return -1
+		case r >= 0xD800 && r <= 0xDBFF:
+			if j+7 >= len(b) || b[j+6] != '\\' || b[j+7] != 'u' {
+				return -1
+			}
+			lo, ok := hex4(b, j+8)
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return -1
+			}
+			return 12
+		}
+		return 6
+	}
+	return -1
+}
+
+// hex4 reads four hexadecimal digits at b[i].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, ch := range b[i : i+4] {
+		switch {
+		case ch >= '0' && ch <= '9':
+			r = r<<4 | rune(ch-'0')
+		case ch >= 'a' && ch <= 'f':
+			r = r<<4 | rune(ch-'a'+10)
+		case ch >= 'A' && ch <= 'F':
+			r = r<<4 | rune(ch-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// hasByte reports whether one of the eight bytes of w is c.
+func hasByte(w uint64, c byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := w ^ (ones * uint64(c))
+	return (x-ones)&^x&highs != 0
+}
+
+// literal returns the index just past lit at b[i], or -1.
+func literal(b []byte, i int, lit string) int {
+	if !bytes.HasPrefix(b[i:], []byte(lit)) {
+		return -1
+	}
+	return i + len(lit)
+}
+
+// number returns the index just past the RFC 8259 number at b[i], or -1.
+func number(b []byte, i int) int {
+	digits := func(j int) int {
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	j := i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(b) && b[j] == '0':
+		j++
+	case j < len(b) && b[j] >= '1' && b[j] <= '9':
+		j = digits(j + 1)
+	default:
+		return -1
+	}
+	if j < len(b) && b[j] == '.' {
+		k := digits(j + 1)
+		if k == j+1 {
+			return -1
+		}
+		j = k
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		k := digits(j)
+		if k == j {
+			return -1
+		}
+		j = k
+	}
+	return j
+}
