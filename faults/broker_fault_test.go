@@ -19,9 +19,7 @@ func TestFaultBrokerDown(t *testing.T) {
 	// NATS to answer, with backoff): a batch the forwarder could not
 	// publish used to go to the poison queue then.
 	const down = 75 * time.Second
-	seed := testSeed(t)
-	evs := generate(t, seed, events)
-	want := expectFigures(evs)
+	seed, evs, want := workload(t, events)
 	node := startNATS(t)
 	d, dbURL := natsDeployment(t, node.URL())
 	g := d.startInstance("govpulse", nil)

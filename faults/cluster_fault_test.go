@@ -17,9 +17,7 @@ import (
 // figures.
 func TestFaultJetStreamCluster(t *testing.T) {
 	const events = 60_000
-	seed := testSeed(t)
-	evs := generate(t, seed, events)
-	want := expectFigures(evs)
+	seed, evs, want := workload(t, events)
 	nodes := startNATSCluster(t, 3)
 	d, dbURL := natsDeployment(t, clusterURLs(nodes))
 	d.env["GOVPULSE_NATS_REPLICAS"] = "3"

@@ -21,9 +21,7 @@ import (
 // the targets are exact.
 func TestFaultCrash(t *testing.T) {
 	const events, kills = 200_000, 12
-	seed := testSeed(t)
-	evs := generate(t, seed, events)
-	want := expectFigures(evs)
+	seed, evs, want := workload(t, events)
 	dbURL := pgtest.NewDatabase(t)
 	d := newDeployment(t, dbURL)
 	g := d.startInstance("govpulse", nil)

@@ -20,9 +20,7 @@ import (
 func TestFaultDatabase(t *testing.T) {
 	const events = 60_000
 	const down = 8 * time.Second // a consumer retries a batch for about 6s
-	seed := testSeed(t)
-	evs := generate(t, seed, events)
-	want := expectFigures(evs)
+	seed, evs, want := workload(t, events)
 	pg := newPGCluster(t)
 	dbURL := pg.URL("govpulse_faults")
 	d := newDeployment(t, dbURL)

@@ -69,6 +69,16 @@ type genEvent struct {
 // key identifies an event in the log.
 func (e *genEvent) key() string { return sourceName(e.Source) + "\x00" + e.ID }
 
+// workload is a fault test's load and what it must come to: n events
+// generated from the run's seed (logged; GOVPULSE_FAULTS_SEED repeats
+// it) and the figures they make.
+func workload(t testing.TB, n int) (seed uint64, evs []genEvent, want figures) {
+	t.Helper()
+	seed = testSeed(t)
+	evs = generate(t, seed, n)
+	return seed, evs, expectFigures(evs)
+}
+
 // generate makes n distinct valid events, spread over the sources: 70%
 // cases, 20% licences, 10% hearings, on the shipped catalogue's codes.
 func generate(t testing.TB, seed uint64, n int) []genEvent {

@@ -32,15 +32,26 @@ var readModelQueries = map[string]string{
 		FROM lawsuit_stats`,
 }
 
-func queryRows(t testing.TB, url, query string) map[string]string {
+// connect opens a connection to url for one check, which has a minute in
+// all (ctx); done closes the connection.
+func connect(t testing.TB, url string) (ctx context.Context, c *pgx.Conn, done func()) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
+		cancel()
 		t.Fatalf("connect: %v", err)
 	}
-	defer c.Close(context.Background())
+	return ctx, c, func() {
+		c.Close(context.Background())
+		cancel()
+	}
+}
+
+func queryRows(t testing.TB, url, query string) map[string]string {
+	t.Helper()
+	ctx, c, done := connect(t, url)
+	defer done()
 	rows, err := c.Query(ctx, query)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
@@ -196,13 +207,8 @@ func expectedCasesFinished(evs []genEvent) map[string]float64 {
 // reports keys stored more than once.
 func logKeys(t testing.TB, dbURL string) (map[string]int64, []string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.Background())
+	ctx, c, done := connect(t, dbURL)
+	defer done()
 	rows, err := c.Query(ctx, `SELECT source, id, seq FROM events ORDER BY seq`)
 	if err != nil {
 		t.Fatal(err)

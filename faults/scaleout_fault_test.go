@@ -20,9 +20,7 @@ import (
 // instance, started again, serves the same figures.
 func TestFaultScaleOut(t *testing.T) {
 	const events = 90_000
-	seed := testSeed(t)
-	evs := generate(t, seed, events)
-	want := expectFigures(evs)
+	seed, evs, want := workload(t, events)
 	node := startNATS(t)
 	d, dbURL := natsDeployment(t, node.URL())
 	var gs []*instance

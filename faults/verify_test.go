@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/projections"
 )
@@ -168,13 +165,8 @@ func verifySettled(t testing.TB, d *deployment, a *api, want figures) {
 // once with it through every crash and redelivery.
 func verifyTotals(t testing.TB, dbURL, when string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer c.Close(context.Background())
+	ctx, c, done := connect(t, dbURL)
+	defer done()
 	for _, table := range []*projections.Table{projections.CaseStats.Table(), projections.LicenseStats.Table(), projections.PortalViews.Table()} {
 		totals, summed := table.Totals.Name, table.TotalsQuery()
 		var differ, rows int

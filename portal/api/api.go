@@ -130,7 +130,8 @@ func (h *Handler) version(w http.ResponseWriter, r *http.Request) {
 // writePolicyView answers with a policy's page, as writeJSON would.
 func writePolicyView(w http.ResponseWriter, view *portal.PolicyView) {
 	if !policyViewAppendable(view) {
-		writeJSON(w, http.StatusOK, view)
+		// A copy: view itself then stays on the caller's stack.
+		writeJSON(w, http.StatusOK, *view)
 		return
 	}
 	noCache(w)

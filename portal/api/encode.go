@@ -166,12 +166,19 @@ func appendStrings(b []byte, ss []string) []byte {
 	return appendList(b, ss, func(b []byte, s *string) []byte { return str(b, *s) })
 }
 
-// appendDate writes a portal.Date as its MarshalJSON does.
+// appendDate writes a portal.Date as its MarshalJSON does (digits by
+// hand for the years of four digits, the others by AppendFormat).
 func appendDate(b []byte, d portal.Date) []byte {
 	if d.IsZero() {
 		return append(b, "null"...)
 	}
-	b = append(b, '"')
-	b = d.Time().AppendFormat(b, time.DateOnly)
-	return append(b, '"')
+	t := d.Time()
+	y, m, day := t.Date()
+	if y < 1000 || y > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, time.DateOnly)
+		return append(b, '"')
+	}
+	return append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
+		'-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10), '"')
 }

@@ -78,11 +78,16 @@ func (r *randomJSON) text() string {
 }
 
 func (r *randomJSON) date() portal.Date {
-	if r.rng.IntN(3) == 0 {
+	switch r.rng.IntN(12) {
+	case 0, 1, 2, 3:
 		return portal.Date{}
+	case 4: // years of other than four digits, and the ends of four
+		return portal.NewDate(pickOne(r.rng, -12, 0, 7, 999, 1000, 9999, 10000, 123456), time.Month(1+r.rng.IntN(12)), 1+r.rng.IntN(28))
 	}
 	return r.day.AddDays(r.rng.IntN(4000) - 2000)
 }
+
+func pickOne[T any](rng *rand.Rand, xs ...T) T { return xs[rng.IntN(len(xs))] }
 
 func (r *randomJSON) strs() []string {
 	switch r.rng.IntN(3) {

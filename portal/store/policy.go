@@ -16,6 +16,8 @@ func (s *Store) versionPolicy(ctx context.Context, gen int64, id string, n int) 
 	if p, ok := s.versionCache.Get(key); ok {
 		return p, nil
 	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
 	var pol string
 	err := s.Pool.QueryRow(ctx, `SELECT policy::text FROM policy_versions WHERE policy_id = $1 AND n = $2`, id, n).Scan(&pol)
 	if err != nil {
@@ -45,8 +47,9 @@ func (s *Store) Version(ctx context.Context, id string, n int) (portal.PolicyVie
 // view is a policy's page: version n, or the one in force on *at, or the
 // current one.
 func (s *Store) view(ctx context.Context, id string, at *portal.Date, n int) (portal.PolicyView, error) {
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
+	// No timeout made here: a page asks the database only when the
+	// store is not told of changes (load bounds that call) or for an
+	// earlier version (versionPolicy bounds it).
 	idx, err := s.snapshot(ctx)
 	if err != nil {
 		return portal.PolicyView{}, err

@@ -104,6 +104,8 @@ func (s *Store) load(ctx context.Context, force bool) (*index, error) {
 		return cur, nil
 	}
 	s.recheck.Store(false) // a notification from now on asks again
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
 	var gen, reset int64
 	if err := s.Pool.QueryRow(ctx, `SELECT generation, reset FROM policy_model WHERE id = 1`).Scan(&gen, &reset); err != nil {
 		return nil, fmt.Errorf("policy model generation: %w", err)
