@@ -12,6 +12,7 @@ import (
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/portal"
 	"github.com/govpulse/govpulse/portal/search"
+	"github.com/jackc/pgx/v5"
 )
 
 // doc is one policy as the in-memory index holds it.
@@ -117,9 +118,17 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 	if base != nil {
 		since = base.gen
 	}
+	// One snapshot for every query: a policy's row, its versions and its
+	// interpretations read as of the same commit, never one generation's
+	// policy beside the next one's versions.
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only: nothing to keep
 	changed := map[string]*doc{}
 	var ids []string
-	rows, err := s.Pool.Query(ctx, `SELECT policy_id, current::text, coalesce(repeal::text, ''), versions FROM policies WHERE generation > $1`, since)
+	rows, err := tx.Query(ctx, `SELECT policy_id, current::text, coalesce(repeal::text, ''), versions FROM policies WHERE generation > $1`, since)
 	if err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
@@ -154,7 +163,7 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 		filter, args = "", nil
 	}
 	if len(ids) > 0 {
-		rows, err = s.Pool.Query(ctx, `SELECT policy_id, interpretation_id, kind, title, body, qa::text, by_whom, at
+		rows, err = tx.Query(ctx, `SELECT policy_id, interpretation_id, kind, title, body, qa::text, by_whom, at
 			FROM policy_interpretations`+filter+` ORDER BY policy_id, at, interpretation_id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("load interpretations: %w", err)
@@ -176,10 +185,10 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("load interpretations: %w", err)
 		}
-		if err := s.loadVersions(ctx, changed, filter, args); err != nil {
+		if err := loadVersions(ctx, tx, changed, filter, args); err != nil {
 			return nil, err
 		}
-		rows, err = s.Pool.Query(ctx, `SELECT policy_id, doc_key FROM policy_doc_numbers`+filter, args...)
+		rows, err = tx.Query(ctx, `SELECT policy_id, doc_key FROM policy_doc_numbers`+filter, args...)
 		if err != nil {
 			return nil, fmt.Errorf("load doc numbers: %w", err)
 		}
@@ -255,8 +264,8 @@ func (s *Store) loadIndex(ctx context.Context, base *index, gen, reset int64) (*
 // loadVersions reads the versions of the changed docs (filter and args
 // pick them, as for the interpretations), without the policy as each
 // version read: a doc's policy is its last version's.
-func (s *Store) loadVersions(ctx context.Context, changed map[string]*doc, filter string, args []any) error {
-	rows, err := s.Pool.Query(ctx, `SELECT policy_id, n, kind, at, doc_number, reason, changes::text
+func loadVersions(ctx context.Context, tx pgx.Tx, changed map[string]*doc, filter string, args []any) error {
+	rows, err := tx.Query(ctx, `SELECT policy_id, n, kind, at, doc_number, reason, changes::text
 		FROM policy_versions`+filter+` ORDER BY policy_id, n`, args...)
 	if err != nil {
 		return fmt.Errorf("load versions: %w", err)
