@@ -87,24 +87,14 @@ func (c *catchUp) run(ctx context.Context, after int64) {
 		case <-c.wake:
 		}
 		for ctx.Err() == nil {
-			// On the Postgres bus a delivery's acknowledgement is a
-			// synchronous commit that flushes the catch-up's with it
-			// (ApplyNext); on NATS it is not, and a catch-up PostgreSQL
-			// lost in a crash would be a batch lost.
-			async := h.bus.cfg.Kind == KindPostgres
-			applied, through, err := h.bus.store.ApplyNext(ctx, name, after, h.reading(), h.bus.cfg.ahead(), async, h.consumer.Apply)
+			applied, through, err := h.bus.store.ApplyNext(ctx, name, after, h.reading(), h.bus.cfg.ahead(), h.consumer.Apply)
 			if err == nil {
 				if through == after {
 					break // none left
 				}
 				h.bus.caughtUp.WithLabelValues(name).Add(float64(len(applied)))
-				if !async {
-					// Durable: the delivery may skip it without asking
-					// the ledger, which would lack an asynchronous commit
-					// PostgreSQL lost.
-					for _, b := range applied {
-						h.caught.add(b.First)
-					}
+				for _, b := range applied {
+					h.caught.add(b.First)
 				}
 				after = through
 				continue
@@ -126,7 +116,7 @@ func (c *catchUp) run(ctx context.Context, after int64) {
 				}
 				h.bus.log.Debug("catch-up on append: batch left to its delivery", "consumer", name,
 					"first_seq", next.First, "last_seq", next.Last, "err", err)
-			} else if !async {
+			} else {
 				h.caught.add(next.First)
 			}
 			after = next.Last

@@ -119,25 +119,10 @@ func (s *EventStore) ApplyAhead(ctx context.Context, consumer string, batch even
 // next call may start. A consumer catching up on an append of its own
 // process (package bus) applies through it: one transaction, no round
 // trip to find the batches first.
-//
-// With asyncCommit the transaction commits without waiting for its WAL
-// to reach the disk (synchronous_commit off). That is for a caller whose
-// batches are acknowledged only by a later synchronous commit on the same
-// server, which flushes this one with it: the Postgres bus, whose
-// subscribers record their offsets in the database after the ledger said
-// the batch was applied. A crash of PostgreSQL before then loses the
-// transaction whole, ledger rows and writes together, and the batches'
-// deliveries apply them again. Never for a bus that acknowledges
-// elsewhere (NATS).
-func (s *EventStore) ApplyNext(ctx context.Context, consumer string, after int64, read Reading, ahead Ahead, asyncCommit bool, apply ApplyFunc) ([]events.Batch, int64, error) {
+func (s *EventStore) ApplyNext(ctx context.Context, consumer string, after int64, read Reading, ahead Ahead, apply ApplyFunc) ([]events.Batch, int64, error) {
 	var batches []events.Batch
 	through := after
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		if asyncCommit {
-			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return err
-			}
-		}
 		// Recorded in seq order (instances sharing the group lock ledger
 		// rows in one order); the last row is the furthest batch looked at.
 		rows, err := tx.Query(ctx, `WITH next AS (SELECT first_seq, last_seq FROM log_batches b WHERE first_seq > $2
