@@ -287,7 +287,7 @@ func recordSeqs(calls *[][]int64) postgres.ApplyFunc {
 // TestApplyNext: the batches after a seq that a consumer lacks are applied
 // in one transaction, in log order, within the bounds (at least one), the
 // ones it has skipped; where the next call starts is returned; a failing
-// apply leaves nothing recorded. Asynchronous commits apply alike.
+// apply leaves nothing recorded.
 func TestApplyNext(t *testing.T) {
 	ctx := context.Background()
 	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
@@ -301,17 +301,16 @@ func TestApplyNext(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		after   int64
-		async   bool
 		want    string
 		through int64
 	}{
-		{0, false, "[1 2 5 6]", 6},        // the first and third (the second applied; the fourth ends 6 events past the first)
-		{6, true, "[7 8 9 10 11 12]", 12}, // the fourth, fifth and sixth (the first and 2 more)
-		{12, false, "", 12},               // none left
-		{0, false, "", 0},                 // none missing
+		{0, "[1 2 5 6]", 6},         // the first and third (the second applied; the fourth ends 6 events past the first)
+		{6, "[7 8 9 10 11 12]", 12}, // the fourth, fifth and sixth (the first and 2 more)
+		{12, "", 12},                // none left
+		{0, "", 0},                  // none missing
 	} {
 		calls = nil
-		got, through, err := store.ApplyNext(ctx, "c", tc.after, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5}, tc.async, apply)
+		got, through, err := store.ApplyNext(ctx, "c", tc.after, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5}, apply)
 		if err != nil {
 			t.Fatalf("after %d: %v", tc.after, err)
 		}
@@ -323,7 +322,7 @@ func TestApplyNext(t *testing.T) {
 	if _, err := store.Append(ctx, "a", newEvents("a", "6-1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, through, err := store.ApplyNext(ctx, "c", 12, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5}, false,
+	if _, through, err := store.ApplyNext(ctx, "c", 12, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5},
 		func(context.Context, pgx.Tx, []events.Recorded) error { return fmt.Errorf("refused") }); err == nil || through != 12 {
 		t.Fatalf("failing apply: through %d, err %v; want an error and through 12", through, err)
 	}
