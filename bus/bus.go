@@ -174,26 +174,26 @@ func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.
 		return nil, fmt.Errorf("bus: router: %w", err)
 	}
 	b.metrics.AddPrometheusRouterMetrics(b.router)
-	b.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "govpulse_bus_batch_deliveries_total",
-		Help: "Batches handed to a consumer (deliveries, retries and poison-queue replays), by consumer and outcome: applied, skipped (applied before: a redelivery, or applied ahead with an earlier batch) or failed (retried, then poisoned).",
-	}, []string{"consumer", "outcome"})
-	if err := reg.Register(b.deliveries); err != nil {
-		return nil, fmt.Errorf("bus: register delivery counter: %w", err)
+	counters := []struct {
+		c          **prometheus.CounterVec
+		name, help string
+		labels     []string
+	}{
+		{&b.deliveries, "govpulse_bus_batch_deliveries_total",
+			"Batches handed to a consumer (deliveries, retries and poison-queue replays), by consumer and outcome: applied, skipped (applied before: a redelivery, or applied ahead with an earlier batch) or failed (retried, then poisoned).",
+			[]string{"consumer", "outcome"}},
+		{&b.appliedAhead, "govpulse_bus_batches_applied_ahead_total",
+			"Batches a consumer applied in the transaction of an earlier batch's delivery, catching up (their own deliveries count as skipped), by consumer.",
+			[]string{"consumer"}},
+		{&b.caughtUp, "govpulse_bus_batches_caught_up_total",
+			"Batches a consumer applied as soon as this instance appended them, before their delivery (which is then skipped), by consumer (Config.CatchUpOnAppend).",
+			[]string{"consumer"}},
 	}
-	b.appliedAhead = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "govpulse_bus_batches_applied_ahead_total",
-		Help: "Batches a consumer applied in the transaction of an earlier batch's delivery, catching up (their own deliveries count as skipped), by consumer.",
-	}, []string{"consumer"})
-	if err := reg.Register(b.appliedAhead); err != nil {
-		return nil, fmt.Errorf("bus: register applied-ahead counter: %w", err)
-	}
-	b.caughtUp = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "govpulse_bus_batches_caught_up_total",
-		Help: "Batches a consumer applied as soon as this instance appended them, before their delivery (which is then skipped), by consumer (Config.CatchUpOnAppend).",
-	}, []string{"consumer"})
-	if err := reg.Register(b.caughtUp); err != nil {
-		return nil, fmt.Errorf("bus: register caught-up counter: %w", err)
+	for _, c := range counters {
+		*c.c = prometheus.NewCounterVec(prometheus.CounterOpts{Name: c.name, Help: c.help}, c.labels)
+		if err := reg.Register(*c.c); err != nil {
+			return nil, fmt.Errorf("bus: register %s: %w", c.name, err)
+		}
 	}
 	b.Poison = &PoisonQueue{pool: pool, bus: b}
 	// A batch a consumer fails on is stored for its retries and its

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -716,12 +717,11 @@ func TestCatchUpOnAppend(t *testing.T) {
 			if _, err := blocker.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
 				t.Fatal(err)
 			}
-			var all []string
-			for i := range 3 {
-				batch := ids(fmt.Sprintf("b%d", i), 4)
-				appendEvents(t, store, "src", batch...)
-				all = append(all, batch...)
+			batches := [][]string{ids("b0", 4), ids("b1", 4), ids("b2", 4)}
+			for _, b := range batches {
+				appendEvents(t, store, "src", b...)
 			}
+			all := slices.Concat(batches...)
 			waitCounts(t, pool, "counter_a", all)
 			if d := in.Deliveries(t, "counter_a"); bustest.Total(d) != 0 {
 				t.Fatalf("deliveries %v while the bus was held back: the batches were not caught up on append", d)

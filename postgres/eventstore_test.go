@@ -218,23 +218,9 @@ func TestReadBatchOfReadsEnvelopesOfTypesOnly(t *testing.T) {
 func TestApplyAhead(t *testing.T) {
 	ctx := context.Background()
 	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
-	var batches []events.Batch
-	for i := range 5 {
-		res, err := store.Append(ctx, "a", newEvents("a", fmt.Sprintf("%d-1", i), fmt.Sprintf("%d-2", i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		batches = append(batches, res.Batch)
-	}
+	batches := appendBatches(t, store, 5)
 	var calls [][]int64
-	apply := func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
-		var seqs []int64
-		for _, e := range evs {
-			seqs = append(seqs, e.Seq)
-		}
-		calls = append(calls, seqs)
-		return nil
-	}
+	apply := recordSeqs(&calls)
 	// The third batch applied on its own first.
 	if n, err := store.ApplyAhead(ctx, "c", batches[2], postgres.Reading{}, postgres.Ahead{}, apply); err != nil || n != 1 {
 		t.Fatalf("third batch alone: %d, %v", n, err)
@@ -269,6 +255,79 @@ func TestApplyAhead(t *testing.T) {
 	got, err := postgres.AppliedBatches(ctx, store.Pool, "c")
 	if err != nil || len(got) != 5 {
 		t.Errorf("ledger = %v, %v; want the first five batches", got, err)
+	}
+}
+
+// appendBatches appends n batches of two events of source "a".
+func appendBatches(t *testing.T, store *postgres.EventStore, n int) []events.Batch {
+	t.Helper()
+	var batches []events.Batch
+	for i := range n {
+		res, err := store.Append(context.Background(), "a", newEvents("a", fmt.Sprintf("%d-1", i), fmt.Sprintf("%d-2", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches = append(batches, res.Batch)
+	}
+	return batches
+}
+
+// recordSeqs is an ApplyFunc that appends the seqs of each call to calls.
+func recordSeqs(calls *[][]int64) postgres.ApplyFunc {
+	return func(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
+		var seqs []int64
+		for _, e := range evs {
+			seqs = append(seqs, e.Seq)
+		}
+		*calls = append(*calls, seqs)
+		return nil
+	}
+}
+
+// TestApplyNext: the batches after a seq that a consumer lacks are applied
+// in one transaction, in log order, within the bounds (at least one), the
+// ones it has skipped; where the next call starts is returned; a failing
+// apply leaves nothing recorded.
+func TestApplyNext(t *testing.T) {
+	ctx := context.Background()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	batches := appendBatches(t, store, 6)
+	var calls [][]int64
+	apply := recordSeqs(&calls)
+	// The second batch applied before; from the start, at most 2 batches
+	// after the first and 5 events past it.
+	if n, err := store.ApplyAhead(ctx, "c", batches[1], postgres.Reading{}, postgres.Ahead{}, apply); err != nil || n != 1 {
+		t.Fatalf("second batch alone: %d, %v", n, err)
+	}
+	for _, tc := range []struct {
+		after   int64
+		want    string
+		through int64
+	}{
+		{0, "[1 2 5 6]", 6},         // the first and third (the second applied; the fourth ends 6 events past the first)
+		{6, "[7 8 9 10 11 12]", 12}, // the fourth, fifth and sixth (the first and 2 more)
+		{12, "", 12},                // none left
+		{0, "", 0},                  // none missing
+	} {
+		calls = nil
+		got, through, err := store.ApplyNext(ctx, "c", tc.after, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5}, apply)
+		if err != nil {
+			t.Fatalf("after %d: %v", tc.after, err)
+		}
+		if applied := strings.Trim(fmt.Sprint(calls), "[]"); applied != strings.Trim(tc.want, "[]") || through != tc.through {
+			t.Errorf("after %d: applied %v (batches %v) through %d, want %s through %d", tc.after, calls, got, through, tc.want, tc.through)
+		}
+	}
+	// A failing apply records nothing.
+	if _, err := store.Append(ctx, "a", newEvents("a", "6-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, through, err := store.ApplyNext(ctx, "c", 12, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5},
+		func(context.Context, pgx.Tx, []events.Recorded) error { return fmt.Errorf("refused") }); err == nil || through != 12 {
+		t.Fatalf("failing apply: through %d, err %v; want an error and through 12", through, err)
+	}
+	if got, err := postgres.AppliedBatches(ctx, store.Pool, "c"); err != nil || len(got) != 6 {
+		t.Errorf("ledger = %v, %v; want the first six batches", got, err)
 	}
 }
 

@@ -112,7 +112,7 @@ func ingestStep(o *benchOptions) benchmark.Step {
 			}
 			return noteProfile(r, profile, "govpulse serve during one more end-to-end run (not counted)",
 				profileShare{"the HTTP ingest handler (strict reading, validation, append)", []string{"httpapi.(*Server).ingest"}},
-				profileShare{"the consumers", []string{"bus.(*consumerHandler).apply"}},
+				profileShare{"the consumers (deliveries and catch-ups on append)", []string{"bus.(*consumerHandler).apply", "bus.(*catchUp).run"}},
 				profileShare{"reading batches from the log", []string{"postgres.(*EventStore).ReadBatch", "postgres.(*EventStore).readBatches"}},
 				profileShare{"the read models' folding", []string{"projections.(*Projection).Apply"}},
 				profileShare{"the strict reading of JSON (events package, jsontext), ingest and read models together", []string{"govpulse/events.", "jsontext."}},
