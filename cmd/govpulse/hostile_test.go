@@ -288,6 +288,10 @@ func TestHostileCorpus(t *testing.T) {
 	})
 	s.ingest(hubToken, caseFinished(t, hubSource, "seed-case"), licenseIssued(t, hubSource, "seed-licence"), lawsuitAppearance(t, hubSource, "seed-hearing"))
 	s.waitProjections()
+	// A consumer may apply a batch on its local append, before the bus
+	// delivers it; the delivery then moves the bus's offsets. Wait for it,
+	// so that only the corpus could move them afterwards.
+	s.waitDelivered()
 	before := s.dumpState()
 
 	corpus := hostileCorpus(t)
@@ -359,6 +363,38 @@ func (s *testServer) rawExchange(t *testing.T, req []byte) (int, []byte) {
 
 // dumpState renders the log, the bus's tables and every read model as
 // text, one entry per table, rows sorted.
+// waitDelivered waits until the Postgres bus has delivered every message
+// of its topic to every consumer group (their offsets acknowledge the last
+// message). On the NATS bus, which keeps no such table, it returns at once.
+func (s *testServer) waitDelivered() {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), applyWait)
+	defer cancel()
+	var table *string
+	if err := s.Main.pool.QueryRow(ctx, `SELECT to_regclass('watermill_offsets_govpulse_batches')::text`).Scan(&table); err != nil {
+		s.t.Fatalf("the bus's offsets table: %v", err)
+	}
+	if table == nil {
+		return
+	}
+	for {
+		var behind int
+		err := s.Main.pool.QueryRow(ctx, `SELECT count(*) FROM watermill_offsets_govpulse_batches
+			WHERE offset_acked < (SELECT coalesce(max("offset"), 0) FROM watermill_govpulse_batches)`).Scan(&behind)
+		if err != nil {
+			s.t.Fatalf("the bus's deliveries: %v", err)
+		}
+		if behind == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			s.t.Fatalf("%d consumer groups have not had every message delivered after %s", behind, applyWait)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 func (s *testServer) dumpState() map[string]string {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
