@@ -77,10 +77,11 @@ type strictChecker struct {
 // document order: names as written, values raw. whole is false when it
 // had more than maxRecorded members, or was not read.
 type recordedObject struct {
-	whole  bool
-	n      int
-	names  [maxRecorded][]byte
-	values [maxRecorded][]byte
+	whole   bool
+	n       int
+	names   [maxRecorded][]byte
+	values  [maxRecorded][]byte
+	escaped [maxRecorded]bool // the name has a backslash
 }
 
 // maxRecorded bounds the members a recordedObject keeps: an event's
@@ -92,9 +93,19 @@ const maxRecorded = 24
 func (o *recordedObject) membersInto(out members) (members, bool) {
 	out = out[:0]
 	for i := range o.n {
-		key, ok := unquote(o.names[i])
-		if !ok {
-			return nil, false
+		var key string
+		if inner := o.names[i][1 : len(o.names[i])-1]; !o.escaped[i] {
+			// What unquote gives a checked literal without escapes,
+			// spared its look at each byte.
+			var known bool
+			if key, known = interned.lookup(inner); !known {
+				key = string(inner)
+			}
+		} else {
+			var ok bool
+			if key, ok = unquote(o.names[i]); !ok {
+				return nil, false
+			}
 		}
 		out = append(out, member{key, o.values[i]})
 	}
@@ -102,12 +113,12 @@ func (o *recordedObject) membersInto(out members) (members, bool) {
 }
 
 // add records a member; past maxRecorded the object is not whole.
-func (o *recordedObject) add(name, value []byte) {
+func (o *recordedObject) add(name nameLit, value []byte) {
 	if o.n == len(o.names) {
 		o.whole = false
 		return
 	}
-	o.names[o.n], o.values[o.n] = name, value
+	o.names[o.n], o.values[o.n], o.escaped[o.n] = name.lit, value, name.escaped
 	o.n++
 }
 
@@ -223,7 +234,7 @@ func (c *strictChecker) members(i, depth, base int, rec *recordedObject) int {
 			c.inData = false
 		}
 		if rec != nil {
-			rec.add(name.lit, b[start:i:i])
+			rec.add(name, b[start:i:i])
 		}
 		i = skipSpace(b, i)
 		if i >= len(b) {
