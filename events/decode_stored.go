@@ -54,14 +54,16 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 	if _, known := lookupType(typ); !known {
 		return nil, fmt.Errorf("decode stored %s event: unknown event type", typ)
 	}
-	raw, verdict := checkStrict(envelope)
+	c := strictChecker{b: envelope, record: true}
+	raw, verdict := c.check()
 	if verdict != strictAccepted {
 		var err error
 		if raw, err = readOne(envelope); err != nil {
 			return nil, storedSyntaxError(err)
 		}
+		c = strictChecker{}
 	}
-	if ev, ok := decodeStoredPlain(typ, raw); ok {
+	if ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data); ok {
 		return ev, nil
 	}
 	env := decodeEnvelope(raw)
@@ -76,14 +78,16 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 // without escapes; when the payload's reading finds no problem either,
 // that is DecodeStoredEnvelope's answer too (none of its refusals
 // applies). Otherwise ok is false and DecodeStored takes the whole way,
-// which words the refusal.
-func decodeStoredPlain(typ string, raw json.RawMessage) (ev Event, ok bool) {
+// which words the refusal. When top is whole it holds raw's members, and
+// when data is whole it holds the data object's (checkStrict read them):
+// neither is then scanned again.
+func decodeStoredPlain(typ string, raw json.RawMessage, top, data *recordedObject) (ev Event, ok bool) {
 	if len(raw) > MaxEventBytes {
 		return nil, false
 	}
-	var data json.RawMessage
+	var dataValue json.RawMessage
 	typed := false
-	plain := scanObject(raw, func(lit, v []byte) bool {
+	member := func(lit, v []byte) bool {
 		name := lit[1 : len(lit)-1]
 		if len(name) == 0 || bytes.IndexByte(name, '\\') >= 0 || string(name) == "data_base64" {
 			return false
@@ -96,18 +100,32 @@ func decodeStoredPlain(typ string, raw json.RawMessage) (ev Event, ok bool) {
 			typed = true
 		case "data":
 			if jsonKind(v) != "null" {
-				data = v
+				dataValue = v
 			}
 		}
 		return true
-	})
+	}
+	plain := true
+	if top.whole {
+		for i := range top.n {
+			if plain = member(top.names[i], top.values[i]); !plain {
+				break
+			}
+		}
+	} else {
+		plain = scanObject(raw, member)
+	}
 	if !plain {
 		return nil, false
 	}
 	if !typed {
 		return nil, false
 	}
-	ev, ps := decodeData(typ, data, reading{latest: storedLatest(), stored: true})
+	split := data
+	if !data.whole || !top.whole {
+		split = nil
+	}
+	ev, ps := decodeDataSplit(typ, dataValue, split, reading{latest: storedLatest(), stored: true})
 	if len(ps) > 0 {
 		return nil, false
 	}
@@ -156,13 +174,25 @@ func DecodeStoredEnvelope(typ string, env *Envelope) (Event, error) {
 // decodeData reads a data object with the type's field decoder, as rd
 // says; it returns the payload or every problem.
 func decodeData(typ string, data json.RawMessage, rd reading) (Event, []fieldProblem) {
+	return decodeDataSplit(typ, data, nil, rd)
+}
+
+// decodeDataSplit is decodeData, with data's members from split when it
+// is not nil (checkStrict recorded them) instead of a scan of data.
+func decodeDataSplit(typ string, data json.RawMessage, split *recordedObject, rd reading) (Event, []fieldProblem) {
 	decode, known := lookupType(typ)
 	if !known {
 		return nil, []fieldProblem{{"type", fmt.Sprintf("unknown type %q", clip(typ, maxAttrLen))}}
 	}
 	sc := dataScratches.Get().(*dataScratch)
 	defer sc.release()
-	fields, isObject := splitObjectInto(sc.fields, data)
+	var fields members
+	var isObject bool
+	if split != nil {
+		fields, isObject = split.membersInto(sc.fields)
+	} else {
+		fields, isObject = splitObjectInto(sc.fields, data)
+	}
 	switch {
 	case len(data) == 0:
 		return nil, []fieldProblem{{"data", "is required: a JSON object with the event's fields"}}

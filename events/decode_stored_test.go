@@ -17,7 +17,11 @@ func TestDecodeStored(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, plain := decodeStoredPlain(env.Type, env.Raw); !plain {
+			c := strictChecker{b: env.Raw, record: true}
+			if _, v := c.check(); v != strictAccepted || !c.top.whole || !c.data.whole {
+				t.Errorf("checkStrict: %d, top recorded %v, data recorded %v; want accepted, both recorded", v, c.top.whole, c.data.whole)
+			}
+			if _, plain := decodeStoredPlain(env.Type, env.Raw, &c.top, &c.data); !plain {
 				t.Error("a plain stored event did not take the short way")
 			}
 			if g, w := mustJSONText(t, got), mustJSONText(t, want); g != w || got.EventType() != want.EventType() {
@@ -55,7 +59,8 @@ func mustJSONText(t *testing.T, v any) string {
 // FuzzStoredPlainAgrees: whatever DecodeStored's short way
 // (decodeStoredPlain) reads, the whole way (every attribute, then
 // DecodeStoredEnvelope) reads to the same payload; the short way never
-// refuses, it leaves refusals to the whole way.
+// refuses, it leaves refusals to the whole way. The short way reads the
+// same from the members checkStrict recorded as from its own scan.
 func FuzzStoredPlainAgrees(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
@@ -72,8 +77,16 @@ func FuzzStoredPlainAgrees(f *testing.F) {
 			return
 		}
 		for _, raw := range raws {
+			c := strictChecker{b: raw, record: true}
+			if _, v := c.check(); v != strictAccepted {
+				c = strictChecker{}
+			}
 			for _, typ := range KnownTypes() {
-				ev, ok := decodeStoredPlain(typ, raw)
+				ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data)
+				scanned, scannedOK := decodeStoredPlain(typ, raw, &recordedObject{}, &recordedObject{})
+				if ok != scannedOK || ok && mustJSONText(t, ev) != mustJSONText(t, scanned) {
+					t.Fatalf("%s: from the recorded members %v %#v, scanned %v %#v\n%s", typ, ok, ev, scannedOK, scanned, raw)
+				}
 				env := decodeEnvelope(raw)
 				whole, err := DecodeStoredEnvelope(typ, &env)
 				if !ok {
@@ -131,6 +144,7 @@ func checkAgreesWithReadOne(t *testing.T, body []byte) {
 		if string(v) != string(want) || cap(v) != len(v) {
 			t.Fatalf("checkStrict reads %q, readOne %q", v, want)
 		}
+		checkRecorded(t, body, want)
 	case strictRefused:
 		if err == nil {
 			t.Fatalf("checkStrict refuses what readOne accepts:\n%q", body)
@@ -140,6 +154,47 @@ func checkAgreesWithReadOne(t *testing.T, body []byte) {
 			t.Fatalf("checkStrict unsure within its bounds:\n%q", body)
 		}
 	}
+}
+
+// checkRecorded fails t unless the members checkStrict records of the
+// accepted value v (of body) are those scanObject finds, of v and of its
+// member "data".
+func checkRecorded(t *testing.T, body, v []byte) {
+	t.Helper()
+	c := strictChecker{b: body, record: true}
+	if _, verdict := c.check(); verdict != strictAccepted {
+		t.Fatalf("recording, checkStrict says %d", verdict)
+	}
+	same := func(what string, o *recordedObject, obj []byte) {
+		var names, values [][]byte
+		isObject := scanObject(obj, func(name, value []byte) bool {
+			names, values = append(names, name), append(values, value)
+			return true
+		})
+		if !o.whole {
+			if isObject && len(names) <= maxRecorded {
+				t.Fatalf("%s: an object of %d members not recorded:\n%q", what, len(names), body)
+			}
+			return
+		}
+		if !isObject || o.n != len(names) {
+			t.Fatalf("%s: recorded %d members, scanObject %v %d:\n%q", what, o.n, isObject, len(names), body)
+		}
+		for i := range names {
+			if string(o.names[i]) != string(names[i]) || string(o.values[i]) != string(values[i]) {
+				t.Fatalf("%s: member %d recorded %q: %q, scanObject %q: %q", what, i, o.names[i], o.values[i], names[i], values[i])
+			}
+		}
+	}
+	same("the value", &c.top, v)
+	var data []byte
+	scanObject(v, func(name, value []byte) bool {
+		if string(name) == `"data"` {
+			data = value
+		}
+		return true
+	})
+	same("its data", &c.data, data)
 }
 
 // pastCheckBounds reports whether body nests deeper than maxCheckedDepth

@@ -22,6 +22,12 @@ import (
 // words the refusal.
 func checkStrict(raw []byte) (value []byte, v strictVerdict) {
 	c := strictChecker{b: raw}
+	return c.check()
+}
+
+// check is checkStrict of c.b.
+func (c *strictChecker) check() ([]byte, strictVerdict) {
+	raw := c.b
 	start := skipSpace(raw, 0)
 	end := c.value(start, 0)
 	if end >= 0 && skipSpace(raw, end) == len(raw) {
@@ -58,12 +64,83 @@ type strictChecker struct {
 	n     int
 	// unsure is set when a bound stopped the reading.
 	unsure bool
+
+	// When record is set, top receives the members of the value when it
+	// is an object, and data those of its member "data" when that is an
+	// object: what the stored reading reads next, spared a second scan.
+	record    bool
+	top, data recordedObject
+	inData    bool // reading the value of the top-level member "data"
+}
+
+// recordedObject is an object's members as checkStrict read them, in
+// document order: names as written, values raw. whole is false when it
+// had more than maxRecorded members, or was not read.
+type recordedObject struct {
+	whole   bool
+	n       int
+	names   [maxRecorded][]byte
+	values  [maxRecorded][]byte
+	escaped [maxRecorded]bool // the name has a backslash
+}
+
+// maxRecorded bounds the members a recordedObject keeps: an event's
+// envelope has about ten, its data a dozen.
+const maxRecorded = 24
+
+// membersInto returns the recorded members as splitObjectInto returns
+// them, appended to out[:0].
+func (o *recordedObject) membersInto(out members) (members, bool) {
+	out = out[:0]
+	for i := range o.n {
+		var key string
+		if inner := o.names[i][1 : len(o.names[i])-1]; !o.escaped[i] {
+			// What unquote gives a checked literal without escapes,
+			// spared its look at each byte.
+			var known bool
+			if key, known = interned.lookup(inner); !known {
+				key = string(inner)
+			}
+		} else {
+			var ok bool
+			if key, ok = unquote(o.names[i]); !ok {
+				return nil, false
+			}
+		}
+		out = append(out, member{key, o.values[i]})
+	}
+	return out, true
+}
+
+// add records a member; past maxRecorded the object is not whole.
+func (o *recordedObject) add(name nameLit, value []byte) {
+	if o.n == len(o.names) {
+		o.whole = false
+		return
+	}
+	o.names[o.n], o.values[o.n], o.escaped[o.n] = name.lit, value, name.escaped
+	o.n++
 }
 
 // nameLit is a member name as written; escaped when it has a backslash.
+// key is its length and first bytes: two unescaped names whose keys differ
+// differ, which spares most comparisons of the names themselves.
 type nameLit struct {
 	lit     []byte
 	escaped bool
+	key     uint64
+}
+
+// nameKey is a nameLit's key of lit.
+func nameKey(lit []byte) uint64 {
+	k := uint64(len(lit)) << 56
+	if len(lit) >= 8 {
+		return k ^ binary.LittleEndian.Uint64(lit)>>8
+	}
+	for i, c := range lit {
+		k ^= uint64(c) << (8 * i)
+	}
+	return k
 }
 
 // value returns the index just past the value at b[i], or -1.
@@ -97,14 +174,28 @@ func (c *strictChecker) object(i, depth int) int {
 		return -1
 	}
 	base := c.n
-	end := c.members(i, depth, base)
+	var rec *recordedObject
+	switch {
+	case !c.record:
+	case depth == 1:
+		rec = &c.top
+	case depth == 2 && c.inData:
+		rec = &c.data
+	}
+	if rec != nil {
+		rec.whole, rec.n = true, 0
+	}
+	end := c.members(i, depth, base, rec)
+	if end < 0 && rec != nil {
+		rec.whole = false
+	}
 	c.n = base
 	return end
 }
 
 // members reads the members of the object at b[i], its names from
-// c.names[base] on.
-func (c *strictChecker) members(i, depth, base int) int {
+// c.names[base] on, and records them in rec when it is not nil.
+func (c *strictChecker) members(i, depth, base int, rec *recordedObject) int {
 	b := c.b
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
@@ -115,9 +206,9 @@ func (c *strictChecker) members(i, depth, base int) int {
 		if end < 0 {
 			return -1
 		}
-		name := nameLit{b[i:end], escaped}
+		name := nameLit{b[i:end], escaped, nameKey(b[i:end])}
 		for _, n := range c.names[base:c.n] {
-			if sameName(n, name) {
+			if (n.key == name.key || n.escaped || name.escaped) && sameName(n, name) {
 				return -1
 			}
 		}
@@ -131,9 +222,19 @@ func (c *strictChecker) members(i, depth, base int) int {
 		if i >= len(b) || b[i] != ':' {
 			return -1
 		}
-		i = c.value(skipSpace(b, i+1), depth)
+		start := skipSpace(b, i+1)
+		if depth == 1 {
+			c.inData = c.record && string(name.lit) == `"data"`
+		}
+		i = c.value(start, depth)
 		if i < 0 {
 			return -1
+		}
+		if depth == 1 {
+			c.inData = false
+		}
+		if rec != nil {
+			rec.add(name, b[start:i:i])
 		}
 		i = skipSpace(b, i)
 		if i >= len(b) {

@@ -216,7 +216,10 @@ type rebuilding struct {
 	ranges   []events.Batch // the applied batches, merged
 	newTable string
 	fold     fold
-	swapped  bool
+	// partial are the other workers' folds, which finish merges into
+	// fold (the projections' merges run at once).
+	partial []fold
+	swapped bool
 	// sizeHint is about how many rows the fold will hold.
 	sizeHint int
 }
@@ -235,6 +238,10 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 		return fmt.Errorf("rebuild %s: %w", p.name, err)
 	}
 	defer conn.Release()
+	for _, f := range r.partial {
+		r.fold.merge(f)
+	}
+	r.partial = nil
 	p.warnUnknown(r.fold, "rebuild up to", 0, lastSeq(r.ranges))
 	rows := r.fold.rowValues()
 	r.fold = nil
@@ -503,7 +510,13 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		// whole chunk, which spares the check for each event.
 		whole bool
 	}
-	chunks := make(chan chunk, opts.Workers)
+	// Each read of the log is handed to the workers in pieces of
+	// workPiece events, so that they share the last read too instead of
+	// one folding it while the others wait.
+	const workPiece = 4096
+	// The reader keeps up to as many reads ahead as there are workers,
+	// as when each read went to one worker whole.
+	chunks := make(chan chunk, opts.Workers*int(opts.ChunkEvents/workPiece+1))
 	done := make(chan int64, opts.Workers)
 	var (
 		mu       sync.Mutex
@@ -523,19 +536,33 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		for _, rg := range ranges {
 			for lo := rg.First; lo <= rg.Last; lo += opts.ChunkEvents {
 				hi := min(lo+opts.ChunkEvents-1, rg.Last)
+				whole := true
+				for _, r := range rs {
+					whole = whole && rangeEvents(clipRanges(r.ranges, lo, hi)) == hi-lo+1
+				}
+				// The whole read is in memory before the workers get it, so
+				// that no query stays open while the reader waits for them.
 				evs, err := rd.read(ctx, q, lo, hi, types)
 				if err != nil {
 					fail(err)
 					return
 				}
-				whole := true
-				for _, r := range rs {
-					whole = whole && rangeEvents(clipRanges(r.ranges, lo, hi)) == hi-lo+1
-				}
-				select {
-				case chunks <- chunk{evs, hi - lo + 1, whole}:
-				case <-ctx.Done():
-					return
+				// The pieces' positions add up to the read's: each piece
+				// counts the positions up to its last event, the last
+				// piece up to hi.
+				sent := lo - 1
+				for len(evs) > 0 || sent < hi {
+					n := min(len(evs), workPiece)
+					end := hi
+					if n < len(evs) {
+						end = max(sent, evs[n-1].Seq)
+					}
+					select {
+					case chunks <- chunk{evs[:n:n], end - sent, whole}:
+					case <-ctx.Done():
+						return
+					}
+					evs, sent = evs[n:], end
 				}
 			}
 		}
@@ -614,7 +641,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		for w := range opts.Workers {
 			r.rep.Events += counts[w][i]
 			if w > 0 {
-				r.fold.merge(folds[w][i])
+				r.partial = append(r.partial, folds[w][i])
 			}
 		}
 	}

@@ -64,43 +64,61 @@ func (t *Table) totalsTable(table string) string {
 // totals' column order. Histograms are copied, never shared with rows.
 func (t *Table) totalRows(rows [][]any) [][]any {
 	tt := t.Totals
-	nk := len(t.Keys)
+	nk, ntk := len(t.Keys), len(tt.Keys)
 	index := make(map[string]int, len(rows)/4+1)
 	var out [][]any
-	var key strings.Builder
+	// sums and summed hold each total's int64 measures while they are
+	// added, boxed into its row once at the end: boxing each partial sum
+	// would allocate for every row.
+	var sums [][]int64
+	var summed [][]bool
+	var key []byte
 	for _, row := range rows {
-		key.Reset()
+		key = key[:0]
 		for _, c := range tt.Keys {
-			key.WriteString(row[c.field].(string))
-			key.WriteByte(0)
+			key = append(key, row[c.field].(string)...)
+			key = append(key, 0)
 		}
-		j, ok := index[key.String()]
+		j, ok := index[string(key)]
 		if !ok {
 			j = len(out)
-			index[key.String()] = j
-			total := make([]any, 0, len(tt.Keys)+len(t.Measures))
+			index[string(key)] = j
+			total := make([]any, 0, ntk+len(t.Measures))
 			for _, c := range tt.Keys {
 				total = append(total, row[c.field])
 			}
-			for _, v := range row[nk:] {
-				if h, ok := v.([]int64); ok {
-					v = slices.Clone(h)
+			s, is := make([]int64, len(row)-nk), make([]bool, len(row)-nk)
+			for m, v := range row[nk:] {
+				switch v := v.(type) {
+				case []int64:
+					total = append(total, slices.Clone(v))
+				case int64:
+					s[m], is[m] = v, true
+					total = append(total, nil)
+				default:
+					total = append(total, v)
 				}
-				total = append(total, v)
 			}
-			out = append(out, total)
+			out, sums, summed = append(out, total), append(sums, s), append(summed, is)
 			continue
 		}
-		total := out[j][len(tt.Keys):]
+		total := out[j][ntk:]
 		for m, v := range row[nk:] {
 			switch v := v.(type) {
 			case int64:
-				total[m] = total[m].(int64) + v
+				sums[j][m] += v
 			case []int64:
 				h := total[m].([]int64)
 				for b := range h {
 					h[b] += v[b]
 				}
+			}
+		}
+	}
+	for j, total := range out {
+		for m, is := range summed[j] {
+			if is {
+				total[ntk+m] = sums[j][m]
 			}
 		}
 	}
