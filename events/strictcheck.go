@@ -236,17 +236,9 @@ func (c *strictChecker) members(i, depth, base int, rec *recordedObject) int {
 		if rec != nil {
 			rec.add(name, b[start:i:i])
 		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
+		var done bool
+		if i, done = afterValue(b, i, '}'); done {
+			return i
 		}
 	}
 	return -1
@@ -267,19 +259,27 @@ func (c *strictChecker) array(i, depth int) int {
 		if i < 0 {
 			return -1
 		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return i + 1
-		default:
-			return -1
+		var done bool
+		if i, done = afterValue(b, i, ']'); done {
+			return i
 		}
 	}
+}
+
+// afterValue reads what follows a member or element ending at i: a ','
+// (the next one's start, not done) or the closer (just past it, done); on
+// anything else it answers -1, done.
+func afterValue(b []byte, i int, closer byte) (int, bool) {
+	i = skipSpace(b, i)
+	switch {
+	case i >= len(b):
+		return -1, true
+	case b[i] == ',':
+		return skipSpace(b, i+1), false
+	case b[i] == closer:
+		return i + 1, true
+	}
+	return -1, true
 }
 
 // sameName reports whether two member names are the same once unescaped.
