@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -184,14 +185,56 @@ func (p *process) dumpLog(lines int) {
 
 // freePort returns a port on 127.0.0.1 that nothing listens on now. A
 // program given it keeps it across restarts.
+//
+// The port comes from below the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range), never from ":0": an ephemeral port that
+// the test closes can be taken by any outgoing connection (this machine's
+// tests open thousands to PostgreSQL) before the child binds it, and the
+// child then fails with "address already in use". Ports below the range
+// are only ever taken by a listener, and each is handed out once per run.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portMu.Lock()
+	defer portMu.Unlock()
+	low := ephemeralLow()
+	const floor = 10000
+	if low-floor < 1000 {
+		t.Fatalf("the ephemeral port range starts at %d: no room below it for the test's listeners", low)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for range 1000 {
+		port := floor + rand.IntN(low-floor)
+		if portsGiven[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		portsGiven[port] = true
+		return port
+	}
+	t.Fatal("no free port below the ephemeral range after 1000 tries")
+	return 0
+}
+
+var (
+	portMu     sync.Mutex
+	portsGiven = map[int]bool{}
+)
+
+// ephemeralLow is the first port of the kernel's ephemeral range, 32768
+// where it cannot be read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var low, high int
+	if _, err := fmt.Sscan(string(b), &low, &high); err != nil || low <= 0 {
+		return 32768
+	}
+	return low
 }
 
 // waitFor polls cond every interval until it returns nil or the deadline
