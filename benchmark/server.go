@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/govpulse/govpulse/internal/freeport"
 )
 
 // Server is a `govpulse serve` process the benchmark measures: a process
@@ -137,12 +138,7 @@ func (s *Server) CPUProfile(ctx context.Context, d time.Duration, dir, name stri
 	return path, errors.Join(err, f.Close())
 }
 
-// freeAddr is a loopback address with a port free right now.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
+// freeAddr is a loopback address with a port free right now, from below
+// the ephemeral range, so that no outgoing connection takes it before the
+// server binds it (see internal/freeport).
+func freeAddr() (string, error) { return freeport.Addr() }

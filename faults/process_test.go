@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/govpulse/govpulse/internal/freeport"
 )
 
 // process is a program the test runs, kills and restarts. Its output goes
@@ -183,58 +183,16 @@ func (p *process) dumpLog(lines int) {
 	p.t.Logf("last %d lines of %s's log (%s):\n%s", len(tail), p.name, p.logPath, strings.Join(tail, "\n"))
 }
 
-// freePort returns a port on 127.0.0.1 that nothing listens on now. A
-// program given it keeps it across restarts.
-//
-// The port comes from below the kernel's ephemeral range
-// (net.ipv4.ip_local_port_range), never from ":0": an ephemeral port that
-// the test closes can be taken by any outgoing connection (this machine's
-// tests open thousands to PostgreSQL) before the child binds it, and the
-// child then fails with "address already in use". Ports below the range
-// are only ever taken by a listener, and each is handed out once per run.
+// freePort returns a port on 127.0.0.1 that nothing listens on now, from
+// below the ephemeral range (see internal/freeport). A program given it
+// keeps it across restarts.
 func freePort(t testing.TB) int {
 	t.Helper()
-	portMu.Lock()
-	defer portMu.Unlock()
-	low := ephemeralLow()
-	const floor = 10000
-	if low-floor < 1000 {
-		t.Fatalf("the ephemeral port range starts at %d: no room below it for the test's listeners", low)
-	}
-	for range 1000 {
-		port := floor + rand.IntN(low-floor)
-		if portsGiven[port] {
-			continue
-		}
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		l.Close()
-		portsGiven[port] = true
-		return port
-	}
-	t.Fatal("no free port below the ephemeral range after 1000 tries")
-	return 0
-}
-
-var (
-	portMu     sync.Mutex
-	portsGiven = map[int]bool{}
-)
-
-// ephemeralLow is the first port of the kernel's ephemeral range, 32768
-// where it cannot be read.
-func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	port, err := freeport.Port()
 	if err != nil {
-		return 32768
+		t.Fatal(err)
 	}
-	var low, high int
-	if _, err := fmt.Sscan(string(b), &low, &high); err != nil || low <= 0 {
-		return 32768
-	}
-	return low
+	return port
 }
 
 // waitFor polls cond every interval until it returns nil or the deadline

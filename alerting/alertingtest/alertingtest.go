@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/govpulse/govpulse/internal/freeport"
 )
 
 // InstallHint says how to get the tools on Debian.
@@ -61,15 +62,16 @@ func Try(t testing.TB, tool string, args ...string) (string, error) {
 	return string(out), err
 }
 
-// FreeAddr returns a 127.0.0.1 address with a port free right now.
+// FreeAddr returns a 127.0.0.1 address with a port free right now, from
+// below the ephemeral range (see internal/freeport), for a server the test
+// starts as a process of its own.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // Server is a Prometheus or Alertmanager process started by the test.
