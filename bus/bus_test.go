@@ -85,6 +85,22 @@ func newBus(t *testing.T, pool *pgxpool.Pool, cfg bus.Config) *bus.Bus {
 	return b
 }
 
+// appendWhileDown appends each batch through a bus that nothing consumes
+// and closes it, as a process that died right after its commits leaves
+// them for the next instance; it returns the ids of all, in order.
+func appendWhileDown(t *testing.T, pool *pgxpool.Pool, cfg bus.Config, batches ...[]string) []string {
+	t.Helper()
+	crashed := newBus(t, pool, cfg)
+	store := &postgres.EventStore{Pool: pool, Outbox: crashed}
+	var all []string
+	for _, batch := range batches {
+		appendEvents(t, store, "src", batch...)
+		all = append(all, batch...)
+	}
+	_ = crashed.Close()
+	return all
+}
+
 func appendEvents(t *testing.T, store *postgres.EventStore, source string, ids ...string) postgres.AppendResult {
 	t.Helper()
 	evs := make([]postgres.NewEvent, len(ids))
@@ -192,13 +208,8 @@ func TestDeliveryOneBatchAtATime(t *testing.T) {
 			pool := setUp(t)
 			c := cfg()
 			c.ApplyAhead = -1
-			crashed := newBus(t, pool, c)
-			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
 			all := ids("ev", 30)
-			for i := 0; i < 30; i += 10 {
-				appendEvents(t, store, "src", all[i:i+10]...)
-			}
-			_ = crashed.Close()
+			appendWhileDown(t, pool, c, all[:10], all[10:20], all[20:])
 			a := &counter{name: "counter_a"}
 			in := bustest.StartInstance(t, pool, c, a)
 			waitCounts(t, pool, "counter_a", all)
@@ -223,18 +234,11 @@ func TestApplyAhead(t *testing.T) {
 			c.ApplyAheadEvents = 100
 			// Seven batches of 10 committed while nothing consumes them,
 			// then one of 200 (beyond ApplyAheadEvents).
-			crashed := newBus(t, pool, c)
-			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
-			var all []string
+			var batches [][]string
 			for i := range 7 {
-				batch := ids(fmt.Sprintf("b%d", i), 10)
-				appendEvents(t, store, "src", batch...)
-				all = append(all, batch...)
+				batches = append(batches, ids(fmt.Sprintf("b%d", i), 10))
 			}
-			big := ids("big", 200)
-			appendEvents(t, store, "src", big...)
-			all = append(all, big...)
-			_ = crashed.Close()
+			all := appendWhileDown(t, pool, c, append(batches, ids("big", 200))...)
 
 			a := &counter{name: "counter_a"}
 			in := bustest.StartInstance(t, pool, c, a)
@@ -262,14 +266,8 @@ func TestApplyAhead(t *testing.T) {
 func TestApplyAheadLeavesAFailingBatchToItsDelivery(t *testing.T) {
 	pool := setUp(t)
 	c := bus.Config{Kind: bus.KindPostgres, PollInterval: 20 * time.Millisecond, MaxRetries: 1, RetryInterval: 10 * time.Millisecond}
-	crashed := newBus(t, pool, c)
-	store := &postgres.EventStore{Pool: pool, Outbox: crashed}
-	good := ids("good", 3)
-	appendEvents(t, store, "src", good...)
-	appendEvents(t, store, "src", "bad-000")
-	later := ids("later", 3)
-	appendEvents(t, store, "src", later...)
-	_ = crashed.Close()
+	good, later := ids("good", 3), ids("later", 3)
+	appendWhileDown(t, pool, c, good, []string{"bad-000"}, later)
 
 	a := &counter{name: "counter_a", failOn: "bad-000"}
 	a.failing.Store(true)
@@ -323,12 +321,8 @@ func TestOutboxAfterCrash(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			pool := setUp(t)
 			c := cfg()
-			crashed := newBus(t, pool, c)
-			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
 			all := ids("ev", 20)
-			appendEvents(t, store, "src", all[:10]...)
-			appendEvents(t, store, "src", all[10:]...)
-			_ = crashed.Close()
+			appendWhileDown(t, pool, c, all[:10], all[10:])
 
 			startBus(t, pool, c, &counter{name: "counter_a"})
 			waitCounts(t, pool, "counter_a", all)
@@ -431,15 +425,9 @@ func waitDeliveries(t *testing.T, in bustest.Instance, consumer string, want map
 func TestPoisonQueueAndReplay(t *testing.T) {
 	for name, cfg := range busConfigs(t) {
 		t.Run(name, func(t *testing.T) {
-			pool := setUp(t)
-			c := &counter{name: "counter_a", failOn: "bad-000"}
-			c.failing.Store(true)
-			in := bustest.StartInstance(t, pool, cfg(), c)
-			bs := in.Bus
-			store := &postgres.EventStore{Pool: pool, Outbox: bs}
 			bad := []string{"bad-000", "bad-001"}
-			appendEvents(t, store, "src", bad...)
-			waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
+			pool, c, in, store := startWithFailingBatch(t, cfg(), bad)
+			bs := in.Bus
 
 			// Later batches, one at a time, each applied while the failed
 			// batch waits for its retries. So that a loaded machine cannot
@@ -552,14 +540,8 @@ func TestPoisonQueueAndReplay(t *testing.T) {
 func TestFailedBatchAppliedOnRetry(t *testing.T) {
 	for name, cfg := range busConfigs(t) {
 		t.Run(name, func(t *testing.T) {
-			pool := setUp(t)
-			c := &counter{name: "counter_a", failOn: "flaky-000"}
-			c.failing.Store(true)
-			in := bustest.StartInstance(t, pool, cfg(), c)
-			store := &postgres.EventStore{Pool: pool, Outbox: in.Bus}
 			flaky := ids("flaky", 2)
-			appendEvents(t, store, "src", flaky...)
-			waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
+			pool, c, in, _ := startWithFailingBatch(t, cfg(), flaky)
 			c.failing.Store(false)
 			waitCounts(t, pool, "counter_a", flaky)
 			waitFor(t, "the retry gone", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 0 })
@@ -571,6 +553,21 @@ func TestFailedBatchAppliedOnRetry(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startWithFailingBatch starts an instance whose counter_a fails, while
+// its failing is set, on the batch of batch (the first id marks it),
+// appends that batch and waits until it waits for a retry.
+func startWithFailingBatch(t *testing.T, cfg bus.Config, batch []string) (*pgxpool.Pool, *counter, bustest.Instance, *postgres.EventStore) {
+	t.Helper()
+	pool := setUp(t)
+	c := &counter{name: "counter_a", failOn: batch[0]}
+	c.failing.Store(true)
+	in := bustest.StartInstance(t, pool, cfg, c)
+	store := &postgres.EventStore{Pool: pool, Outbox: in.Bus}
+	appendEvents(t, store, "src", batch...)
+	waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
+	return pool, c, in, store
 }
 
 // waitFor waits up to 30s for cond.
