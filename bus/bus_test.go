@@ -142,15 +142,11 @@ func counts(t *testing.T, pool *pgxpool.Pool, consumer string) map[string]int {
 // that each was applied exactly once.
 func waitCounts(t *testing.T, pool *pgxpool.Pool, consumer string, want []string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
 	var got map[string]int
-	for time.Now().Before(deadline) {
+	poll(20*time.Second, 50*time.Millisecond, func() bool {
 		got = counts(t, pool, consumer)
-		if len(got) >= len(want) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(got) >= len(want)
+	})
 	for _, id := range want {
 		if got[id] != 1 {
 			t.Errorf("consumer %s applied %s %d times, want 1 (all: %v)", consumer, id, got[id], got)
@@ -348,16 +344,7 @@ func TestRedelivery(t *testing.T) {
 			res := appendEvents(t, store, "src", all...)
 			waitCounts(t, pool, "counter_a", all)
 			// Stage the same batch again, then a later batch behind it.
-			err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-				var q pgx.Batch
-				if err := in.Stage(context.Background(), &q, res.Batch); err != nil {
-					return err
-				}
-				return tx.SendBatch(context.Background(), &q).Close()
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			bustest.Restage(t, pool, in.Bus, res.Batch)
 			more := ids("later", 1)
 			appendEvents(t, store, "src", more...)
 			waitCounts(t, pool, "counter_a", append(all, more...))
@@ -404,15 +391,11 @@ func streamMessages(t *testing.T, url string) uint64 {
 // batches as want counts, then compares them by outcome.
 func waitDeliveries(t *testing.T, in bustest.Instance, consumer string, want map[string]int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
 	var got map[string]int
-	for time.Now().Before(deadline) {
+	poll(20*time.Second, 20*time.Millisecond, func() bool {
 		got = in.Deliveries(t, consumer)
-		if bustest.Total(got) >= bustest.Total(want) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return bustest.Total(got) >= bustest.Total(want)
+	})
 	if !maps.Equal(got, want) {
 		t.Errorf("deliveries to %s by outcome = %v, want %v", consumer, got, want)
 	}
@@ -478,12 +461,7 @@ func TestPoisonQueueAndReplay(t *testing.T) {
 			}
 			// Every later batch was applied after the failed batch's first
 			// try and before it was given up on.
-			var during int
-			if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM consumer_batches b, poison_messages p
-				WHERE b.consumer = 'counter_a' AND b.applied_at > p.created_at AND b.applied_at < p.poisoned_at`).Scan(&during); err != nil {
-				t.Fatal(err)
-			}
-			if during != 5 {
+			if during := bustest.AppliedWhileRetried(t, pool, "counter_a"); during != 5 {
 				t.Errorf("%d of the 5 later batches were applied while the failed batch was being retried, want all", during)
 			}
 			// (A later batch delivered late, after the next was appended,
@@ -570,15 +548,24 @@ func startWithFailingBatch(t *testing.T, cfg bus.Config, batch []string) (*pgxpo
 	return pool, c, in, store
 }
 
+// poll calls cond every interval until it holds or within has passed,
+// and says whether it held: the one loop behind the tests' waits.
+func poll(within, interval time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(interval)
+	}
+	return true
+}
+
 // waitFor waits up to 30s for cond.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s after 30s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll(30*time.Second, 20*time.Millisecond, cond) {
+		t.Fatalf("no %s after 30s", what)
 	}
 }
 
@@ -651,8 +638,8 @@ func TestInstancesShareAConsumerGroup(t *testing.T) {
 func waitStreamSettled(t *testing.T, url string) {
 	t.Helper()
 	js := jetStream(t, url)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	// Every consumer is read, so the lister's goroutine never blocks.
+	settled := func() bool {
 		settled, n := true, 0
 		for ci := range js.Consumers(bus.TopicBatches) {
 			n++
@@ -660,13 +647,10 @@ func waitStreamSettled(t *testing.T, url string) {
 				settled = false
 			}
 		}
-		if settled && n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("JetStream consumers still have messages pending after 20s")
-		}
-		time.Sleep(20 * time.Millisecond)
+		return settled && n > 0
+	}
+	if !poll(20*time.Second, 20*time.Millisecond, settled) {
+		t.Fatal("JetStream consumers still have messages pending after 20s")
 	}
 }
 
