@@ -85,6 +85,22 @@ func newBus(t *testing.T, pool *pgxpool.Pool, cfg bus.Config) *bus.Bus {
 	return b
 }
 
+// appendWhileDown appends each batch through a bus that nothing consumes
+// and closes it, as a process that died right after its commits leaves
+// them for the next instance; it returns the ids of all, in order.
+func appendWhileDown(t *testing.T, pool *pgxpool.Pool, cfg bus.Config, batches ...[]string) []string {
+	t.Helper()
+	crashed := newBus(t, pool, cfg)
+	store := &postgres.EventStore{Pool: pool, Outbox: crashed}
+	var all []string
+	for _, batch := range batches {
+		appendEvents(t, store, "src", batch...)
+		all = append(all, batch...)
+	}
+	_ = crashed.Close()
+	return all
+}
+
 func appendEvents(t *testing.T, store *postgres.EventStore, source string, ids ...string) postgres.AppendResult {
 	t.Helper()
 	evs := make([]postgres.NewEvent, len(ids))
@@ -126,15 +142,11 @@ func counts(t *testing.T, pool *pgxpool.Pool, consumer string) map[string]int {
 // that each was applied exactly once.
 func waitCounts(t *testing.T, pool *pgxpool.Pool, consumer string, want []string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
 	var got map[string]int
-	for time.Now().Before(deadline) {
+	poll(20*time.Second, 50*time.Millisecond, func() bool {
 		got = counts(t, pool, consumer)
-		if len(got) >= len(want) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(got) >= len(want)
+	})
 	for _, id := range want {
 		if got[id] != 1 {
 			t.Errorf("consumer %s applied %s %d times, want 1 (all: %v)", consumer, id, got[id], got)
@@ -192,13 +204,8 @@ func TestDeliveryOneBatchAtATime(t *testing.T) {
 			pool := setUp(t)
 			c := cfg()
 			c.ApplyAhead = -1
-			crashed := newBus(t, pool, c)
-			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
 			all := ids("ev", 30)
-			for i := 0; i < 30; i += 10 {
-				appendEvents(t, store, "src", all[i:i+10]...)
-			}
-			_ = crashed.Close()
+			appendWhileDown(t, pool, c, all[:10], all[10:20], all[20:])
 			a := &counter{name: "counter_a"}
 			in := bustest.StartInstance(t, pool, c, a)
 			waitCounts(t, pool, "counter_a", all)
@@ -223,18 +230,11 @@ func TestApplyAhead(t *testing.T) {
 			c.ApplyAheadEvents = 100
 			// Seven batches of 10 committed while nothing consumes them,
 			// then one of 200 (beyond ApplyAheadEvents).
-			crashed := newBus(t, pool, c)
-			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
-			var all []string
+			var batches [][]string
 			for i := range 7 {
-				batch := ids(fmt.Sprintf("b%d", i), 10)
-				appendEvents(t, store, "src", batch...)
-				all = append(all, batch...)
+				batches = append(batches, ids(fmt.Sprintf("b%d", i), 10))
 			}
-			big := ids("big", 200)
-			appendEvents(t, store, "src", big...)
-			all = append(all, big...)
-			_ = crashed.Close()
+			all := appendWhileDown(t, pool, c, append(batches, ids("big", 200))...)
 
 			a := &counter{name: "counter_a"}
 			in := bustest.StartInstance(t, pool, c, a)
@@ -262,14 +262,8 @@ func TestApplyAhead(t *testing.T) {
 func TestApplyAheadLeavesAFailingBatchToItsDelivery(t *testing.T) {
 	pool := setUp(t)
 	c := bus.Config{Kind: bus.KindPostgres, PollInterval: 20 * time.Millisecond, MaxRetries: 1, RetryInterval: 10 * time.Millisecond}
-	crashed := newBus(t, pool, c)
-	store := &postgres.EventStore{Pool: pool, Outbox: crashed}
-	good := ids("good", 3)
-	appendEvents(t, store, "src", good...)
-	appendEvents(t, store, "src", "bad-000")
-	later := ids("later", 3)
-	appendEvents(t, store, "src", later...)
-	_ = crashed.Close()
+	good, later := ids("good", 3), ids("later", 3)
+	appendWhileDown(t, pool, c, good, []string{"bad-000"}, later)
 
 	a := &counter{name: "counter_a", failOn: "bad-000"}
 	a.failing.Store(true)
@@ -323,12 +317,8 @@ func TestOutboxAfterCrash(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			pool := setUp(t)
 			c := cfg()
-			crashed := newBus(t, pool, c)
-			store := &postgres.EventStore{Pool: pool, Outbox: crashed}
 			all := ids("ev", 20)
-			appendEvents(t, store, "src", all[:10]...)
-			appendEvents(t, store, "src", all[10:]...)
-			_ = crashed.Close()
+			appendWhileDown(t, pool, c, all[:10], all[10:])
 
 			startBus(t, pool, c, &counter{name: "counter_a"})
 			waitCounts(t, pool, "counter_a", all)
@@ -354,16 +344,7 @@ func TestRedelivery(t *testing.T) {
 			res := appendEvents(t, store, "src", all...)
 			waitCounts(t, pool, "counter_a", all)
 			// Stage the same batch again, then a later batch behind it.
-			err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-				var q pgx.Batch
-				if err := in.Stage(context.Background(), &q, res.Batch); err != nil {
-					return err
-				}
-				return tx.SendBatch(context.Background(), &q).Close()
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			bustest.Restage(t, pool, in.Bus, res.Batch)
 			more := ids("later", 1)
 			appendEvents(t, store, "src", more...)
 			waitCounts(t, pool, "counter_a", append(all, more...))
@@ -410,15 +391,11 @@ func streamMessages(t *testing.T, url string) uint64 {
 // batches as want counts, then compares them by outcome.
 func waitDeliveries(t *testing.T, in bustest.Instance, consumer string, want map[string]int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
 	var got map[string]int
-	for time.Now().Before(deadline) {
+	poll(20*time.Second, 20*time.Millisecond, func() bool {
 		got = in.Deliveries(t, consumer)
-		if bustest.Total(got) >= bustest.Total(want) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return bustest.Total(got) >= bustest.Total(want)
+	})
 	if !maps.Equal(got, want) {
 		t.Errorf("deliveries to %s by outcome = %v, want %v", consumer, got, want)
 	}
@@ -431,15 +408,9 @@ func waitDeliveries(t *testing.T, in bustest.Instance, consumer string, want map
 func TestPoisonQueueAndReplay(t *testing.T) {
 	for name, cfg := range busConfigs(t) {
 		t.Run(name, func(t *testing.T) {
-			pool := setUp(t)
-			c := &counter{name: "counter_a", failOn: "bad-000"}
-			c.failing.Store(true)
-			in := bustest.StartInstance(t, pool, cfg(), c)
-			bs := in.Bus
-			store := &postgres.EventStore{Pool: pool, Outbox: bs}
 			bad := []string{"bad-000", "bad-001"}
-			appendEvents(t, store, "src", bad...)
-			waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
+			pool, c, in, store := startWithFailingBatch(t, cfg(), bad)
+			bs := in.Bus
 
 			// Later batches, one at a time, each applied while the failed
 			// batch waits for its retries. So that a loaded machine cannot
@@ -490,12 +461,7 @@ func TestPoisonQueueAndReplay(t *testing.T) {
 			}
 			// Every later batch was applied after the failed batch's first
 			// try and before it was given up on.
-			var during int
-			if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM consumer_batches b, poison_messages p
-				WHERE b.consumer = 'counter_a' AND b.applied_at > p.created_at AND b.applied_at < p.poisoned_at`).Scan(&during); err != nil {
-				t.Fatal(err)
-			}
-			if during != 5 {
+			if during := bustest.AppliedWhileRetried(t, pool, "counter_a"); during != 5 {
 				t.Errorf("%d of the 5 later batches were applied while the failed batch was being retried, want all", during)
 			}
 			// (A later batch delivered late, after the next was appended,
@@ -552,14 +518,8 @@ func TestPoisonQueueAndReplay(t *testing.T) {
 func TestFailedBatchAppliedOnRetry(t *testing.T) {
 	for name, cfg := range busConfigs(t) {
 		t.Run(name, func(t *testing.T) {
-			pool := setUp(t)
-			c := &counter{name: "counter_a", failOn: "flaky-000"}
-			c.failing.Store(true)
-			in := bustest.StartInstance(t, pool, cfg(), c)
-			store := &postgres.EventStore{Pool: pool, Outbox: in.Bus}
 			flaky := ids("flaky", 2)
-			appendEvents(t, store, "src", flaky...)
-			waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
+			pool, c, in, _ := startWithFailingBatch(t, cfg(), flaky)
 			c.failing.Store(false)
 			waitCounts(t, pool, "counter_a", flaky)
 			waitFor(t, "the retry gone", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 0 })
@@ -573,15 +533,39 @@ func TestFailedBatchAppliedOnRetry(t *testing.T) {
 	}
 }
 
+// startWithFailingBatch starts an instance whose counter_a fails, while
+// its failing is set, on the batch of batch (the first id marks it),
+// appends that batch and waits until it waits for a retry.
+func startWithFailingBatch(t *testing.T, cfg bus.Config, batch []string) (*pgxpool.Pool, *counter, bustest.Instance, *postgres.EventStore) {
+	t.Helper()
+	pool := setUp(t)
+	c := &counter{name: "counter_a", failOn: batch[0]}
+	c.failing.Store(true)
+	in := bustest.StartInstance(t, pool, cfg, c)
+	store := &postgres.EventStore{Pool: pool, Outbox: in.Bus}
+	appendEvents(t, store, "src", batch...)
+	waitFor(t, "the failed batch waiting for a retry", func() bool { return gauge(t, in, "govpulse_bus_retrying_batches") == 1 })
+	return pool, c, in, store
+}
+
+// poll calls cond every interval until it holds or within has passed,
+// and says whether it held: the one loop behind the tests' waits.
+func poll(within, interval time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(interval)
+	}
+	return true
+}
+
 // waitFor waits up to 30s for cond.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s after 30s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll(30*time.Second, 20*time.Millisecond, cond) {
+		t.Fatalf("no %s after 30s", what)
 	}
 }
 
@@ -654,8 +638,8 @@ func TestInstancesShareAConsumerGroup(t *testing.T) {
 func waitStreamSettled(t *testing.T, url string) {
 	t.Helper()
 	js := jetStream(t, url)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	// Every consumer is read, so the lister's goroutine never blocks.
+	settled := func() bool {
 		settled, n := true, 0
 		for ci := range js.Consumers(bus.TopicBatches) {
 			n++
@@ -663,13 +647,10 @@ func waitStreamSettled(t *testing.T, url string) {
 				settled = false
 			}
 		}
-		if settled && n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("JetStream consumers still have messages pending after 20s")
-		}
-		time.Sleep(20 * time.Millisecond)
+		return settled && n > 0
+	}
+	if !poll(20*time.Second, 20*time.Millisecond, settled) {
+		t.Fatal("JetStream consumers still have messages pending after 20s")
 	}
 }
 

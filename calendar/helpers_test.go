@@ -25,15 +25,21 @@ func date(t testing.TB, s string) Date {
 	return d
 }
 
-// shanghai is 10:00 in Shanghai on the day s ("2006-01-02").
-func shanghai(t testing.TB, s string) time.Time {
+// shanghaiZone is the location of DefaultZone or a failed test.
+func shanghaiZone(t testing.TB) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(DefaultZone)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return loc
+}
+
+// shanghai is 10:00 in Shanghai on the day s ("2006-01-02").
+func shanghai(t testing.TB, s string) time.Time {
+	t.Helper()
 	d := date(t, s)
-	return time.Date(d.Year, d.Month, d.Day, 10, 0, 0, 0, loc)
+	return time.Date(d.Year, d.Month, d.Day, 10, 0, 0, 0, shanghaiZone(t))
 }
 
 // assertWorking checks IsWorkingDay for each date.

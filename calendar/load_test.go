@@ -21,15 +21,6 @@ func writeFiles(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-func shanghaiZone(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(DefaultZone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 func TestLoadOverride(t *testing.T) {
 	// Test fixtures, not real arrangements: 2024 reduced to New Year's Day
 	// plus an invented holiday, and a 2027 with only New Year's Day.

@@ -11,10 +11,7 @@ import (
 )
 
 func TestDefaultHasTheSeedItems(t *testing.T) {
-	c, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := shippedCatalog(t)
 	// Promised limits from the seed report.
 	tests := []struct {
 		code       string
@@ -66,10 +63,7 @@ func TestDefaultHasTheSeedItems(t *testing.T) {
 }
 
 func TestDefaultCodes(t *testing.T) {
-	c, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := shippedCatalog(t)
 	for _, d := range []string{"shinan", "shibei", "licang", "laoshan", "huangdao", "chengyang", "jimo", "jiaozhou", "pingdu", "laixi", "bonded-port-zone"} {
 		if !c.HasDistrict(d) {
 			t.Errorf("district %s missing", d)
@@ -131,10 +125,7 @@ func TestLoad(t *testing.T) {
 // TestExamplesValidate checks that the example events other packages and the
 // README reuse are valid against the shipped catalogue.
 func TestExamplesValidate(t *testing.T) {
-	c, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := shippedCatalog(t)
 	v := &events.Validator{Catalog: c, Now: func() time.Time { return time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC) }}
 	tests := []struct {
 		file        string
@@ -178,4 +169,14 @@ func write(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// shippedCatalog is Default or a failed test.
+func shippedCatalog(t *testing.T) *events.Catalog {
+	t.Helper()
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

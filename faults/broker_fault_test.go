@@ -24,31 +24,22 @@ func TestFaultBrokerDown(t *testing.T) {
 	d, dbURL := natsDeployment(t, node.URL())
 	g := d.startInstance("govpulse", nil)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 100 * time.Millisecond,
 		URLs: func() []string { return []string{g.URL} },
 	}
-	outage := l.ackedAtLeast(events / 4)
-	start := time.Now()
-	running := l.background(ctx, t, evs)
-	running.until(ctx, t, outage, "a quarter of the events were stored")
-	node.Kill()
-	before := l.acked.Load()
-	t.Logf("NATS killed after %d events", before)
-	sleep(ctx, down)
-	duringOutage := l.acked.Load() - before
-	node.Start()
-	t.Logf("NATS started again after %s; %d events were accepted meanwhile", down, duringOutage)
-	rep := running.wait()
-	t.Logf("load of %d events took %s", events, time.Since(start).Round(time.Millisecond))
-	verifyLoad(t, evs, rep)
+	var duringOutage int64
+	rep := l.underFault(t, evs, events/4, "a quarter of the events were stored", func(ctx context.Context) {
+		node.Kill()
+		before := l.acked.Load()
+		t.Logf("NATS killed after %d events", before)
+		sleep(ctx, down)
+		duringOutage = l.acked.Load() - before
+		node.Start()
+		t.Logf("NATS started again after %s; %d events were accepted meanwhile", down, duringOutage)
+	})
 	if duringOutage == 0 {
 		t.Errorf("no event was accepted while NATS was down: ingest should not need the broker")
 	}
 	verifyLog(t, dbURL, evs, rep)
-	a := newAPI(t, g.URL)
-	waitFigures(t, dbURL, a, want, 2*time.Minute)
-	verifySettled(t, d, a, want)
-	verifyMetrics(t, evs, a)
+	verifyServed(t, d, dbURL, evs, want, 2*time.Minute, newAPI(t, g.URL))
 }

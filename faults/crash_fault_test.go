@@ -92,8 +92,5 @@ func TestFaultCrash(t *testing.T) {
 		t.Fatalf("govpulse was killed %d times, want at least 10", n)
 	}
 	verifyLog(t, dbURL, evs, rep)
-	a := newAPI(t, g.URL)
-	waitFigures(t, dbURL, a, want, 3*time.Minute)
-	verifySettled(t, d, a, want)
-	verifyMetrics(t, evs, a)
+	verifyServed(t, d, dbURL, evs, want, 3*time.Minute, newAPI(t, g.URL))
 }

@@ -27,36 +27,29 @@ func TestFaultDatabase(t *testing.T) {
 	g := d.startInstance("govpulse", nil)
 	client := &http.Client{Timeout: 5 * time.Second}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed,
 		URLs: func() []string { return []string{g.URL} },
 	}
-	outage := l.ackedAtLeast(events / 3)
 	// /readyz while the database is down: 503 with "ready": false, or not.
 	var notReady, other int
-	start := time.Now()
-	running := l.background(ctx, t, evs)
-	running.until(ctx, t, outage, "a third of the events were stored")
-	pg.Crash()
-	t.Logf("PostgreSQL stopped (immediate shutdown) after %d events", l.acked.Load())
-	for end := time.Now().Add(down); time.Now().Before(end); sleep(ctx, 200*time.Millisecond) {
-		status, body, _, err := httpGet(ctx, client, g.URL+"/readyz", "")
-		var r struct {
-			Ready *bool `json:"ready"`
+	rep := l.underFault(t, evs, events/3, "a third of the events were stored", func(ctx context.Context) {
+		pg.Crash()
+		t.Logf("PostgreSQL stopped (immediate shutdown) after %d events", l.acked.Load())
+		for end := time.Now().Add(down); time.Now().Before(end); sleep(ctx, 200*time.Millisecond) {
+			status, body, _, err := httpGet(ctx, client, g.URL+"/readyz", "")
+			var r struct {
+				Ready *bool `json:"ready"`
+			}
+			if err == nil && status == http.StatusServiceUnavailable && json.Unmarshal(body, &r) == nil && r.Ready != nil && !*r.Ready {
+				notReady++
+			} else {
+				other++
+				t.Logf("/readyz while the database is down: %d %s %v", status, body, err)
+			}
 		}
-		if err == nil && status == http.StatusServiceUnavailable && json.Unmarshal(body, &r) == nil && r.Ready != nil && !*r.Ready {
-			notReady++
-		} else {
-			other++
-			t.Logf("/readyz while the database is down: %d %s %v", status, body, err)
-		}
-	}
-	pg.Start()
-	t.Logf("PostgreSQL started again after %s", down)
-	rep := running.wait()
-	t.Logf("load of %d events took %s", events, time.Since(start).Round(time.Millisecond))
-	verifyLoad(t, evs, rep)
+		pg.Start()
+		t.Logf("PostgreSQL started again after %s", down)
+	})
 	if rep.Statuses[http.StatusServiceUnavailable] == 0 {
 		t.Errorf("no ingest request was answered 503 while the database was down")
 	}
@@ -70,8 +63,5 @@ func TestFaultDatabase(t *testing.T) {
 	}
 	g.WaitReady(time.Minute)
 	verifyLog(t, dbURL, evs, rep)
-	a := newAPI(t, g.URL)
-	waitFigures(t, dbURL, a, want, 2*time.Minute)
-	verifySettled(t, d, a, want)
-	verifyMetrics(t, evs, a)
+	verifyServed(t, d, dbURL, evs, want, 2*time.Minute, newAPI(t, g.URL))
 }

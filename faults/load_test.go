@@ -406,6 +406,27 @@ func (r *runningLoad) until(ctx context.Context, t testing.TB, ch <-chan struct{
 	}
 }
 
+// underFault runs l on evs in the background, with the four minutes a
+// fault test's load may take, and calls fault on the test goroutine once
+// at new events were stored (what says when that is, for a failure);
+// then it waits for the load to end, logs how long it took and checks
+// its replies with verifyLoad. fault breaks something while the load
+// goes on and may wait on ctx, the load's deadline.
+func (l *load) underFault(t testing.TB, evs []genEvent, at int64, what string, fault func(ctx context.Context)) loadReport {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	reached := l.ackedAtLeast(at)
+	start := time.Now()
+	running := l.background(ctx, t, evs)
+	running.until(ctx, t, reached, what)
+	fault(ctx)
+	rep := running.wait()
+	t.Logf("load of %d events took %s", len(evs), time.Since(start).Round(time.Millisecond))
+	verifyLoad(t, evs, rep)
+	return rep
+}
+
 // ackedAtLeast returns a channel closed once n new events were answered
 // 200: the moment a test breaks something. It sets l.OnAck.
 func (l *load) ackedAtLeast(n int64) <-chan struct{} {

@@ -2,6 +2,10 @@
 
 package faults
 
+// The fault tests of several govpulse instances on one log at once: scaled
+// out on one NATS JetStream, and on a JetStream cluster losing the node
+// that leads the batch stream.
+
 import (
 	"context"
 	"fmt"
@@ -35,24 +39,15 @@ func TestFaultScaleOut(t *testing.T) {
 		return []string{gs[0].URL, gs[1].URL, gs[2].URL}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 50 * time.Millisecond, URLs: urls}
-	kill := l.ackedAtLeast(events / 2)
-	start := time.Now()
-	running := l.background(ctx, t, evs)
-	running.until(ctx, t, kill, "half the events were stored")
-	dead.Store(true)
-	gs[2].Kill()
-	t.Logf("killed %s after %d events", gs[2].name, l.acked.Load())
-	rep := running.wait()
-	t.Logf("load of %d events through 3 instances, one killed half-way, took %s", events, time.Since(start).Round(time.Millisecond))
-	verifyLoad(t, evs, rep)
+	rep := l.underFault(t, evs, events/2, "half the events were stored", func(context.Context) {
+		dead.Store(true)
+		gs[2].Kill()
+		t.Logf("killed %s of the 3 instances after %d events", gs[2].name, l.acked.Load())
+	})
 	verifyLog(t, dbURL, evs, rep)
 	live := []*api{newAPI(t, gs[0].URL), newAPI(t, gs[1].URL)}
-	waitFigures(t, dbURL, live[0], want, 2*time.Minute)
-	verifySettled(t, d, live[0], want)
-	verifyMetrics(t, evs, live...)
+	verifyServed(t, d, dbURL, evs, want, 2*time.Minute, live...)
 	verifySameStats(t, live...)
 	verifyWorkShared(t, live...)
 	verifyTargetHistory(t, dbURL)
@@ -117,4 +112,45 @@ func verifyTargetHistory(t testing.TB, dbURL string) {
 	if bad == 0 {
 		t.Logf("target history: %d changes over %d targets × departments, each recorded once", len(rows), len(chains))
 	}
+}
+
+// TestFaultJetStreamCluster runs two govpulse instances on a three-node
+// JetStream cluster with the batch stream replicated three times
+// (GOVPULSE_NATS_REPLICAS=3), and kills the node leading the stream
+// (SIGKILL) under load. The cluster elects another leader; ingest goes on
+// through both instances, the consumers catch up without the lost node,
+// and nothing is lost or counted twice. Both instances serve the same
+// figures.
+func TestFaultJetStreamCluster(t *testing.T) {
+	const events = 60_000
+	seed, evs, want := workload(t, events)
+	nodes := startNATSCluster(t, 3)
+	d, dbURL := natsDeployment(t, clusterURLs(nodes))
+	d.env["GOVPULSE_NATS_REPLICAS"] = "3"
+	gs := []*instance{d.startInstance("govpulse-a", nil), d.startInstance("govpulse-b", nil)}
+	leader, replicas := streamLeader(t, nodes, "govpulse_batches")
+	if replicas != 3 {
+		t.Fatalf("the batch stream has %d replicas, want 3", replicas)
+	}
+
+	l := &load{Batch: 500, Dups: 20, ResendEvery: 9, Seed: seed, Pace: 50 * time.Millisecond,
+		URLs: func() []string { return []string{gs[0].URL, gs[1].URL} },
+	}
+	rep := l.underFault(t, evs, events/3, "a third of the events were stored", func(context.Context) {
+		leader.Kill()
+		t.Logf("killed %s, the stream's leader, after %d events", leader.Name, l.acked.Load())
+	})
+	var rest []*natsNode
+	for _, n := range nodes {
+		if n != leader {
+			rest = append(rest, n)
+		}
+	}
+	if now, _ := streamLeader(t, rest, "govpulse_batches"); now != nil {
+		t.Logf("the stream's leader is now %s", now.Name)
+	}
+	verifyLog(t, dbURL, evs, rep)
+	apis := []*api{newAPI(t, gs[0].URL), newAPI(t, gs[1].URL)}
+	verifyServed(t, d, dbURL, evs, want, 2*time.Minute, apis...)
+	verifySameStats(t, apis...)
 }

@@ -137,6 +137,17 @@ func overCounted(want, got figures) string {
 	return ""
 }
 
+// verifyServed waits up to within until the first of apis serves the
+// figures want, checks that they have settled there, then checks every
+// instance's metrics against evs: what every fault test asks of the
+// instances once the load is stored.
+func verifyServed(t testing.TB, d *deployment, dbURL string, evs []genEvent, want figures, within time.Duration, apis ...*api) {
+	t.Helper()
+	waitFigures(t, dbURL, apis[0], want, within)
+	verifySettled(t, d, apis[0], want)
+	verifyMetrics(t, evs, apis...)
+}
+
 // verifySettled checks, once the figures were equal, that nothing moves
 // after a moment (a redelivered batch applied again would), that the
 // poison queue is empty, that the targets are exact, and that a rebuild

@@ -32,19 +32,13 @@ func newEvents(source string, ids ...string) []postgres.NewEvent {
 func TestAppendDuplicatesAndRead(t *testing.T) {
 	ctx := context.Background()
 	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
-	res, err := store.Append(ctx, "a", newEvents("a", "1", "2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := appendEvents(t, store, "1", "2")
 	if res.Accepted != 2 || res.Duplicates != 0 || res.Batch != (events.Batch{First: 1, Last: 2, Source: "a"}) {
 		t.Fatalf("first append = %+v", res)
 	}
 	// A batch mixing a stored event and a new one; the same id from another
 	// source is a different event.
-	res, err = store.Append(ctx, "a", newEvents("a", "2", "3"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res = appendEvents(t, store, "2", "3")
 	if res.Accepted != 1 || res.Duplicates != 1 {
 		t.Fatalf("mixed append: accepted %d duplicates %d, want 1 and 1", res.Accepted, res.Duplicates)
 	}
@@ -54,7 +48,7 @@ func TestAppendDuplicatesAndRead(t *testing.T) {
 	if got, want := res.Events[1], (postgres.Outcome{Index: 1, ID: "3", Status: postgres.StatusAccepted, Seq: 3}); got != want {
 		t.Errorf("new outcome = %+v, want %+v", got, want)
 	}
-	res, err = store.Append(ctx, "b", newEvents("b", "1"))
+	res, err := store.Append(ctx, "b", newEvents("b", "1"))
 	if err != nil || res.Accepted != 1 {
 		t.Fatalf("same id, other source: %+v, %v", res, err)
 	}
@@ -84,9 +78,7 @@ func TestEventsAreAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	store := &postgres.EventStore{Pool: pool}
-	if _, err := store.Append(ctx, "a", newEvents("a", "1")); err != nil {
-		t.Fatal(err)
-	}
+	appendEvents(t, store, "1")
 	for _, stmt := range []string{
 		`UPDATE events SET department = 'qd-scjg'`,
 		`DELETE FROM events`,
@@ -217,20 +209,14 @@ func TestReadBatchOfReadsEnvelopesOfTypesOnly(t *testing.T) {
 // its bounds; a batch applied before is skipped without a call.
 func TestApplyAhead(t *testing.T) {
 	ctx := context.Background()
-	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
-	batches := appendBatches(t, store, 5)
-	var calls [][]int64
-	apply := recordSeqs(&calls)
 	// The third batch applied on its own first.
-	if n, err := store.ApplyAhead(ctx, "c", batches[2], postgres.Reading{}, postgres.Ahead{}, apply); err != nil || n != 1 {
-		t.Fatalf("third batch alone: %d, %v", n, err)
-	}
+	store, batches, apply, calls := appliedAlone(t, 5, 2)
 	// The first with the second and fourth (at most 3 after it, 7 events past it).
 	n, err := store.ApplyAhead(ctx, "c", batches[0], postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 7}, apply)
 	if err != nil || n != 3 {
 		t.Fatalf("first batch ahead: %d, %v; want 3 batches", n, err)
 	}
-	if got, want := fmt.Sprint(calls), "[[5 6] [1 2 3 4 7 8]]"; got != want {
+	if got, want := fmt.Sprint(*calls), "[[5 6] [1 2 3 4 7 8]]"; got != want {
 		t.Errorf("applied %s, want %s", got, want)
 	}
 	// Applied before (ahead or alone): skipped, no call.
@@ -246,15 +232,43 @@ func TestApplyAhead(t *testing.T) {
 		}
 		return apply(ctx, tx, evs)
 	}
-	if _, err := store.Append(ctx, "a", newEvents("a", "5-1", "5-2")); err != nil {
-		t.Fatal(err)
-	}
+	appendEvents(t, store, "5-1", "5-2")
 	if n, err := store.ApplyAhead(ctx, "c", batches[4], postgres.Reading{}, postgres.Ahead{Batches: 3, Events: 100}, failing); err != nil || n != 1 {
 		t.Fatalf("fifth batch with a failing apply: %d, %v; want it applied alone", n, err)
 	}
-	got, err := postgres.AppliedBatches(ctx, store.Pool, "c")
-	if err != nil || len(got) != 5 {
-		t.Errorf("ledger = %v, %v; want the first five batches", got, err)
+	checkLedger(t, store, 5)
+}
+
+// appliedAlone appends n batches of two events to a fresh store and has
+// consumer "c" apply batches[alone] on its own; apply records the seqs of
+// every call in calls, that first one included.
+func appliedAlone(t *testing.T, n, alone int) (*postgres.EventStore, []events.Batch, postgres.ApplyFunc, *[][]int64) {
+	t.Helper()
+	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
+	batches := appendBatches(t, store, n)
+	calls := new([][]int64)
+	apply := recordSeqs(calls)
+	if n, err := store.ApplyAhead(context.Background(), "c", batches[alone], postgres.Reading{}, postgres.Ahead{}, apply); err != nil || n != 1 {
+		t.Fatalf("batch %d alone: %d, %v", alone, n, err)
+	}
+	return store, batches, apply, calls
+}
+
+// appendEvents appends a batch of events of source "a" with the ids.
+func appendEvents(t *testing.T, store *postgres.EventStore, ids ...string) postgres.AppendResult {
+	t.Helper()
+	res, err := store.Append(context.Background(), "a", newEvents("a", ids...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// checkLedger checks that consumer "c"'s ledger holds the first n batches.
+func checkLedger(t *testing.T, store *postgres.EventStore, n int) {
+	t.Helper()
+	if got, err := postgres.AppliedBatches(context.Background(), store.Pool, "c"); err != nil || len(got) != n {
+		t.Errorf("ledger = %v, %v; want the first %d batches", got, err, n)
 	}
 }
 
@@ -263,11 +277,7 @@ func appendBatches(t *testing.T, store *postgres.EventStore, n int) []events.Bat
 	t.Helper()
 	var batches []events.Batch
 	for i := range n {
-		res, err := store.Append(context.Background(), "a", newEvents("a", fmt.Sprintf("%d-1", i), fmt.Sprintf("%d-2", i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		batches = append(batches, res.Batch)
+		batches = append(batches, appendEvents(t, store, fmt.Sprintf("%d-1", i), fmt.Sprintf("%d-2", i)).Batch)
 	}
 	return batches
 }
@@ -290,15 +300,9 @@ func recordSeqs(calls *[][]int64) postgres.ApplyFunc {
 // apply leaves nothing recorded.
 func TestApplyNext(t *testing.T) {
 	ctx := context.Background()
-	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
-	batches := appendBatches(t, store, 6)
-	var calls [][]int64
-	apply := recordSeqs(&calls)
 	// The second batch applied before; from the start, at most 2 batches
 	// after the first and 5 events past it.
-	if n, err := store.ApplyAhead(ctx, "c", batches[1], postgres.Reading{}, postgres.Ahead{}, apply); err != nil || n != 1 {
-		t.Fatalf("second batch alone: %d, %v", n, err)
-	}
+	store, _, apply, calls := appliedAlone(t, 6, 1)
 	for _, tc := range []struct {
 		after   int64
 		want    string
@@ -309,26 +313,22 @@ func TestApplyNext(t *testing.T) {
 		{12, "", 12},                // none left
 		{0, "", 0},                  // none missing
 	} {
-		calls = nil
+		*calls = nil
 		got, through, err := store.ApplyNext(ctx, "c", tc.after, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5}, apply)
 		if err != nil {
 			t.Fatalf("after %d: %v", tc.after, err)
 		}
-		if applied := strings.Trim(fmt.Sprint(calls), "[]"); applied != strings.Trim(tc.want, "[]") || through != tc.through {
-			t.Errorf("after %d: applied %v (batches %v) through %d, want %s through %d", tc.after, calls, got, through, tc.want, tc.through)
+		if applied := strings.Trim(fmt.Sprint(*calls), "[]"); applied != strings.Trim(tc.want, "[]") || through != tc.through {
+			t.Errorf("after %d: applied %v (batches %v) through %d, want %s through %d", tc.after, *calls, got, through, tc.want, tc.through)
 		}
 	}
 	// A failing apply records nothing.
-	if _, err := store.Append(ctx, "a", newEvents("a", "6-1")); err != nil {
-		t.Fatal(err)
-	}
+	appendEvents(t, store, "6-1")
 	if _, through, err := store.ApplyNext(ctx, "c", 12, postgres.Reading{}, postgres.Ahead{Batches: 2, Events: 5},
 		func(context.Context, pgx.Tx, []events.Recorded) error { return fmt.Errorf("refused") }); err == nil || through != 12 {
 		t.Fatalf("failing apply: through %d, err %v; want an error and through 12", through, err)
 	}
-	if got, err := postgres.AppliedBatches(ctx, store.Pool, "c"); err != nil || len(got) != 6 {
-		t.Errorf("ledger = %v, %v; want the first six batches", got, err)
-	}
+	checkLedger(t, store, 6)
 }
 
 // TestApplyAheadReadsOnlyTheTypesAsked: a consumer reading some types only
@@ -337,10 +337,7 @@ func TestApplyNext(t *testing.T) {
 func TestApplyAheadReadsOnlyTheTypesAsked(t *testing.T) {
 	ctx := context.Background()
 	store := &postgres.EventStore{Pool: pgtest.NewPool(t)}
-	res, err := store.Append(ctx, "a", newEvents("a", "1", "2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := appendEvents(t, store, "1", "2")
 	for _, tc := range []struct {
 		consumer string
 		types    []string

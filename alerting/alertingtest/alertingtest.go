@@ -90,17 +90,13 @@ func (s *Server) Log() string { return s.log.String() }
 // until it is ready.
 func StartPrometheus(t testing.TB, dir, config string) *Server {
 	t.Helper()
-	bin := Tool(t, "prometheus")
 	cfg := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := FreeAddr(t)
-	return start(t, "prometheus", addr, bin,
+	return start(t, []string{"prometheus"},
 		"--config.file="+cfg,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--log.level=warn",
 	)
 }
 
@@ -108,19 +104,20 @@ func StartPrometheus(t testing.TB, dir, config string) *Server {
 // clustering off, and waits until it is ready.
 func StartAlertmanager(t testing.TB, dir, config string) *Server {
 	t.Helper()
-	bin := Tool(t, "alertmanager", "prometheus-alertmanager")
-	addr := FreeAddr(t)
-	return start(t, "alertmanager", addr, bin,
+	return start(t, []string{"alertmanager", "prometheus-alertmanager"},
 		"--config.file="+config,
 		"--storage.path="+filepath.Join(dir, "alertmanager-data"),
-		"--web.listen-address="+addr,
 		"--cluster.listen-address=",
-		"--log.level=warn",
 	)
 }
 
-func start(t testing.TB, name, addr, bin string, args ...string) *Server {
+// start runs the first of the binaries names found (names[0] names the
+// server in messages) with args and the flags both servers share, a free
+// listen address and warnings-only logging, and waits until it is ready.
+func start(t testing.TB, names []string, args ...string) *Server {
 	t.Helper()
+	name, bin, addr := names[0], Tool(t, names...), FreeAddr(t)
+	args = append(args, "--web.listen-address="+addr, "--log.level=warn")
 	s := &Server{URL: "http://" + addr, log: &lockedBuffer{}}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log

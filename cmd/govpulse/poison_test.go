@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/internal/bustest"
 	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/natstest"
 	"github.com/govpulse/govpulse/internal/pgtest"
@@ -107,13 +108,7 @@ func TestServePoisonedBatchRetriedThenReplayed(t *testing.T) {
 				t.Errorf("poison message %+v: want case_stats after 6 attempts, the reason naming the item and the event", m)
 			}
 			// Every later batch was applied while the failed one was retried.
-			pool := s.Main.pool
-			var during int
-			if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM consumer_batches b, poison_messages p
-				WHERE b.consumer = 'case_stats' AND b.applied_at > p.created_at AND b.applied_at < p.poisoned_at`).Scan(&during); err != nil {
-				t.Fatal(err)
-			}
-			if during != 3 {
+			if during := bustest.AppliedWhileRetried(t, s.Main.pool, "case_stats"); during != 3 {
 				t.Errorf("%d of the 3 later batches were applied while the failed batch was being retried, want 3", during)
 			}
 			if got := s.metricSamples("govpulse_bus_poison_queue_messages")[""]; got != 1 {

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections/collector"
 )
@@ -94,6 +96,37 @@ func (in Instance) Deliveries(t testing.TB, consumer string) map[string]int {
 		}
 	}
 	return out
+}
+
+// Restage stages batch on b again, in a transaction of its own, as the
+// forwarder does when it dies between publishing a batch and
+// acknowledging its outbox row: the bus then carries the batch twice.
+func Restage(t testing.TB, pool *pgxpool.Pool, b *bus.Bus, batch events.Batch) {
+	t.Helper()
+	err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
+		var q pgx.Batch
+		if err := b.Stage(context.Background(), &q, batch); err != nil {
+			return err
+		}
+		return tx.SendBatch(context.Background(), &q).Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// AppliedWhileRetried counts the batches consumer applied while the one
+// batch in the poison queue was being retried: after its first failed try
+// and before it was given up on. A failed batch must not hold up the
+// batches behind it.
+func AppliedWhileRetried(t testing.TB, pool *pgxpool.Pool, consumer string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM consumer_batches b, poison_messages p
+		WHERE b.consumer = $1 AND b.applied_at > p.created_at AND b.applied_at < p.poisoned_at`, consumer).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // Total is the number of deliveries of all outcomes.
