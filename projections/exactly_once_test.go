@@ -110,16 +110,7 @@ func TestExactlyOnceUnderRedelivery(t *testing.T) {
 	}
 	waitCaughtUp(t, pool, "case_stats", "license_stats", "lawsuit_stats")
 	// Deliver the same batch again, then a marker batch behind it.
-	err = pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-		var q pgx.Batch
-		if err := b.Stage(context.Background(), &q, res.Batch); err != nil {
-			return err
-		}
-		return tx.SendBatch(context.Background(), &q).Close()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bustest.Redeliver(t, pool, b, res.Batch)
 	if _, err := store.Append(context.Background(), testSource, marker); err != nil {
 		t.Fatal(err)
 	}
@@ -205,15 +196,7 @@ func TestIngestTallyExactlyOnceUnderRedelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCaughtUp(t, pool, "ingest_tally")
-	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var q pgx.Batch
-		if err := b.Stage(ctx, &q, res.Batch); err != nil {
-			return err
-		}
-		return tx.SendBatch(ctx, &q).Close()
-	}); err != nil {
-		t.Fatal(err)
-	}
+	bustest.Redeliver(t, pool, b, res.Batch)
 	if _, err := store.Append(ctx, testSource, marker); err != nil {
 		t.Fatal(err)
 	}

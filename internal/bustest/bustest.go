@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govpulse/govpulse/bus"
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections/collector"
 )
@@ -67,6 +69,23 @@ func StartInstance(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.C
 		<-done
 	})
 	return Instance{Bus: b, Registry: reg}
+}
+
+// Redeliver puts batch on b's outbox again in a transaction of its own,
+// as a sender that retried after a lost acknowledgement would, so that a
+// test can check its consumers apply it once.
+func Redeliver(t testing.TB, pool *pgxpool.Pool, b *bus.Bus, batch events.Batch) {
+	t.Helper()
+	ctx := context.Background()
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var q pgx.Batch
+		if err := b.Stage(ctx, &q, batch); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, &q).Close()
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Deliveries returns how many batches the instance handed to consumer, by
