@@ -110,7 +110,7 @@ func TestExactlyOnceUnderRedelivery(t *testing.T) {
 	}
 	waitCaughtUp(t, pool, "case_stats", "license_stats", "lawsuit_stats")
 	// Deliver the same batch again, then a marker batch behind it.
-	bustest.Redeliver(t, pool, b, res.Batch)
+	bustest.Restage(t, pool, b, res.Batch)
 	if _, err := store.Append(context.Background(), testSource, marker); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestIngestTallyExactlyOnceUnderRedelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCaughtUp(t, pool, "ingest_tally")
-	bustest.Redeliver(t, pool, b, res.Batch)
+	bustest.Restage(t, pool, b, res.Batch)
 	if _, err := store.Append(ctx, testSource, marker); err != nil {
 		t.Fatal(err)
 	}

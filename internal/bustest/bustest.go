@@ -71,23 +71,6 @@ func StartInstance(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.C
 	return Instance{Bus: b, Registry: reg}
 }
 
-// Redeliver puts batch on b's outbox again in a transaction of its own,
-// as a sender that retried after a lost acknowledgement would, so that a
-// test can check its consumers apply it once.
-func Redeliver(t testing.TB, pool *pgxpool.Pool, b *bus.Bus, batch events.Batch) {
-	t.Helper()
-	ctx := context.Background()
-	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var q pgx.Batch
-		if err := b.Stage(ctx, &q, batch); err != nil {
-			return err
-		}
-		return tx.SendBatch(ctx, &q).Close()
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Deliveries returns how many batches the instance handed to consumer, by
 // outcome (bus.OutcomeApplied, OutcomeSkipped, OutcomeFailed), from its
 // govpulse_bus_batch_deliveries_total counter.
@@ -113,6 +96,23 @@ func (in Instance) Deliveries(t testing.TB, consumer string) map[string]int {
 		}
 	}
 	return out
+}
+
+// Restage stages batch on b again, in a transaction of its own, as the
+// forwarder does when it dies between publishing a batch and
+// acknowledging its outbox row: the bus then carries the batch twice.
+func Restage(t testing.TB, pool *pgxpool.Pool, b *bus.Bus, batch events.Batch) {
+	t.Helper()
+	err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
+		var q pgx.Batch
+		if err := b.Stage(context.Background(), &q, batch); err != nil {
+			return err
+		}
+		return tx.SendBatch(context.Background(), &q).Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Total is the number of deliveries of all outcomes.
