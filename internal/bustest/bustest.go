@@ -115,6 +115,20 @@ func Restage(t testing.TB, pool *pgxpool.Pool, b *bus.Bus, batch events.Batch) {
 	}
 }
 
+// AppliedWhileRetried counts the batches consumer applied while the one
+// batch in the poison queue was being retried: after its first failed try
+// and before it was given up on. A failed batch must not hold up the
+// batches behind it.
+func AppliedWhileRetried(t testing.TB, pool *pgxpool.Pool, consumer string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM consumer_batches b, poison_messages p
+		WHERE b.consumer = $1 AND b.applied_at > p.created_at AND b.applied_at < p.poisoned_at`, consumer).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // Total is the number of deliveries of all outcomes.
 func Total(d map[string]int) int {
 	n := 0

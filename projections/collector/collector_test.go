@@ -139,36 +139,6 @@ govpulse_lawsuit_head_appearances_total{agency="qd-zrzy"} 2
 	}
 }
 
-// statusText is what the Exporter says of the read models' collectors
-// when those named failed.
-func statusText(failed ...string) string {
-	var errs, success strings.Builder
-	for _, name := range []string{"case_stats", "lawsuit_stats", "license_stats"} {
-		errFlag, okFlag := 0, 1
-		if slices.Contains(failed, name) {
-			errFlag, okFlag = 1, 0
-		}
-		fmt.Fprintf(&errs, "govpulse_read_model_scrape_error{read_model=%q} %d\n", name, errFlag)
-		fmt.Fprintf(&success, "govpulse_scrape_collector_success{collector=%q} %d\n", name, okFlag)
-	}
-	return `# HELP govpulse_read_model_scrape_error 1 when the read model could not be read for this scrape (its metrics are missing).
-# TYPE govpulse_read_model_scrape_error gauge
-` + errs.String() + `# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
-# TYPE govpulse_scrape_collector_success gauge
-` + success.String()
-}
-
-// fillTotals fills the totals of the read models' hand-written rows, as
-// the migration creating them does.
-func fillTotals(t *testing.T, pool *pgxpool.Pool, tables ...*projections.Table) {
-	t.Helper()
-	for _, table := range tables {
-		if _, err := pool.Exec(context.Background(), table.TotalsSQL()); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestPortalCollector exports hand-written usage rows by document type,
 // origin and category, never by policy; a view of a policy the policies
 // read model lacks counts under document_type "unknown".
@@ -214,6 +184,36 @@ govpulse_portal_zero_result_searches_total 4
 		if err := testutil.CollectAndCompare(e, strings.NewReader(want), "govpulse_portal_views_total", "govpulse_portal_category_views_total",
 			"govpulse_portal_searches_total", "govpulse_portal_zero_result_searches_total"); err != nil {
 			t.Errorf("from rows %t: %v", fromRows, err)
+		}
+	}
+}
+
+// statusText is what the Exporter says of the read models' collectors
+// when those named failed.
+func statusText(failed ...string) string {
+	var errs, success strings.Builder
+	for _, name := range []string{"case_stats", "lawsuit_stats", "license_stats"} {
+		errFlag, okFlag := 0, 1
+		if slices.Contains(failed, name) {
+			errFlag, okFlag = 1, 0
+		}
+		fmt.Fprintf(&errs, "govpulse_read_model_scrape_error{read_model=%q} %d\n", name, errFlag)
+		fmt.Fprintf(&success, "govpulse_scrape_collector_success{collector=%q} %d\n", name, okFlag)
+	}
+	return `# HELP govpulse_read_model_scrape_error 1 when the read model could not be read for this scrape (its metrics are missing).
+# TYPE govpulse_read_model_scrape_error gauge
+` + errs.String() + `# HELP govpulse_scrape_collector_success 1 when the collector's last read succeeded, 0 when its metrics are missing.
+# TYPE govpulse_scrape_collector_success gauge
+` + success.String()
+}
+
+// fillTotals fills the totals of the read models' hand-written rows, as
+// the migration creating them does.
+func fillTotals(t *testing.T, pool *pgxpool.Pool, tables ...*projections.Table) {
+	t.Helper()
+	for _, table := range tables {
+		if _, err := pool.Exec(context.Background(), table.TotalsSQL()); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
