@@ -184,24 +184,27 @@ func alertRule(t targets.Target, kind, title, alertname string, forDuration time
 				RefId(refQuery).
 				Expr(promql).
 				Instant())).
-		WithQuery(alerting.NewQueryBuilder(refLast).
-			DatasourceUid(exprDatasourceUID).
-			Model(expr.NewExprBuilder().TypeReduce(expr.NewTypeReduceBuilder().
-				Datasource(exprDS).
-				RefId(refLast).
-				Expression(refQuery).
-				Reducer(expr.TypeReduceReducerLast).
-				Settings(expr.NewExprTypeReduceSettingsBuilder().Mode(expr.ExprTypeReduceSettingsModeDropNN))))).
-		WithQuery(alerting.NewQueryBuilder(refCondition).
-			DatasourceUid(exprDatasourceUID).
-			Model(expr.NewExprBuilder().TypeThreshold(expr.NewTypeThresholdBuilder().
-				Datasource(exprDS).
-				RefId(refCondition).
-				Expression(refLast).
-				Conditions([]cog.Builder[expr.ExprTypeThresholdConditions]{
-					expr.NewExprTypeThresholdConditionsBuilder().Evaluator(
-						expr.NewExprTypeThresholdConditionsEvaluatorBuilder().Type(evaluator).Params([]float64{threshold})),
-				}))))
+		WithQuery(expressionQuery(refLast, expr.NewExprBuilder().TypeReduce(expr.NewTypeReduceBuilder().
+			Datasource(exprDS).
+			RefId(refLast).
+			Expression(refQuery).
+			Reducer(expr.TypeReduceReducerLast).
+			Settings(expr.NewExprTypeReduceSettingsBuilder().Mode(expr.ExprTypeReduceSettingsModeDropNN))))).
+		WithQuery(expressionQuery(refCondition, expr.NewExprBuilder().TypeThreshold(expr.NewTypeThresholdBuilder().
+			Datasource(exprDS).
+			RefId(refCondition).
+			Expression(refLast).
+			Conditions([]cog.Builder[expr.ExprTypeThresholdConditions]{
+				expr.NewExprTypeThresholdConditionsBuilder().Evaluator(
+					expr.NewExprTypeThresholdConditionsEvaluatorBuilder().Type(evaluator).Params([]float64{threshold})),
+			}))))
+}
+
+// expressionQuery is a rule's query refID of Grafana's server-side
+// expressions (the __expr__ data source), which model computes from the
+// rule's other queries.
+func expressionQuery(refID string, model *expr.ExprBuilder) *alerting.QueryBuilder {
+	return alerting.NewQueryBuilder(refID).DatasourceUid(exprDatasourceUID).Model(model)
 }
 
 // ruleUID is a rule's uid: readable, unique per kind and target, and

@@ -109,10 +109,7 @@ type panel struct {
 			Matcher struct {
 				Options string `json:"options"`
 			} `json:"matcher"`
-			Properties []struct {
-				ID    string          `json:"id"`
-				Value json.RawMessage `json:"value"`
-			} `json:"properties"`
+			Properties []grafanatest.OverrideProperty `json:"properties"`
 		} `json:"overrides"`
 	} `json:"fieldConfig"`
 	Targets []struct {

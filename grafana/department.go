@@ -106,21 +106,10 @@ func (g *generator) departmentStats(caseFilter string) []cog.Builder[dashboard.P
 // itemsTable lists the department's busiest items (事项) over the time
 // range: item-level detail lives in PostgreSQL, never in metric labels.
 func (g *generator) itemsTable(caseFilter string) cog.Builder[dashboard.Panel] {
-	overdueSteps, desc := g.marked(overdueShare,
-		"The department's 50 items (事项) with the most cases finished in the time range (by finishing date): average working days against the average promised limit, overdue share and instant approvals.")
-	measures := []caseMeasure{caseFinished, caseAvgWorkingDays, caseAvgPromised, caseOverdueShare, caseInstant}
-	p := sqlTable("事项 Items", desc).
-		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
-SELECT item,
-%s
-FROM %s
-WHERE %s
-GROUP BY item
-ORDER BY finished DESC, item
-LIMIT 50`, caseMeasuresSQL(measures), view("case_stats"), caseFilter))).
-		Filterable(true).
-		Decimals(2)
-	p.WithOverride(column("item", "事项 Item", "", g.names[codeItem], false))
-	withCaseMeasures(p, overdueSteps, measures)
-	return p
+	m, props := column("item", "事项 Item", "", g.names[codeItem], false)
+	return g.caseTable("事项 Items",
+		"The department's 50 items (事项) with the most cases finished in the time range (by finishing date): average working days against the average promised limit, overdue share and instant approvals.",
+		"item", caseFilter, "ORDER BY finished DESC, item\nLIMIT 50", m, props,
+		caseFinished, caseAvgWorkingDays, caseAvgPromised, caseOverdueShare, caseInstant).
+		Filterable(true)
 }

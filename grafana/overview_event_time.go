@@ -39,19 +39,25 @@ func (g *generator) overviewByEventDate(b *dashboard.DashboardBuilder) {
 // departmentsTable sums each department's cases over the time range by
 // event date; a department's name opens its own board.
 func (g *generator) departmentsTable(filter string) cog.Builder[dashboard.Panel] {
-	overdueSteps, desc := g.marked(overdueShare,
-		"Each department's cases finished in the time range (by finishing date): overdue share, average working days, speed-up against the promised limits (1 − Σ elapsed / Σ promised) and instant approvals. Click a department for its board.")
-	measures := []caseMeasure{caseFinished, caseOverdueShare, caseAvgWorkingDays, caseSpeedup, caseInstant}
-	p := sqlTable("各部门（按事件日期） Departments by event date", desc).
-		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf(`
-SELECT department,
-%s
-FROM %s
-WHERE %s
-GROUP BY department
-ORDER BY finished DESC`, caseMeasuresSQL(measures), view("case_stats"), filter))).
+	m, props := linkedColumn("department", "部门 Department", g.names[codeDepartment], drillDown("部门看板 Department board", UIDDepartment, "department"))
+	return g.caseTable("各部门（按事件日期） Departments by event date",
+		"Each department's cases finished in the time range (by finishing date): overdue share, average working days, speed-up against the promised limits (1 − Σ elapsed / Σ promised) and instant approvals. Click a department for its board.",
+		"department", filter, "ORDER BY finished DESC", m, props,
+		caseFinished, caseOverdueShare, caseAvgWorkingDays, caseSpeedup, caseInstant)
+}
+
+// caseTable is a table of the case_stats rows matching filter summed by
+// the column key, which keyMatcher and keyProps show, then one column per
+// measure; order ends the query (ORDER BY, LIMIT). The description gets
+// the overdue-share target's marks, which colour the marked measures.
+func (g *generator) caseTable(title, description, key, filter, order string, keyMatcher dashboard.MatcherConfig,
+	keyProps []dashboard.DynamicConfigValue, measures ...caseMeasure) *tableBuilder {
+	overdueSteps, desc := g.marked(overdueShare, description)
+	p := sqlTable(title, desc).
+		WithTarget(sqlQuery("A", SQLFormatTable, fmt.Sprintf("\nSELECT %s,\n%s\nFROM %s\nWHERE %s\nGROUP BY %s\n%s",
+			key, caseMeasuresSQL(measures), view("case_stats"), filter, key, order))).
 		Decimals(2)
-	p.WithOverride(linkedColumn("department", "部门 Department", g.names[codeDepartment], drillDown("部门看板 Department board", UIDDepartment, "department")))
+	p.WithOverride(keyMatcher, keyProps)
 	withCaseMeasures(p, overdueSteps, measures)
 	return p
 }

@@ -6,11 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"strings"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"strings"
 
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 )
 
@@ -62,7 +64,7 @@ func TestEvaluateOnReadModels(t *testing.T) {
     per_department: true
     min_samples: 1
 `
-	ts, err := Parse([]byte(src), testCatalog(t))
+	ts, err := Parse([]byte(src), catalogtest.Default(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -146,20 +146,21 @@ func History(ctx context.Context, pool *pgxpool.Pool, target, department string,
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[HistoryEntry])
 }
 
+// desc is a per-target gauge's descriptor: one value per target and
+// department, the labels Collect gives as lv.
+func desc(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, []string{"target", "department"}, nil)
+}
+
 var (
-	descValue = prometheus.NewDesc("govpulse_target_value",
-		"The target's measure for the department over its window so far (share, rate, working days or count).",
-		[]string{"target", "department"}, nil)
-	descThreshold = prometheus.NewDesc("govpulse_target_threshold",
-		"The value the target's measure is compared with.", []string{"target", "department"}, nil)
-	descMet = prometheus.NewDesc("govpulse_target_met",
-		"1 when the department meets the target (at risk included), 0 when it misses it; absent with insufficient data.",
-		[]string{"target", "department"}, nil)
-	descAtRisk = prometheus.NewDesc("govpulse_target_at_risk",
-		"1 when the target is met so far but the projection to the end of its period misses it.",
-		[]string{"target", "department"}, nil)
-	descSamples = prometheus.NewDesc("govpulse_target_samples",
-		"How many cases, licences or hearings the target's value rests on.", []string{"target", "department"}, nil)
+	descValue = desc("govpulse_target_value",
+		"The target's measure for the department over its window so far (share, rate, working days or count).")
+	descThreshold = desc("govpulse_target_threshold", "The value the target's measure is compared with.")
+	descMet       = desc("govpulse_target_met",
+		"1 when the department meets the target (at risk included), 0 when it misses it; absent with insufficient data.")
+	descAtRisk = desc("govpulse_target_at_risk",
+		"1 when the target is met so far but the projection to the end of its period misses it.")
+	descSamples   = desc("govpulse_target_samples", "How many cases, licences or hearings the target's value rests on.")
 	descEvaluated = prometheus.NewDesc("govpulse_target_last_evaluation_timestamp_seconds",
 		"When the targets were last evaluated (Unix time).", nil, nil)
 )

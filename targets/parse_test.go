@@ -4,18 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/internal/catalogtest"
 )
 
-func testCatalog(t *testing.T) *events.Catalog {
-	t.Helper()
-	cat := catalogtest.Default(t)
-	return cat
-}
-
 func TestDefaultTargets(t *testing.T) {
-	ts, err := Default(testCatalog(t))
+	ts, err := Default(catalogtest.Default(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +74,7 @@ func TestParseErrors(t *testing.T) {
 		{"filter for another type", "scope: {event_type: govpulse.case.finished.v1}", "scope: {event_type: govpulse.case.finished.v1, courts: [qd-court-shinan]}", "scope.courts does not apply to govpulse.case.finished.v1"},
 		{"severity", "    window: {kind: calendar_month}\n", "    window: {kind: calendar_month}\n    severity: page\n", `severity "page"`},
 	}
-	cat := testCatalog(t)
+	cat := catalogtest.Default(t)
 	if _, err := Parse([]byte(base), cat); err != nil {
 		t.Fatalf("base file: %v", err)
 	}

@@ -78,6 +78,14 @@ type linkJSON struct {
 	URL   string `json:"url"`
 }
 
+// OverrideProperty is one property a panel's field override sets, as
+// Grafana's dashboard JSON writes it: the property's id and its value,
+// left raw since its type depends on the id.
+type OverrideProperty struct {
+	ID    string          `json:"id"`
+	Value json.RawMessage `json:"value"`
+}
+
 type panelJSON struct {
 	Title      string          `json:"title"`
 	Datasource *datasourceJSON `json:"datasource"`
@@ -94,10 +102,7 @@ type panelJSON struct {
 			Links []linkJSON `json:"links"`
 		} `json:"defaults"`
 		Overrides []struct {
-			Properties []struct {
-				ID    string          `json:"id"`
-				Value json.RawMessage `json:"value"`
-			} `json:"properties"`
+			Properties []OverrideProperty `json:"properties"`
 		} `json:"overrides"`
 	} `json:"fieldConfig"`
 	Panels []panelJSON `json:"panels"`

@@ -90,6 +90,19 @@ func expandMacro(name string, args []string, r TimeRange) (string, error) {
 		s := strconv.FormatFloat(ivl.Seconds(), 'f', -1, 64)
 		return fmt.Sprintf(format, args[0], s, s), nil
 	}
+	// The unix-epoch macros come in seconds and in nanoseconds, alike but
+	// for the unit: kind is what follows the unit in the name.
+	epoch := func(kind string, unix func(time.Time) int64) (string, error) {
+		switch kind {
+		case "Filter":
+			c, err := column()
+			return fmt.Sprintf("%s >= %d AND %s <= %d", c, unix(from), c, unix(to)), err
+		case "From":
+			return strconv.FormatInt(unix(from), 10), nil
+		default:
+			return strconv.FormatInt(unix(to), 10), nil
+		}
+	}
 	switch name {
 	case "__time":
 		c, err := column()
@@ -109,20 +122,10 @@ func expandMacro(name string, args []string, r TimeRange) (string, error) {
 	case "__timeGroupAlias":
 		g, err := group("floor(extract(epoch from %s)/%s)*%s")
 		return g + ` AS "time"`, err
-	case "__unixEpochFilter":
-		c, err := column()
-		return fmt.Sprintf("%s >= %d AND %s <= %d", c, from.Unix(), c, to.Unix()), err
-	case "__unixEpochFrom":
-		return strconv.FormatInt(from.Unix(), 10), nil
-	case "__unixEpochTo":
-		return strconv.FormatInt(to.Unix(), 10), nil
-	case "__unixEpochNanoFilter":
-		c, err := column()
-		return fmt.Sprintf("%s >= %d AND %s <= %d", c, from.UnixNano(), c, to.UnixNano()), err
-	case "__unixEpochNanoFrom":
-		return strconv.FormatInt(from.UnixNano(), 10), nil
-	case "__unixEpochNanoTo":
-		return strconv.FormatInt(to.UnixNano(), 10), nil
+	case "__unixEpochFilter", "__unixEpochFrom", "__unixEpochTo":
+		return epoch(strings.TrimPrefix(name, "__unixEpoch"), time.Time.Unix)
+	case "__unixEpochNanoFilter", "__unixEpochNanoFrom", "__unixEpochNanoTo":
+		return epoch(strings.TrimPrefix(name, "__unixEpochNano"), time.Time.UnixNano)
 	case "__unixEpochGroup":
 		return group("floor((%s)/%s)*%s")
 	case "__unixEpochGroupAlias":

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -31,26 +32,16 @@ const Source = "qd-policy-office"
 // says (future-1 not yet in force, expired-1 expired, repealed-1 repealed).
 var Today = time.Date(2023, 6, 1, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-// entry is one policy of corpus.yaml.
+// entry is one policy of corpus.yaml. Its publication's data fields
+// stand in it under their own names (Publication); the other keys say
+// how the events are built.
 type entry struct {
-	ID      string         `yaml:"id"`
-	Pub     string         `yaml:"pub"`
-	Doc     string         `yaml:"doc"`
-	Issuer  string         `yaml:"issuer"`
-	Type    string         `yaml:"type"`
-	Cats    []string       `yaml:"cats"`
-	Inds    []string       `yaml:"inds"`
-	Sizes   []string       `yaml:"sizes"`
-	Dists   []string       `yaml:"dists"`
-	From    string         `yaml:"from"`
-	To      string         `yaml:"to"`
-	Title   string         `yaml:"title"`
-	Body    string         `yaml:"body"`
-	Support string         `yaml:"support"`
-	Crit    map[string]any `yaml:"crit"`
-	AppFrom string         `yaml:"app_from"`
-	AppTo   string         `yaml:"app_to"`
-	Interp  *struct {
+	ID  string `yaml:"id"`
+	Pub string `yaml:"pub"` // written_at, when not effective_from
+	Doc string `yaml:"doc"`
+	// Publication is the policy_published data the entry gives as is.
+	Publication map[string]any `yaml:",inline"`
+	Interp      *struct {
 		Kind  string     `yaml:"kind"`
 		Title string     `yaml:"title"`
 		QA    [][]string `yaml:"qa"`
@@ -73,30 +64,24 @@ func Events(t testing.TB) []postgres.NewEvent {
 	}
 	var pubs, follow []postgres.NewEvent
 	for _, e := range es {
-		pub := e.Pub
-		if pub == "" {
-			pub = e.From
-		}
-		data := map[string]any{"policy_id": e.ID, "doc_number": e.Doc, "title": e.Title, "issuer": e.Issuer,
-			"document_type": e.Type, "categories": e.Cats, "written_at": pub, "effective_from": e.From, "body": e.Body}
-		set := func(k string, v any, ok bool) {
-			if ok {
-				data[k] = v
+		data := maps.Clone(e.Publication)
+		for k, v := range data {
+			// YAML reads an unquoted date as a time; the data's dates are
+			// calendar days.
+			if d, ok := v.(time.Time); ok {
+				data[k] = d.Format(time.DateOnly)
 			}
 		}
-		set("industries", e.Inds, len(e.Inds) > 0)
-		set("enterprise_sizes", e.Sizes, len(e.Sizes) > 0)
-		set("districts", e.Dists, len(e.Dists) > 0)
-		set("effective_to", e.To, e.To != "")
-		set("support", e.Support, e.Support != "")
-		set("criteria", e.Crit, e.Crit != nil)
-		set("application_from", e.AppFrom, e.AppFrom != "")
-		set("application_to", e.AppTo, e.AppTo != "")
-		set("how_to_apply", "登录青岛政务服务网在线申报。", true)
-		set("contact", "0532-12345", true)
+		issuer, _ := data["issuer"].(string)
+		pub := e.Pub
+		if pub == "" {
+			pub, _ = data["effective_from"].(string)
+		}
+		data["policy_id"], data["doc_number"], data["written_at"] = e.ID, e.Doc, pub
+		data["how_to_apply"], data["contact"] = "登录青岛政务服务网在线申报。", "0532-12345"
 		pubs = append(pubs, Event(t, events.TypePolicyPublished, "pub-"+e.ID, pub+"T09:00:00+08:00", data))
 		if e.Interp != nil {
-			in := map[string]any{"policy_id": e.ID, "issuer": e.Issuer, "interpretation_id": "jd-" + e.ID,
+			in := map[string]any{"policy_id": e.ID, "issuer": issuer, "interpretation_id": "jd-" + e.ID,
 				"kind": e.Interp.Kind, "title": e.Interp.Title, "by": "发文机关"}
 			var qa []map[string]string
 			for _, p := range e.Interp.QA {
@@ -106,7 +91,7 @@ func Events(t testing.TB) []postgres.NewEvent {
 			follow = append(follow, Event(t, events.TypePolicyInterpreted, "jd-"+e.ID, pub+"T10:00:00+08:00", in))
 		}
 		if e.Amend != nil {
-			am := map[string]any{"policy_id": e.ID, "issuer": e.Issuer, "doc_number": e.Amend["doc"], "reason": e.Amend["reason"]}
+			am := map[string]any{"policy_id": e.ID, "issuer": issuer, "doc_number": e.Amend["doc"], "reason": e.Amend["reason"]}
 			for k, v := range e.Amend {
 				if k != "doc" && k != "reason" {
 					am[k] = v
@@ -115,7 +100,7 @@ func Events(t testing.TB) []postgres.NewEvent {
 			follow = append(follow, Event(t, events.TypePolicyAmended, "am-"+e.ID, shift(t, pub, 200)+"T09:00:00+08:00", am))
 		}
 		if e.Repeal != nil {
-			rp := map[string]any{"policy_id": e.ID, "issuer": e.Issuer, "repealed_at": e.Repeal.At, "reason": e.Repeal.Reason}
+			rp := map[string]any{"policy_id": e.ID, "issuer": issuer, "repealed_at": e.Repeal.At, "reason": e.Repeal.Reason}
 			if e.Repeal.By != "" {
 				rp["superseded_by"] = e.Repeal.By
 			}

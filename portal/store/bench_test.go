@@ -31,31 +31,24 @@ func BenchmarkReader(b *testing.B) {
 	ctx := context.Background()
 	st := benchStore(b)
 	b.Run("match", func(b *testing.B) {
-		i := 0
-		for b.Loop() {
-			i++
+		eachLoop(b, func(i int) error {
 			sizes, inds := []string{"large", "medium", "small", "micro"}, []string{"a", "c", "e", "f", "g", "i", "l", "m"}
 			p, err := portal.ParseProfile(url.Values{"size": {sizes[i%4]}, "industry": {inds[i/4%8]}, "founded": {fmt.Sprint(1990 + i/32%30)}}, benchToday)
-			if err != nil {
-				b.Fatal(err)
+			if err == nil {
+				_, err = st.Match(ctx, p)
 			}
-			if _, err := st.Match(ctx, p); err != nil {
-				b.Fatal(err)
-			}
-		}
+			return err
+		})
 	})
 	// Warm: the same few queries again and again, as govpulse bench's
 	// 8 clients after its cold pass; B/op is what each cached answer
 	// allocates (garbage that brings on the collector's mark assists).
 	b.Run("search-warm", func(b *testing.B) {
 		qs := []portal.SearchQuery{{Q: "企业"}, {Q: "补贴"}, {Q: "税", Page: 2}, {}}
-		i := 0
-		for b.Loop() {
-			i++
-			if _, err := st.Search(ctx, qs[i%len(qs)]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		eachLoop(b, func(i int) error {
+			_, err := st.Search(ctx, qs[i%len(qs)])
+			return err
+		})
 	})
 	b.Run("match-warm", func(b *testing.B) {
 		var ps []portal.Profile
@@ -66,22 +59,16 @@ func BenchmarkReader(b *testing.B) {
 			}
 			ps = append(ps, p)
 		}
-		i := 0
-		for b.Loop() {
-			i++
-			if _, err := st.Match(ctx, ps[i%len(ps)]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		eachLoop(b, func(i int) error {
+			_, err := st.Match(ctx, ps[i%len(ps)])
+			return err
+		})
 	})
 	b.Run("search-cold", func(b *testing.B) {
-		i := 0
-		for b.Loop() {
-			i++
-			if _, err := st.Search(ctx, portal.SearchQuery{Q: "企业", Page: 1 + i%50}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		eachLoop(b, func(i int) error {
+			_, err := st.Search(ctx, portal.SearchQuery{Q: "企业", Page: 1 + i%50})
+			return err
+		})
 	})
 }
 
@@ -118,34 +105,40 @@ func BenchmarkMatch(b *testing.B) {
 		paths = append(paths, "/api/v1/match?"+q.Encode())
 	}
 	b.Run("cold", func(b *testing.B) {
-		i := 0
-		for b.Loop() {
-			i++
-			if _, err := st.Match(ctx, ps[i%len(ps)]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		eachLoop(b, func(i int) error {
+			_, err := st.Match(ctx, ps[i%len(ps)])
+			return err
+		})
 	})
 	b.Run("warm", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := st.Match(ctx, ps[0]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		eachLoop(b, func(int) error {
+			_, err := st.Match(ctx, ps[0])
+			return err
+		})
 	})
 	// Through the JSON API, as govpulse bench times it.
 	h := (&api.Handler{Reader: st, Now: st.Now}).Routes()
 	b.Run("api-cold", func(b *testing.B) {
-		i := 0
-		for b.Loop() {
-			i++
+		eachLoop(b, func(i int) error {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, paths[i%len(paths)], nil))
 			if rec.Code != http.StatusOK {
-				b.Fatalf("%d %s", rec.Code, rec.Body)
+				return fmt.Errorf("%d %s", rec.Code, rec.Body)
 			}
-		}
+			return nil
+		})
 	})
+}
+
+// eachLoop runs call once for each b.Loop iteration with the iteration's
+// number (1, 2, …), by which a sub-benchmark cycles through its inputs;
+// an error call returns fails the benchmark.
+func eachLoop(b *testing.B, call func(i int) error) {
+	for i := 1; b.Loop(); i++ {
+		if err := call(i); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func pick(rng *rand.Rand, l ...string) string { return l[rng.IntN(len(l))] }

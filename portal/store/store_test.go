@@ -31,21 +31,19 @@ type relevanceCase struct {
 	Q     string   `yaml:"q"`
 	Top5  []string `yaml:"top5"`
 	Never []string `yaml:"never"`
-	// filters, as URL parameters
-	Issuer       string `yaml:"issuer"`
-	Category     string `yaml:"category"`
-	District     string `yaml:"district"`
-	Validity     string `yaml:"validity"`
-	DocumentType string `yaml:"document_type"`
+	// Filters are the case's other keys, each a parameter of the search
+	// URL (issuer, category, ...): ParseSearchQuery reads and checks them,
+	// so the set can use any filter /search has and no misspelt one.
+	Filters map[string]string `yaml:",inline"`
 }
 
 func (c relevanceCase) query(t *testing.T) portal.SearchQuery {
 	v := url.Values{}
-	for k, s := range map[string]string{"q": c.Q, "issuer": c.Issuer, "category": c.Category, "district": c.District,
-		"validity": c.Validity, "document_type": c.DocumentType} {
-		if s != "" {
-			v.Set(k, s)
-		}
+	if c.Q != "" {
+		v.Set("q", c.Q)
+	}
+	for k, s := range c.Filters {
+		v.Set(k, s)
 	}
 	q, err := portal.ParseSearchQuery(v)
 	if err != nil {

@@ -79,46 +79,44 @@ func paragraphs(s string) []string {
 	return out
 }
 
-func validityClass(v portal.Validity) string {
-	switch v {
-	case portal.InForce:
-		return "badge in-force"
-	case portal.NotYetInForce:
-		return "badge not-yet"
-	case portal.Expired:
-		return "badge expired"
-	case portal.Repealed:
-		return "badge repealed"
-	}
-	return "badge"
+// validityClasses are the CSS classes of a validity's badge.
+var validityClasses = map[portal.Validity]string{
+	portal.InForce:       "badge in-force",
+	portal.NotYetInForce: "badge not-yet",
+	portal.Expired:       "badge expired",
+	portal.Repealed:      "badge repealed",
 }
 
-func kindLabel(k portal.VersionKind) string {
-	switch k {
-	case portal.KindPublished:
-		return "发布"
-	case portal.KindAmended:
-		return "修订"
-	case portal.KindExtended:
-		return "延期"
-	case portal.KindRepealed:
-		return "废止"
-	case portal.KindInterpreted:
-		return "解读"
-	}
-	return string(k)
+// versionKindLabels name the kinds of a policy's versions on its page
+// and in the feeds.
+var versionKindLabels = map[portal.VersionKind]string{
+	portal.KindPublished:   "发布",
+	portal.KindAmended:     "修订",
+	portal.KindExtended:    "延期",
+	portal.KindRepealed:    "废止",
+	portal.KindInterpreted: "解读",
 }
 
-func outcomeLabel(o portal.Outcome) string {
-	switch o {
-	case portal.Met:
-		return "符合"
-	case portal.NotMet:
-		return "不符合"
-	case portal.Unknown:
-		return "待确认"
+// outcomeLabels name a criterion's outcome on the match page.
+var outcomeLabels = map[portal.Outcome]string{
+	portal.Met:     "符合",
+	portal.NotMet:  "不符合",
+	portal.Unknown: "待确认",
+}
+
+func validityClass(v portal.Validity) string { return labelOr(validityClasses, v, "badge") }
+
+func kindLabel(k portal.VersionKind) string { return labelOr(versionKindLabels, k, string(k)) }
+
+func outcomeLabel(o portal.Outcome) string { return labelOr(outcomeLabels, o, string(o)) }
+
+// labelOr is what labels gives k, or fallback for a k it lacks (a value
+// added to the model before it is given a label here).
+func labelOr[K comparable](labels map[K]string, k K, fallback string) string {
+	if l, ok := labels[k]; ok {
+		return l
 	}
-	return string(o)
+	return fallback
 }
 
 // base is what the layout needs of every page.
