@@ -106,9 +106,17 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) (*sources.Source
 			return src, errorf(EForbidden, fmt.Sprintf("event %d: source %s may not send events for department %q", i, src.Name, d))
 		}
 	}
+	// The payloads go with the events for the consumers of this process
+	// (postgres.RecentBatches), in structured mode only: there what was
+	// validated is the stored envelope's own bytes, which the log reading
+	// reads to the same payload (events.FuzzIngestAgreesWithLog).
+	binary := events.IsBinaryMode(r.Header)
 	news := make([]postgres.NewEvent, len(envs))
 	for i := range envs {
 		news[i] = postgres.NewEvent{Envelope: envs[i], Department: evs[i].Department()}
+		if !binary {
+			news[i].Event = evs[i]
+		}
 	}
 	res, err := s.Log.Append(r.Context(), src.Name, news)
 	if err != nil {
