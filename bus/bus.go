@@ -195,6 +195,16 @@ func New(ctx context.Context, cfg Config, store *postgres.EventStore, log *slog.
 			return nil, fmt.Errorf("bus: register %s: %w", c.name, err)
 		}
 	}
+	if recent := store.Recent; recent != nil {
+		for outcome, n := range map[string]func() int64{"hit": recent.Hits, "miss": recent.Misses} {
+			c := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "govpulse_bus_recent_batches_total",
+				Help:        "Batches a consumer read from the events this instance appended and kept in memory (hit) or, lacking them there, from the log (miss) (postgres.RecentBatches).",
+				ConstLabels: prometheus.Labels{"outcome": outcome}}, func() float64 { return float64(n()) })
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("bus: register govpulse_bus_recent_batches_total: %w", err)
+			}
+		}
+	}
 	b.Poison = &PoisonQueue{pool: pool, bus: b}
 	// A batch a consumer fails on is stored for its retries and its
 	// message acknowledged, so later batches go on; unless the database is

@@ -58,6 +58,19 @@ func (e *SyntaxError) Error() string {
 // *SyntaxError); problems with single events, including attributes of the
 // wrong JSON type, are left for Validator.Validate so each keeps its index.
 func DecodeRequest(body []byte, contentType string) ([]Envelope, error) {
+	return decodeRequest(body, contentType, true)
+}
+
+// DecodeRequestOwned is DecodeRequest for a body the caller hands over:
+// the envelopes' Raw share its memory instead of a copy's, so the caller
+// must not change it afterwards. Ingest reads each request into a buffer
+// of its own, which a copy would only double.
+func DecodeRequestOwned(body []byte, contentType string) ([]Envelope, error) {
+	return decodeRequest(body, contentType, false)
+}
+
+// decodeRequest is DecodeRequest, reading a copy of body when clone is set.
+func decodeRequest(body []byte, contentType string, clone bool) ([]Envelope, error) {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return nil, &ContentTypeError{Got: contentType}
@@ -83,7 +96,11 @@ func DecodeRequest(body []byte, contentType string) ([]Envelope, error) {
 		return nil, &ContentTypeError{Got: contentType}
 	}
 	// One copy, so the events do not alias a body the caller may reuse.
-	raws, err := readEvents(bytes.Clone(body), batch)
+	own := body
+	if clone {
+		own = bytes.Clone(body)
+	}
+	raws, err := readEvents(own, batch)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/textproto"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -71,8 +72,10 @@ func FuzzDecodeRequest(f *testing.F) {
 }
 
 // FuzzIngestAgreesWithLog is the differential target: whatever the ingest
-// reading accepts, the log reading (DecodeStored, used by the read models
-// and rebuild) reads to the same payload, and an independent strict parser
+// reading accepts, of one event or a batch, the log reading (DecodeStored,
+// used by the read models and rebuild) reads to the same payload (the
+// same Go value, which the appending process's consumers fold instead of
+// reading the log), and an independent strict parser
 // (encoding/json/v2) reads the same attributes and the same department.
 func FuzzIngestAgreesWithLog(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
@@ -100,6 +103,12 @@ func FuzzIngestAgreesWithLog(f *testing.F) {
 			}
 			if g, w := mustMarshal(t, stored), mustMarshal(t, ev); g != w {
 				t.Fatalf("event %d: log reading %s, ingest %s", i, g, w)
+			}
+			// The consumers of the appending process fold ingest's value
+			// itself (events.Recorded.Decoded): the very same Go value,
+			// not only the same JSON.
+			if !reflect.DeepEqual(stored, ev) {
+				t.Fatalf("event %d: log reading %#v, ingest %#v", i, stored, ev)
 			}
 			var m map[string]any
 			if err := jsonv2.Unmarshal(e.Raw, &m); err != nil {

@@ -16,6 +16,13 @@ type Recorded struct {
 	OccurredAt time.Time       `json:"time"`
 	RecordedAt time.Time       `json:"recorded_at"`
 	Envelope   json.RawMessage `json:"event"`
+	// Decoded, when not nil, is Envelope's payload as DecodeStored reads
+	// it, which a consumer may fold instead of reading Envelope again.
+	// Only a reader that read those same bytes with the strict reading
+	// sets it: ingest, for the batches this process appends (held to
+	// DecodeStored's answer by FuzzIngestAgreesWithLog). It is shared by
+	// every consumer that gets the event, so it must not be modified.
+	Decoded Event `json:"-"`
 }
 
 // Batch names the events one append added to the log: the contiguous

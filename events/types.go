@@ -1,6 +1,9 @@
 package events
 
-import "slices"
+import (
+	"bytes"
+	"slices"
+)
 
 // eventType pairs a CloudEvents type with the function that reads its data.
 type eventType struct {
@@ -69,12 +72,26 @@ func (e *Envelope) PeekDepartment() (field, code string, ok bool) {
 	if !known || field == "" {
 		return "", "", false
 	}
-	fields, isObject := splitObject(e.Data)
-	if !isObject {
-		return field, "", false
-	}
-	v, present := fields.get(field)
-	if !present {
+	// The first member of that name is the only one (the strict reading
+	// refuses duplicate names), so the scan stops there; a name is
+	// unquoted only when it has escapes, as splitObject would read it.
+	var v []byte
+	scanObject(e.Data, func(lit, value []byte) bool {
+		name := lit[1 : len(lit)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			key, ok := unquote(lit)
+			if !ok {
+				return false
+			}
+			name = []byte(key)
+		}
+		if string(name) == field {
+			v = value
+			return false
+		}
+		return true
+	})
+	if v == nil {
 		return field, "", false
 	}
 	code, ok = unquote(v)

@@ -61,6 +61,47 @@ type reading struct {
 	catalog *Catalog
 	latest  time.Time
 	stored  bool
+	// judged, when set, remembers the attributes validate judged last.
+	judged *judgedAttributes
+}
+
+// judgedAttributes remembers the source and data content type validate
+// judged last and its verdicts, for the events of one request, which
+// nearly always share them: a verdict depends on the text alone, and
+// parsing the same URI for every event of a batch showed in ingest's
+// profile.
+type judgedAttributes struct {
+	source, sourceReason string
+	contentType          string
+	contentTypeOK        bool
+	haveSource, haveType bool
+}
+
+// sourceReason is checkSource(s), remembered.
+func (rd reading) sourceReason(s string) string {
+	j := rd.judged
+	if j == nil {
+		return checkSource(s)
+	}
+	if !j.haveSource || j.source != s {
+		j.source, j.sourceReason, j.haveSource = s, checkSource(s), true
+	}
+	return j.sourceReason
+}
+
+// contentTypeOK says whether ct is a data content type an event may
+// declare (application/json, parameters allowed), remembered.
+func (rd reading) contentTypeOK(ct string) bool {
+	j := rd.judged
+	if j != nil && j.haveType && j.contentType == ct {
+		return j.contentTypeOK
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	ok := len(ct) <= maxMediaTypeLen && err == nil && mt == ContentTypeJSON
+	if j != nil {
+		j.contentType, j.contentTypeOK, j.haveType = ct, ok, true
+	}
+	return ok
 }
 
 // validate checks an envelope as r says.
@@ -94,7 +135,7 @@ func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
 		}
 	}
 	if !bad("source") {
-		if reason := checkSource(e.Source); reason != "" {
+		if reason := rd.sourceReason(e.Source); reason != "" {
 			add("source", reason)
 		}
 	}
@@ -128,7 +169,7 @@ func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
 		}
 	}
 	if e.DataContentType != "" && !bad("datacontenttype") {
-		if mt, _, err := mime.ParseMediaType(e.DataContentType); len(e.DataContentType) > maxMediaTypeLen || err != nil || mt != ContentTypeJSON {
+		if !rd.contentTypeOK(e.DataContentType) {
 			add("datacontenttype", fmt.Sprintf("must be %s or omitted, got %q", ContentTypeJSON, clip(e.DataContentType, maxMediaTypeLen)))
 		}
 	}
@@ -164,9 +205,10 @@ func (v *Validator) ValidateAll(envs []Envelope) ([]Event, []Problem) {
 	first := make(map[key]int, len(envs))
 	events := make([]Event, len(envs))
 	var problems []Problem
+	judged := &judgedAttributes{}
 	for i := range envs {
 		e := &envs[i]
-		ev, ps := v.Validate(i, e)
+		ev, ps := validate(i, e, reading{catalog: v.Catalog, latest: v.latest(), judged: judged})
 		if e.ID != "" && e.Source != "" {
 			k := key{e.Source, e.ID}
 			if j, dup := first[k]; dup {

@@ -1,6 +1,8 @@
 package events
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +167,25 @@ func TestValidateAllKeepsIndexes(t *testing.T) {
 	}
 	if events[0] == nil || events[1] != nil || events[2] != nil {
 		t.Errorf("events = %v, want only events[0]", events)
+	}
+}
+
+// TestValidateAllJudgesEachEventsAttributes: the events of a request
+// mostly share their source and data content type, whose verdicts
+// ValidateAll remembers; an event with others is judged on its own, and
+// the one after it again on its own.
+func TestValidateAllJudgesEachEventsAttributes(t *testing.T) {
+	ok := func(id string) Envelope { return exampleEvent(t, "case_finished", set("id", id)) }
+	bad := exampleEvent(t, "case_finished", func(ev, data map[string]any) {
+		ev["id"], ev["source"], ev["datacontenttype"] = "bad", "/qd-xzsp/with space", "text/plain"
+	})
+	_, problems := testValidator(t).ValidateAll([]Envelope{ok("a"), ok("b"), bad, ok("c")})
+	var got []string
+	for _, p := range problems {
+		got = append(got, fmt.Sprint(p.Index, " ", p.Field))
+	}
+	if want := []string{"2 source", "2 datacontenttype"}; !slices.Equal(got, want) {
+		t.Errorf("problems at %q, want %q: %+v", got, want, problems)
 	}
 }
 

@@ -40,7 +40,7 @@ func decodeIngest(h http.Header, body []byte) ([]events.Envelope, error) {
 		}
 		return []events.Envelope{env}, nil
 	}
-	return events.DecodeRequest(body, h.Get("Content-Type"))
+	return events.DecodeRequestOwned(body, h.Get("Content-Type"))
 }
 
 // headerError turns an unreadable binary-mode header into a 400 naming it.

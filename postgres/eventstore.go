@@ -36,6 +36,10 @@ type AppendListener interface {
 type NewEvent struct {
 	Envelope   events.Envelope
 	Department string
+	// Event, when not nil, is the payload the strict reading gave for
+	// Envelope.Raw: the append keeps it in Recent for the consumers here
+	// (a batch is kept only when every new event has it).
+	Event events.Event
 }
 
 // Outcome says what happened to one event of an append.
@@ -63,12 +67,19 @@ type AppendResult struct {
 	Events     []Outcome     `json:"events"`
 	Batch      events.Batch  `json:"-"`
 	Took       time.Duration `json:"-"`
+	// recorded are the new events as the log holds them, for Recent; nil
+	// when not kept.
+	recorded []events.Recorded
 }
 
 // EventStore is the append-only event log.
 type EventStore struct {
 	Pool   *pgxpool.Pool
 	Outbox Outbox
+	// Recent, when set, keeps the batches this store appends, decoded,
+	// for the consumers of this process to apply without reading them back
+	// (readBatches); serve sets it when consumers run here.
+	Recent *RecentBatches
 }
 
 // Append stores the events of one source that are not yet stored, all or
@@ -98,6 +109,9 @@ func (s *EventStore) Append(ctx context.Context, source string, evs []NewEvent) 
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append events: %w", err)
 	}
+	// Kept before the listener hears of it, so a catch-up finds it.
+	s.Recent.put(res.Batch, res.recorded)
+	res.recorded = nil
 	if l, ok := s.Outbox.(AppendListener); ok && res.Accepted > 0 {
 		l.Appended(res.Batch)
 	}
@@ -131,12 +145,19 @@ func (s *EventStore) append(ctx context.Context, source string, evs []NewEvent, 
 			dups()
 		}
 		var head int64
-		q.Queue(`SELECT coalesce(max(seq), 0) FROM events`).QueryRow(func(row pgx.Row) error { return row.Scan(&head) })
+		// now() is what recorded_at defaults to in this transaction.
+		var now time.Time
+		q.Queue(`SELECT coalesce(max(seq), 0), now() FROM events`).QueryRow(func(row pgx.Row) error { return row.Scan(&head, &now) })
 		if err := tx.SendBatch(ctx, &q).Close(); err != nil {
 			return err
 		}
 		next := head + 1
 		copyRows := make([][]any, 0, len(evs))
+		keep := s.Recent != nil
+		var recorded []events.Recorded
+		if keep {
+			recorded = make([]events.Recorded, 0, len(evs))
+		}
 		for i, e := range evs {
 			env := e.Envelope
 			if seq, dup := stored[env.ID]; dup {
@@ -146,7 +167,14 @@ func (s *EventStore) append(ctx context.Context, source string, evs []NewEvent, 
 			}
 			res.Events[i] = Outcome{Index: i, ID: env.ID, Status: StatusAccepted, Seq: next}
 			copyRows = append(copyRows, []any{next, env.Source, env.ID, env.Type, e.Department, env.Time, string(env.Raw)})
+			if keep = keep && e.Event != nil; keep {
+				recorded = append(recorded, events.Recorded{Seq: next, Source: env.Source, ID: env.ID, Type: env.Type,
+					Department: e.Department, OccurredAt: asStored(env.Time), RecordedAt: now, Envelope: env.Raw, Decoded: e.Event})
+			}
 			next++
+		}
+		if keep {
+			res.recorded = recorded
 		}
 		res.Accepted = len(copyRows)
 		if res.Accepted == 0 {
@@ -170,6 +198,12 @@ func (s *EventStore) append(ctx context.Context, source string, evs []NewEvent, 
 		}
 		return nil
 	})
+}
+
+// asStored is t as a timestamptz column gives it back: pgx sends whole
+// microseconds (the nanoseconds cut off) and reads them as local time.
+func asStored(t time.Time) time.Time {
+	return time.UnixMicro(t.Unix()*1_000_000 + int64(t.Nanosecond())/1000)
 }
 
 // isDuplicateKey reports whether err is a violation of the log's unique

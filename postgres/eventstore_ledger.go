@@ -217,6 +217,9 @@ func (s *EventStore) applyAhead(ctx context.Context, consumer string, batch even
 // overlapping) in log order with one query over the range they span, and
 // refuses an answer that lacks any of their events.
 func (s *EventStore) readBatches(ctx context.Context, tx pgx.Tx, batches []events.Batch, read Reading) ([]events.Recorded, error) {
+	if recs, ok := s.Recent.read(batches, read); ok {
+		return recs, nil
+	}
 	span := events.Batch{First: batches[0].First, Last: batches[len(batches)-1].Last}
 	var recs []events.Recorded
 	var err error

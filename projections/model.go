@@ -124,6 +124,10 @@ func (f *modelFold[K, S, E]) rowOf(k K) *S {
 }
 
 func (f *modelFold[K, S, E]) add(e events.Recorded) error {
+	if e.Decoded != nil {
+		// Ingest's reading of these bytes, which is DecodeStored's.
+		return f.addDecoded(e, e.Decoded)
+	}
 	ev, err := events.DecodeStored(e.Type, e.Envelope)
 	if err != nil {
 		return err

@@ -91,9 +91,6 @@ func (p *Projection) folds(typ string) bool { return slices.Contains(p.types, ty
 // Apply folds a batch into the table: the batch is aggregated by key in
 // memory, then written with one upsert.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, p.swapLock); err != nil {
-		return fmt.Errorf("%s: take swap lock: %w", p.name, err)
-	}
 	f, err := p.foldEvents(evs)
 	if err != nil {
 		return err
@@ -116,7 +113,18 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 		}
 		return err
 	}
-	return p.table.upsert(ctx, tx, p.name, rows)
+	// The swap lock, taken before the table is touched (and for a batch
+	// without rows, whose record in the ledger a rebuild must see too),
+	// goes with the upsert in one round trip.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, p.swapLock)
+	if len(rows) > 0 {
+		p.table.queueUpsert(b, p.name, rows)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("%s: take swap lock and upsert %d rows: %w", p.name, len(rows), err)
+	}
+	return nil
 }
 
 // foldEvents folds the events of the projection's types.

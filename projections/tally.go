@@ -64,26 +64,25 @@ func (t IngestTally) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 	}
 	// Rows go in key order, so instances sharing the consumer group lock
 	// them in the same order and never deadlock.
-	_, err := tx.Exec(ctx, `INSERT INTO ingest_tally (day, source, type, events)
+	// Both upserts go in one round trip.
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO ingest_tally (day, source, type, events)
 		SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2, 3
 		ON CONFLICT (day, source, type) DO UPDATE SET events = ingest_tally.events + excluded.events`,
 		days, srcs, types, ns)
-	if err != nil {
-		return fmt.Errorf("ingest tally: %w", err)
-	}
 	names := make([]string, 0, len(depts))
 	ats := make([]time.Time, 0, len(depts))
 	dns := make([]int64, 0, len(depts))
 	for d, l := range depts {
 		names, ats, dns = append(names, d), append(ats, l.at), append(dns, l.n)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO ingest_department_last (department, last_recorded_at, events)
+	b.Queue(`INSERT INTO ingest_department_last (department, last_recorded_at, events)
 		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) ORDER BY 1
 		ON CONFLICT (department) DO UPDATE SET
 			last_recorded_at = greatest(ingest_department_last.last_recorded_at, excluded.last_recorded_at),
 			events = ingest_department_last.events + excluded.events`, names, ats, dns)
-	if err != nil {
-		return fmt.Errorf("ingest tally by department: %w", err)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("ingest tally (by day, source and type, and by department): %w", err)
 	}
 	return nil
 }

@@ -113,7 +113,7 @@ func ingestStep(o *benchOptions) benchmark.Step {
 			return noteProfile(r, profile, "govpulse serve during one more end-to-end run (not counted)",
 				profileShare{"the HTTP ingest handler (strict reading, validation, append)", []string{"httpapi.(*Server).ingest"}},
 				profileShare{"the consumers (deliveries and catch-ups on append)", []string{"bus.(*consumerHandler).apply", "bus.(*catchUp).run"}},
-				profileShare{"reading batches from the log", []string{"postgres.(*EventStore).ReadBatch", "postgres.(*EventStore).readBatches"}},
+				profileShare{"reading batches (from the log, or from memory for the batches this instance appended)", []string{"postgres.(*EventStore).ReadBatch", "postgres.(*EventStore).readBatches"}},
 				profileShare{"the read models' folding", []string{"projections.(*Projection).Apply"}},
 				profileShare{"the strict reading of JSON (events package, jsontext), ingest and read models together", []string{"govpulse/events.", "jsontext."}},
 				profileShare{"allocation and garbage collection", []string{"runtime.gcBgMarkWorker", "runtime.gcDrain", "runtime.mallocgc"}})

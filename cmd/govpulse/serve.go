@@ -182,16 +182,20 @@ func (m *Main) openStore(ctx context.Context) error {
 // the consumers GOVPULSE_CONSUMERS selects and starts it.
 func (m *Main) openBus(ctx context.Context) error {
 	cfg := m.Config
-	var err error
+	running, err := m.consumers.Select(cfg.Consumers)
+	if err != nil {
+		return err
+	}
+	if len(running) > 0 {
+		// The consumers here apply this instance's batches from memory,
+		// as ingest decoded them (the catch-up on append below).
+		m.store.Recent = postgres.NewRecentBatches(len(running), postgres.DefaultRecentBatches, postgres.DefaultRecentBytes)
+	}
 	m.bus, err = bus.New(ctx, bus.Config{Kind: cfg.Bus, NATSURL: cfg.NATSURL, NATSReplicas: cfg.NATSReplicas, CatchUpOnAppend: true}, m.store, m.Logger, m.registry)
 	if err != nil {
 		return err
 	}
 	m.store.Outbox = m.bus
-	running, err := m.consumers.Select(cfg.Consumers)
-	if err != nil {
-		return err
-	}
 	for _, c := range running {
 		if err := m.bus.AddConsumer(c); err != nil {
 			return err

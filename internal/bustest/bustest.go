@@ -37,9 +37,17 @@ func Start(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consumer)
 // that count deliveries (Deliveries).
 func StartInstance(t testing.TB, pool *pgxpool.Pool, cfg bus.Config, cs ...bus.Consumer) Instance {
 	t.Helper()
+	return StartOn(t, &postgres.EventStore{Pool: pool}, cfg, cs...)
+}
+
+// StartOn is StartInstance on the event store store, whose batches the
+// consumers apply through it: a store that keeps its batches in memory
+// (postgres.RecentBatches) hands them over as serve's does.
+func StartOn(t testing.TB, store *postgres.EventStore, cfg bus.Config, cs ...bus.Consumer) Instance {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	reg := prometheus.NewRegistry()
-	b, err := bus.New(ctx, cfg, &postgres.EventStore{Pool: pool}, slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
+	b, err := bus.New(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
