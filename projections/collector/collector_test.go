@@ -160,7 +160,7 @@ func statusText(failed ...string) string {
 
 // fillTotals fills the totals of the read models' hand-written rows, as
 // the migration creating them does.
-func fillTotals(t *testing.T, pool *pgxpool.Pool, tables ...*projections.Table) {
+func fillTotals(t testing.TB, pool *pgxpool.Pool, tables ...*projections.Table) {
 	t.Helper()
 	for _, table := range tables {
 		if _, err := pool.Exec(context.Background(), table.TotalsSQL()); err != nil {
