@@ -87,9 +87,12 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	results := make([]*result, len(e.Entries))
 	sem := make(chan struct{}, maxParallel)
 	var wg sync.WaitGroup
+	// The entries start in their order (the slowest, case_stats, first),
+	// not in whichever order their goroutines ran: a slow one starting
+	// last kept the whole scrape waiting for it alone.
 	for i, en := range e.Entries {
+		sem <- struct{}{}
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			results[i] = e.run(en)
 		})
