@@ -58,9 +58,14 @@ func (c Cases) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 	byDept := map[string]*projections.CaseSums{}
 	byWorkingDays := map[wdKey]*projections.CaseSums{}
 	for _, g := range gs {
-		labels := values(g.Key, "department", "district", "channel", "mode")
-		ch <- prometheus.MustNewConstMetric(casesFinishedDesc, prometheus.CounterValue, float64(g.Sums.Finished), labels...)
-		ch <- prometheus.MustNewConstMetric(casesOverdueDesc, prometheus.CounterValue, float64(g.Sums.Overdue), labels...)
+		// Finished and overdue, a series each for every group (most of
+		// the scrape's), share one set of label pairs.
+		labels, err := labelPairs(casesFinishedDesc, values(g.Key, "department", "district", "channel", "mode"))
+		if err != nil {
+			return err
+		}
+		ch <- &counter{desc: casesFinishedDesc, value: float64(g.Sums.Finished), labels: labels}
+		ch <- &counter{desc: casesOverdueDesc, value: float64(g.Sums.Overdue), labels: labels}
 		dept := g.Key["department"]
 		d := byDept[dept]
 		if d == nil {
