@@ -46,12 +46,13 @@ func (c Portal) Describe(ch chan<- *prometheus.Desc) {
 	ch <- portalZeroResultsDesc
 }
 
-// Update implements Collector. It asks for everything in one statement:
-// three of them, each planned on its own, cost a scrape on a fresh
-// connection about three times one.
+// Update implements Collector. It asks for everything in one statement,
+// one round trip and one plan, where a scrape on a fresh connection paid
+// for three.
 func (c Portal) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	// The totals hold a row per policy and origin already; the rows are
-	// summed to that first (a few hundred policies), then joined.
+	// The totals hold a row per policy and origin; the read model's own
+	// rows are summed to that first. Then they are joined with the few
+	// hundred policies.
 	views := `SELECT policy_id, origin, views FROM ` + projections.PortalViews.Table().Totals.Name
 	if c.FromRows {
 		views = `SELECT policy_id, origin, sum(views)::bigint AS views FROM ` + projections.PortalViews.Name() + ` GROUP BY policy_id, origin`
