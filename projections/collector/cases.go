@@ -67,8 +67,8 @@ func (c Cases) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 		if err != nil {
 			return err
 		}
-		ch <- &counter{desc: casesFinishedDesc, value: float64(g.Sums.Finished), labels: labels}
-		ch <- &counter{desc: casesOverdueDesc, value: float64(g.Sums.Overdue), labels: labels}
+		ch <- newCounter(casesFinishedDesc, float64(g.Sums.Finished), labels)
+		ch <- newCounter(casesOverdueDesc, float64(g.Sums.Overdue), labels)
 		dept := g.Key["department"]
 		d := byDept[dept]
 		if d == nil {

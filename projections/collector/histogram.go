@@ -41,11 +41,19 @@ func values(key map[string]string, names ...string) []string {
 
 // counter is a constant counter whose label pairs (labelPairs) other
 // metrics of the same labels share; prometheus.MustNewConstMetric builds
-// them anew for each metric.
+// them anew for each metric. Its value is built once too, as
+// MustNewConstMetric's is: each scrape's Write only points at both.
 type counter struct {
 	desc   *prometheus.Desc
-	value  float64
 	labels []*dto.LabelPair
+	value  float64
+	dto    dto.Counter
+}
+
+func newCounter(desc *prometheus.Desc, value float64, labels []*dto.LabelPair) *counter {
+	c := &counter{desc: desc, labels: labels, value: value}
+	c.dto.Value = &c.value
+	return c
 }
 
 // Desc implements prometheus.Metric.
@@ -54,7 +62,7 @@ func (c *counter) Desc() *prometheus.Desc { return c.desc }
 // Write implements prometheus.Metric.
 func (c *counter) Write(out *dto.Metric) error {
 	out.Label = c.labels
-	out.Counter = &dto.Counter{Value: &c.value}
+	out.Counter = &c.dto
 	return nil
 }
 
