@@ -83,14 +83,6 @@ func TestTotalsQueryEqualsRowsQuery(t *testing.T) {
 	}
 }
 
-func jsonOf(t *testing.T, v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // TestTotalsHistogramOfAnotherLengthIsAnError: a totals row whose
 // histogram has more or fewer buckets than the read model's, or another
 // shape, is refused naming the column, never read in part.
@@ -117,4 +109,12 @@ func TestTotalsHistogramOfAnotherLengthIsAnError(t *testing.T) {
 	if err != nil || len(gs) != 1 || gs[0].Issued != 4 || gs[0].P90WorkingDays == nil || *gs[0].P90WorkingDays <= 85 {
 		t.Errorf("twelve buckets: got %s, %v; want the row read, its 7 licences past 120 days in the p90", jsonOf(t, gs), err)
 	}
+}
+
+func jsonOf(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
