@@ -97,7 +97,7 @@ type handlerServer struct {
 
 // newHandlerServer serves the API on stand-ins; change adjusts the Server
 // before Handler is called.
-func newHandlerServer(t *testing.T, change func(*httpapi.Server)) handlerServer {
+func newHandlerServer(t testing.TB, change func(*httpapi.Server)) handlerServer {
 	t.Helper()
 	cat := catalogtest.Default(t)
 	srcs, err := sources.Parse([]byte(`sources:

@@ -84,12 +84,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("POST /v1/admin/rebuild/{name}", s.admin(s.handleRebuild))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{
+	mux.Handle("GET /metrics", fastGzip(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{
 		Registry: s.Registry, Timeout: 10 * time.Second,
 		// One collector failing (a read model being swapped, say) must not
 		// hide every other metric.
 		ErrorHandling: promhttp.ContinueOnError,
-	}))
+	})))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(ENotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})

@@ -48,7 +48,10 @@ func (c Cases) Describe(ch chan<- *prometheus.Desc) {
 // groupings here. Summing the read model's own rows, a year of them, was
 // most of a cold scrape.
 func (c Cases) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	gs, err := read.Sums(ctx, c.DB, projections.CaseStats, read.Query{GroupBy: []string{"department", "district", "channel", "mode"},
+	// Grouped by the labels in their names' order, the groups come in
+	// the order the registry sorts the series in (byte order, as a C or
+	// C.UTF-8 database sorts the codes), which it then finds sorted.
+	gs, err := read.Sums(ctx, c.DB, projections.CaseStats, read.Query{GroupBy: []string{"channel", "department", "district", "mode"},
 		Measures: []string{"finished", "overdue", "approved", "rejected", "withdrawn", "assisted",
 			"instant_ms_sum", "instant_seconds_hist", "elapsed_wd_sum", "elapsed_wd_hist"}, Totals: !c.FromRows})
 	if err != nil {
@@ -58,9 +61,14 @@ func (c Cases) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 	byDept := map[string]*projections.CaseSums{}
 	byWorkingDays := map[wdKey]*projections.CaseSums{}
 	for _, g := range gs {
-		labels := values(g.Key, "department", "district", "channel", "mode")
-		ch <- prometheus.MustNewConstMetric(casesFinishedDesc, prometheus.CounterValue, float64(g.Sums.Finished), labels...)
-		ch <- prometheus.MustNewConstMetric(casesOverdueDesc, prometheus.CounterValue, float64(g.Sums.Overdue), labels...)
+		// Finished and overdue, a series each for every group (most of
+		// the scrape's), share one set of label pairs.
+		labels, err := labelPairs(casesFinishedDesc, values(g.Key, "department", "district", "channel", "mode"))
+		if err != nil {
+			return err
+		}
+		ch <- newCounter(casesFinishedDesc, float64(g.Sums.Finished), labels)
+		ch <- newCounter(casesOverdueDesc, float64(g.Sums.Overdue), labels)
 		dept := g.Key["department"]
 		d := byDept[dept]
 		if d == nil {

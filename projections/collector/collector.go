@@ -87,9 +87,12 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	results := make([]*result, len(e.Entries))
 	sem := make(chan struct{}, maxParallel)
 	var wg sync.WaitGroup
+	// The entries start in their order (the slowest, case_stats, first),
+	// not in whichever order their goroutines ran: a slow one starting
+	// last kept the whole scrape waiting for it alone.
 	for i, en := range e.Entries {
+		sem <- struct{}{}
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			results[i] = e.run(en)
 		})
@@ -180,8 +183,11 @@ func New(db postgres.Querier, readModels []*projections.Projection, otherConsume
 	for _, p := range readModels {
 		names = append(names, p.Name())
 	}
-	return &Exporter{Logger: log, Entries: append(ReadModels(db, 10*time.Second),
-		Entry{Name: "portal_usage", ReadModel: "portal_views", Collector: Portal{DB: db}, CacheFor: 10 * time.Second},
+	// The two slowest to read, case_stats and the portal's usage, first
+	// (Collect starts the entries in order).
+	entries := slices.Insert(ReadModels(db, 10*time.Second), 1,
+		Entry{Name: "portal_usage", ReadModel: "portal_views", Collector: Portal{DB: db}, CacheFor: 10 * time.Second})
+	return &Exporter{Logger: log, Entries: append(entries,
 		Entry{Name: "ingest", Collector: Ingest{DB: db}},
 		Entry{Name: "projection_lag", Collector: Lag{DB: db, Consumers: names}},
 		Entry{Name: "unknown_workingdays", Collector: UnknownWorkingDays{DB: db, ReadModels: readModels}},

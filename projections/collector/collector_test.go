@@ -53,35 +53,9 @@ govpulse_cases_overdue_total{channel="online",department="qd-rsj",district="lica
 govpulse_cases_overdue_total{channel="window",department="qd-gaj",district="shinan",mode="standard"} 1
 # HELP govpulse_case_elapsed_workingdays Working days from acceptance to finish (holidays and make-up days counted as the State Council set them), of cases whose days are known.
 # TYPE govpulse_case_elapsed_workingdays histogram
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="0"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="1"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="2"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="3"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="5"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="10"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="20"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="35"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="60"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="85"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="120"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="online",department="qd-rsj",mode="instant",le="+Inf"} 1
-govpulse_case_elapsed_workingdays_sum{channel="online",department="qd-rsj",mode="instant"} 0
-govpulse_case_elapsed_workingdays_count{channel="online",department="qd-rsj",mode="instant"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="0"} 1
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="1"} 3
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="2"} 3
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="3"} 3
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="5"} 4
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="10"} 4
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="20"} 4
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="35"} 4
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="60"} 4
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="85"} 4
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="120"} 4
-govpulse_case_elapsed_workingdays_bucket{channel="window",department="qd-gaj",mode="standard",le="+Inf"} 5
-govpulse_case_elapsed_workingdays_sum{channel="window",department="qd-gaj",mode="standard"} 136
-govpulse_case_elapsed_workingdays_count{channel="window",department="qd-gaj",mode="standard"} 5
-# HELP govpulse_case_instant_decision_seconds Seconds from acceptance to decision of instant-approval (秒批) cases.
+` + workingDaysText(`channel="online",department="qd-rsj",mode="instant"`, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1) +
+		workingDaysText(`channel="window",department="qd-gaj",mode="standard"`, 136, 1, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5) +
+		`# HELP govpulse_case_instant_decision_seconds Seconds from acceptance to decision of instant-approval (秒批) cases.
 # TYPE govpulse_case_instant_decision_seconds histogram
 govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="1"} 0
 govpulse_case_instant_decision_seconds_bucket{department="qd-rsj",le="5"} 1
@@ -209,11 +183,24 @@ func statusText(failed ...string) string {
 
 // fillTotals fills the totals of the read models' hand-written rows, as
 // the migration creating them does.
-func fillTotals(t *testing.T, pool *pgxpool.Pool, tables ...*projections.Table) {
+func fillTotals(t testing.TB, pool *pgxpool.Pool, tables ...*projections.Table) {
 	t.Helper()
 	for _, table := range tables {
 		if _, err := pool.Exec(context.Background(), table.TotalsSQL()); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// workingDaysText is the text of one govpulse_case_elapsed_workingdays
+// histogram of labels: its sum, then its cumulative buckets up to +Inf
+// (the last, also its count).
+func workingDaysText(labels string, sum int, cumulative ...int) string {
+	var b strings.Builder
+	for i, le := range append(strings.Fields("0 1 2 3 5 10 20 35 60 85 120"), "+Inf") {
+		fmt.Fprintf(&b, "govpulse_case_elapsed_workingdays_bucket{%s,le=%q} %d\n", labels, le, cumulative[i])
+	}
+	fmt.Fprintf(&b, "govpulse_case_elapsed_workingdays_sum{%s} %d\n", labels, sum)
+	fmt.Fprintf(&b, "govpulse_case_elapsed_workingdays_count{%s} %d\n", labels, cumulative[len(cumulative)-1])
+	return b.String()
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
@@ -81,9 +83,9 @@ func Sums[K comparable, S any, E events.Event](ctx context.Context, db postgres.
 	var exprs []string
 	for _, c := range measures {
 		switch {
-		case rowPerGroup && c.Kind == projections.SumHist:
-			exprs = append(exprs, buckets(c.Name, c.Buckets)...)
 		case rowPerGroup:
+			// A histogram whole: subscripting each bucket in SQL cost the
+			// server more than the rest of the query.
 			exprs = append(exprs, c.Name)
 		case c.Kind == projections.SumHist:
 			exprs = append(exprs, histSums(c.Name, c.Buckets)...)
@@ -110,7 +112,11 @@ func Sums[K comparable, S any, E events.Event](ctx context.Context, db postgres.
 		dest = append(dest, &key[i])
 	}
 	for _, c := range measures {
-		dest = append(dest, m.Dest(&sums, c)...)
+		d := m.Dest(&sums, c)
+		if rowPerGroup && c.Kind == projections.SumHist {
+			d = []any{&histDest{name: c.Name, buckets: d}}
+		}
+		dest = append(dest, d...)
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -222,14 +228,27 @@ func sums(cols ...string) []string {
 	return out
 }
 
-// buckets returns each bucket of a histogram column.
-func buckets(col string, n int) []string {
-	out := make([]string, n)
-	for i := range n {
-		out[i] = fmt.Sprintf("%s[%d]", col, i+1)
-	}
-	return out
+// histDest scans a histogram column read whole (a bigint[]) into its
+// buckets' fields of the sums (projections.Model.Dest), refusing an array
+// of another length or shape, or NULL, rather than reading it partly.
+type histDest struct {
+	name    string
+	buckets []any // *int64 each
 }
+
+// SetDimensions implements pgtype.ArraySetter.
+func (h *histDest) SetDimensions(dims []pgtype.ArrayDimension) error {
+	if len(dims) != 1 || dims[0].LowerBound != 1 || int(dims[0].Length) != len(h.buckets) {
+		return fmt.Errorf("histogram %s: want %d buckets, got dimensions %v", h.name, len(h.buckets), dims)
+	}
+	return nil
+}
+
+// ScanIndex implements pgtype.ArraySetter.
+func (h *histDest) ScanIndex(i int) any { return h.buckets[i] }
+
+// ScanIndexType implements pgtype.ArraySetter.
+func (h *histDest) ScanIndexType() any { return new(int64) }
 
 func histSums(col string, buckets int) []string {
 	out := make([]string, buckets)

@@ -83,6 +83,34 @@ func TestTotalsQueryEqualsRowsQuery(t *testing.T) {
 	}
 }
 
+// TestTotalsHistogramOfAnotherLengthIsAnError: a totals row whose
+// histogram has more or fewer buckets than the read model's, or another
+// shape, is refused naming the column, never read in part.
+func TestTotalsHistogramOfAnotherLengthIsAnError(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	q := Query{Totals: true, GroupBy: []string{"license_type", "department"}, Measures: []string{"issued", "elapsed_wd_hist"}}
+	for _, hist := range []string{"{1,2,0,0,1,0,0,0,0,0,0}", "{1,2,0,0,1,0,0,0,0,0,0,0,0}", "{}", "{{1,2,0,0,1,0},{0,0,0,0,0,0}}", "[0:11]={1,2,0,0,1,0,0,0,0,0,0,0}"} {
+		if _, err := pool.Exec(ctx, `TRUNCATE license_stats_totals`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO license_stats_totals VALUES ('business_license', 'qd-xzsp', 4, 0, 3, 5, $1, 8, 4, 0, 0)`, hist); err != nil {
+			t.Fatal(err)
+		}
+		gs, err := LicenseStats(ctx, pool, q)
+		if err == nil || !strings.Contains(err.Error(), "histogram elapsed_wd_hist: want 12 buckets") {
+			t.Errorf("histogram %s: got %v, %v; want an error naming the column and its 12 buckets", hist, jsonOf(t, gs), err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `UPDATE license_stats_totals SET elapsed_wd_hist = '{1,2,0,0,1,0,0,0,0,0,0,7}'`); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := LicenseStats(ctx, pool, q)
+	if err != nil || len(gs) != 1 || gs[0].Issued != 4 || gs[0].P90WorkingDays == nil || *gs[0].P90WorkingDays <= 85 {
+		t.Errorf("twelve buckets: got %s, %v; want the row read, its 7 licences past 120 days in the p90", jsonOf(t, gs), err)
+	}
+}
+
 func jsonOf(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
