@@ -113,18 +113,18 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, evs []events.Recorded
 		}
 		return err
 	}
-	// The swap lock, taken before the table is touched (and for a batch
-	// without rows, whose record in the ledger a rebuild must see too),
-	// goes with the upsert in one round trip.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, p.swapLock)
-	if len(rows) > 0 {
-		p.table.queueUpsert(b, p.name, rows)
+	// The swap lock is taken in a round trip of its own, before the
+	// upsert is sent (and for a batch without rows too, whose record in
+	// the ledger a rebuild must see). Not in one pgx.Batch with the
+	// upsert: pgx prepares a batch's statements before it runs any, and
+	// preparing the INSERT already locks the table, so the apply would
+	// hold the table and wait for the swap lock while a rebuild's swap
+	// holds the swap lock and waits for the table: a deadlock
+	// (TestRebuildWhileIngesting found it).
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, p.swapLock); err != nil {
+		return fmt.Errorf("%s: take swap lock: %w", p.name, err)
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("%s: take swap lock and upsert %d rows: %w", p.name, len(rows), err)
-	}
-	return nil
+	return p.table.upsert(ctx, tx, p.name, rows)
 }
 
 // foldEvents folds the events of the projection's types.
