@@ -153,18 +153,60 @@ func tableOf(name string, key, sums reflect.Type) *Table {
 	return t
 }
 
-// keyValues appends the key struct k's values in column order.
-func (t *Table) keyValues(row []any, k reflect.Value) []any {
+// keyValues appends the key struct k's values in column order, boxed
+// once per value by boxes.
+func (t *Table) keyValues(row []any, k reflect.Value, boxes *keyBoxes) []any {
 	for _, c := range t.Keys {
 		f := k.Field(c.field)
 		if c.Kind == KeyDate {
-			row = append(row, dayValue(f.Interface().(calendar.Date)))
+			row = append(row, boxes.day(f.Interface().(calendar.Date)))
 		} else {
-			row = append(row, f.String())
+			row = append(row, boxes.text(f.String()))
 		}
 	}
 	return row
 }
+
+// keyBoxes are the key values of a set of rows as interface values, each
+// boxed once: rows share their days and codes, and boxing a time.Time or
+// a string allocates.
+type keyBoxes struct {
+	days  map[calendar.Date]any
+	texts map[string]any
+}
+
+// day is the date column's value of d.
+func (b *keyBoxes) day(d calendar.Date) any {
+	v, ok := b.days[d]
+	if !ok {
+		if b.days == nil {
+			b.days = map[calendar.Date]any{}
+		}
+		v = dayValue(d)
+		b.days[d] = v
+	}
+	return v
+}
+
+// text is the text column's value of s.
+func (b *keyBoxes) text(s string) any {
+	v, ok := b.texts[s]
+	if !ok {
+		if b.texts == nil {
+			b.texts = map[string]any{}
+		}
+		v = s
+		// Texts that are not codes (a search's query) can be as many as
+		// the rows: past a code list's size they are boxed each time.
+		if len(b.texts) < maxKeyBoxes {
+			b.texts[s] = v
+		}
+	}
+	return v
+}
+
+// maxKeyBoxes bounds the texts keyBoxes keeps.
+const maxKeyBoxes = 4096
 
 // sumValues appends the sums s's values (s addressable) in column order;
 // histograms share s's memory.
