@@ -187,11 +187,19 @@ func RebuildAll(ctx context.Context, pool *pgxpool.Pool, ps []*Projection, opts 
 		return nil, fmt.Errorf("rebuild %s: %w", strings.Join(names, ", "), err)
 	}
 
-	// Then each projection on its own: load, catch up, swap.
+	// Then each projection on its own: load, catch up, swap. The largest
+	// start first: the pass's end waits for the last one to finish, and a
+	// large read model started after the small ones would finish alone.
 	errs := make([]error, len(rs))
 	sem := make(chan struct{}, opts.Workers)
 	var wg sync.WaitGroup
-	for i, r := range rs {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return rs[b].sizeHint - rs[a].sizeHint })
+	for _, i := range order {
+		r := rs[i]
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
