@@ -147,23 +147,6 @@ func (f *modelFold[K, S, E]) reserve(n int) {
 	}
 }
 
-func (f *modelFold[K, S, E]) merge(other fold) {
-	o := other.(*modelFold[K, S, E])
-	for k, os := range o.rows {
-		if s := f.rows[k]; s != nil {
-			f.m.table.addSums(reflect.ValueOf(s).Elem(), reflect.ValueOf(os).Elem())
-		} else {
-			f.rows[k] = os
-		}
-	}
-	for y, n := range o.folding.unknown {
-		if f.folding.unknown == nil {
-			f.folding.unknown = map[int]int64{}
-		}
-		f.folding.unknown[y] += n
-	}
-}
-
 func (f *modelFold[K, S, E]) rowValues() [][]any {
 	t := f.m.table
 	n := len(t.Keys) + len(t.Measures)

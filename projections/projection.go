@@ -55,8 +55,6 @@ type fold interface {
 	// addDecoded folds one event of the projection's types that
 	// events.DecodeStored has read as ev.
 	addDecoded(e events.Recorded, ev events.Event) error
-	// merge adds another fold of the same projection into this one.
-	merge(other fold)
 	// rowValues returns the aggregated rows in the table's column order.
 	rowValues() [][]any
 	// unknownYears counts events whose working days could not be counted,

@@ -222,21 +222,6 @@ func (t *Table) sumValues(row []any, s reflect.Value) []any {
 	return row
 }
 
-// addSums adds the sums o to s (both addressable structs of one type).
-func (t *Table) addSums(s, o reflect.Value) {
-	for _, c := range t.Measures {
-		f, g := s.Field(c.field), o.Field(c.field)
-		if c.Kind == SumHist {
-			for b := range c.Buckets {
-				e := f.Index(b)
-				e.SetInt(e.Int() + g.Index(b).Int())
-			}
-		} else {
-			f.SetInt(f.Int() + g.Int())
-		}
-	}
-}
-
 // upsertSQL adds rows to table: one INSERT ... SELECT FROM unnest(...)
 // whose conflicts add the sums (histograms element-wise). Histograms travel
 // as their text form ("{1,0,2}") since unnest would flatten a 2-D array.
@@ -335,15 +320,31 @@ func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]
 		cols = append(cols, pgx.Identifier{n}.Sanitize())
 	}
 	sql := fmt.Sprintf(`COPY %s (%s) FROM STDIN (FORMAT binary)`, pgx.Identifier{table}.Sanitize(), strings.Join(cols, ", "))
+	// The totals are summed while the server writes the rows (a
+	// rebuild's year of rows takes a while to sum), not after.
+	var totals [][]any
+	summed := make(chan struct{})
+	if t.Totals != nil {
+		go func() {
+			defer close(summed)
+			totals = t.totalRows(rows)
+		}()
+	} else {
+		close(summed)
+	}
 	r := &copyReader{cols: t.Columns(), rows: rows}
 	_, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
+	<-summed
 	if r.err != nil {
 		err = r.err
 	}
 	if err != nil {
 		return fmt.Errorf("copy %d rows into %s: %w", len(rows), table, err)
 	}
-	return t.copyTotals(ctx, tx, table, rows)
+	if t.Totals == nil {
+		return nil
+	}
+	return t.Totals.copyInto(ctx, tx, t.totalsTable(table), totals)
 }
 
 // copyReader is the binary COPY data of rows, encoded a piece at a time
