@@ -91,10 +91,13 @@ func (f *Folding) Day(t time.Time) calendar.Date { return f.Calendar.DateOf(t) }
 // workingdays_events) and the fold counts it in elapsed_unknown instead.
 func (f *Folding) WorkingDays(from, to time.Time) (days int64, known bool, err error) {
 	n, err := f.Calendar.WorkingDaysBetween(from, to)
+	if err == nil {
+		return int64(n), true, nil
+	}
+	// Declared past the common case: errors.As takes its address, which
+	// would put it on the heap for every event folded.
 	var missing *calendar.MissingYearError
 	switch {
-	case err == nil:
-		return int64(n), true, nil
 	case errors.As(err, &missing):
 		if f.unknown == nil {
 			f.unknown = map[int]int64{}

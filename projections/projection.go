@@ -146,6 +146,9 @@ func (p *Projection) addDecoded(f fold, e events.Recorded, ev events.Event, err 
 	if err == nil && ev != nil {
 		err = f.addDecoded(e, ev)
 	}
+	if err == nil {
+		return nil // before refused, whose address would put it on the heap for every event
+	}
 	var refused *events.StoredEventError
 	if errors.As(err, &refused) {
 		if p.log != nil {
