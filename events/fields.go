@@ -232,14 +232,19 @@ func (r *fieldReader) repeated(name string, maxLen int) string {
 		}
 	}
 	s := r.text(name, v, maxLen, checkText)
-	if s != "" && len(r.seen) < maxSeen && bytes.IndexByte(v, '\\') < 0 {
+	if s != "" && len(s) <= maxSeenLen && len(r.seen) < maxSeen && bytes.IndexByte(v, '\\') < 0 {
 		r.seen[s] = s
 	}
 	return s
 }
 
-// maxSeen bounds the values a reader's seen keeps.
-const maxSeen = 1024
+// maxSeen and maxSeenLen bound the values a reader's seen keeps, and
+// their length in bytes: codes and policy ids are short, and whatever a
+// sender puts in them costs a scratch at most 64 KB.
+const (
+	maxSeen    = 1024
+	maxSeenLen = 64
+)
 
 // checkText returns why s is not an acceptable required text, or "".
 func checkText(s string, maxLen int) string {
