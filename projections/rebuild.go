@@ -584,7 +584,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 	var folders sync.WaitGroup
 	for i, r := range rs {
 		toFold[i] = make(chan []decodedEvent, 2*opts.Workers)
-		spent[i] = make(chan []decodedEvent, 2*opts.Workers+opts.Workers)
+		spent[i] = make(chan []decodedEvent, 3*opts.Workers)
 		r.fold = r.p.newFold()
 		if f, ok := r.fold.(interface{ reserve(n int) }); ok {
 			f.reserve(r.sizeHint)
