@@ -202,7 +202,7 @@ func decodeDataSplit(typ string, data json.RawMessage, split *recordedObject, rd
 	sc.fields = fields
 	r := &sc.reader
 	*r = fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
-		asked: sc.asked[:0]}
+		asked: sc.asked[:0], seen: sc.seen}
 	ev := decode(r)
 	r.finish()
 	sc.asked = r.asked
@@ -221,12 +221,15 @@ type dataScratch struct {
 	fields members
 	asked  []string
 	reader fieldReader
+	// seen is the reader's seen, kept from call to call: a cache of
+	// strings equal to the bytes they are kept by, never cleared.
+	seen map[string]string
 }
 
 // dataScratches is a cache of scratches, not state: each call resets the
 // one it takes.
 var dataScratches = sync.Pool{New: func() any {
-	return &dataScratch{fields: make(members, 0, 16), asked: make([]string, 0, 20)}
+	return &dataScratch{fields: make(members, 0, 16), asked: make([]string, 0, 20), seen: make(map[string]string)}
 }}
 
 // release clears the scratch's hold on the input and returns it.

@@ -64,7 +64,7 @@ func (r *fieldReader) PolicyID(name string, required bool) string {
 			return ""
 		}
 	}
-	s := r.String(name, maxPolicyIDLen)
+	s := r.repeated(name, maxPolicyIDLen)
 	if s != "" && !policyIDShaped(s) {
 		r.fail(name, fmt.Sprintf("%q must be letters, digits, '_', '.' or '-', starting with a letter or digit", clip(s, maxPolicyIDLen)))
 		return ""

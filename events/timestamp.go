@@ -69,7 +69,15 @@ func parseTimestamp(s string, latest time.Time) (time.Time, string) {
 			return time.Time{}, fmt.Sprintf("%q: %s", s, reason)
 		}
 	} else {
-		t, err = time.Parse(time.RFC3339Nano, strings.ToUpper(s))
+		// The shape allows a lower-case letter only as the 't' between
+		// date and time and the 'z' at the end, so those two bytes say
+		// whether time.Parse needs the upper-case copy (a look at every
+		// byte and, for such a timestamp, an allocation).
+		upper := s
+		if s[10] == 't' || s[len(s)-1] == 'z' {
+			upper = strings.ToUpper(s)
+		}
+		t, err = time.Parse(time.RFC3339Nano, upper)
 	}
 	if err != nil {
 		for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {

@@ -55,8 +55,6 @@ type fold interface {
 	// addDecoded folds one event of the projection's types that
 	// events.DecodeStored has read as ev.
 	addDecoded(e events.Recorded, ev events.Event) error
-	// merge adds another fold of the same projection into this one.
-	merge(other fold)
 	// rowValues returns the aggregated rows in the table's column order.
 	rowValues() [][]any
 	// unknownYears counts events whose working days could not be counted,
@@ -155,6 +153,9 @@ func (p *Projection) add(f fold, e events.Recorded) error {
 func (p *Projection) addDecoded(f fold, e events.Recorded, ev events.Event, err error) error {
 	if err == nil && ev != nil {
 		err = f.addDecoded(e, ev)
+	}
+	if err == nil {
+		return nil // before refused, whose address would put it on the heap for every event
 	}
 	var refused *events.StoredEventError
 	if errors.As(err, &refused) {

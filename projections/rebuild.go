@@ -34,8 +34,9 @@ type RebuildOptions struct {
 	// ChunkEvents is how many log positions one read of the log covers.
 	// Default 50,000.
 	ChunkEvents int64
-	// Workers decode and fold events in parallel, and RebuildAll loads
-	// and swaps as many read models at a time. Default GOMAXPROCS.
+	// Workers decode events in parallel (each read model's folding runs
+	// beside them), and RebuildAll loads and swaps as many read models at
+	// a time. Default GOMAXPROCS.
 	Workers int
 	// SwapLockTimeout bounds one attempt's wait for the locks the swap
 	// takes (the live consumer's batch in flight, readers of the old
@@ -187,11 +188,19 @@ func RebuildAll(ctx context.Context, pool *pgxpool.Pool, ps []*Projection, opts 
 		return nil, fmt.Errorf("rebuild %s: %w", strings.Join(names, ", "), err)
 	}
 
-	// Then each projection on its own: load, catch up, swap.
+	// Then each projection on its own: load, catch up, swap. The largest
+	// start first: the pass's end waits for the last one to finish, and a
+	// large read model started after the small ones would finish alone.
 	errs := make([]error, len(rs))
 	sem := make(chan struct{}, opts.Workers)
 	var wg sync.WaitGroup
-	for i, r := range rs {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return rs[b].sizeHint - rs[a].sizeHint })
+	for _, i := range order {
+		r := rs[i]
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -216,10 +225,7 @@ type rebuilding struct {
 	ranges   []events.Batch // the applied batches, merged
 	newTable string
 	fold     fold
-	// partial are the other workers' folds, which finish merges into
-	// fold (the projections' merges run at once).
-	partial []fold
-	swapped bool
+	swapped  bool
 	// sizeHint is about how many rows the fold will hold.
 	sizeHint int
 }
@@ -238,10 +244,6 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 		return fmt.Errorf("rebuild %s: %w", p.name, err)
 	}
 	defer conn.Release()
-	for _, f := range r.partial {
-		r.fold.merge(f)
-	}
-	r.partial = nil
 	p.warnUnknown(r.fold, "rebuild up to", 0, lastSeq(r.ranges))
 	rows := r.fold.rowValues()
 	r.fold = nil
@@ -477,10 +479,10 @@ func swapTable(ctx context.Context, tx pgx.Tx, live, newTable string) error {
 }
 
 // replay folds, for each of rs, the events of its ranges from the log in
-// one pass: one goroutine reads the log over the union of the ranges,
-// chunk by chunk, with q; workers decode each event once and fold it into
-// every projection that folds its type and covers its position; the
-// workers' folds are merged into each r.fold.
+// one pass into r.fold: one goroutine reads the log over the union of the
+// ranges, chunk by chunk, with q; workers decode each event once and hand
+// it to every projection that folds its type and covers its position,
+// whose own goroutine folds it.
 func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts RebuildOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -567,45 +569,94 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 			}
 		}
 	}()
-	folds := make([][]fold, opts.Workers)
-	counts := make([][]int64, opts.Workers)
-	var wg sync.WaitGroup
-	for w := range opts.Workers {
-		folds[w] = make([]fold, len(rs))
-		counts[w] = make([]int64, len(rs))
-		for i, r := range rs {
-			folds[w][i] = r.p.newFold()
-			if f, ok := folds[w][i].(interface{ reserve(n int) }); ok {
-				f.reserve(r.sizeHint)
-			}
+	// The workers decode; each projection's events are folded by a
+	// goroutine of its own into the projection's one fold, so that no
+	// worker's fold has to be merged into another's after the pass (a
+	// year's rows, each looked up again, before the load can start).
+	type decodedEvent struct {
+		e   *events.Recorded
+		ev  events.Event
+		err error
+	}
+	toFold := make([]chan []decodedEvent, len(rs))
+	// spent hands a folded piece's slice back to the workers to fill again.
+	spent := make([]chan []decodedEvent, len(rs))
+	var folders sync.WaitGroup
+	for i, r := range rs {
+		toFold[i] = make(chan []decodedEvent, 2*opts.Workers)
+		spent[i] = make(chan []decodedEvent, 3*opts.Workers)
+		r.fold = r.p.newFold()
+		if f, ok := r.fold.(interface{ reserve(n int) }); ok {
+			f.reserve(r.sizeHint)
 		}
+		folders.Go(func() {
+			// After a failure the pieces sent still come, unfolded, until
+			// the workers are done.
+			failed := false
+			for piece := range toFold[i] {
+				for _, d := range piece {
+					if failed {
+						break
+					}
+					if err := r.p.addDecoded(r.fold, *d.e, d.ev, d.err); err != nil {
+						err = fmt.Errorf("event %d (%s %s): %w", d.e.Seq, d.e.Source, d.e.ID, err)
+						if len(rs) > 1 {
+							err = fmt.Errorf("%s: %w", r.p.name, err)
+						}
+						fail(err)
+						failed = true
+						break
+					}
+					r.rep.Events++
+				}
+				clear(piece)
+				select {
+				case spent[i] <- piece[:0]:
+				default:
+				}
+			}
+		})
+	}
+	var wg sync.WaitGroup
+	for range opts.Workers {
 		wg.Go(func() {
+			pieces := make([][]decodedEvent, len(rs))
 			for c := range chunks {
-				for _, e := range c.evs {
+				for k := range c.evs {
+					e := &c.evs[k]
 					var (
 						ev      events.Event
 						err     error
 						decoded bool
 					)
 					for _, i := range byType[e.Type] {
-						r := rs[i]
-						if !c.whole && !r.covers(e.Seq) {
+						if !c.whole && !rs[i].covers(e.Seq) {
 							continue
 						}
 						if !decoded {
 							ev, err = events.DecodeStored(e.Type, e.Envelope)
 							decoded = true
 						}
-						if err := r.p.addDecoded(folds[w][i], e, ev, err); err != nil {
-							err = fmt.Errorf("event %d (%s %s): %w", e.Seq, e.Source, e.ID, err)
-							if len(rs) > 1 {
-								err = fmt.Errorf("%s: %w", r.p.name, err)
+						if pieces[i] == nil {
+							select {
+							case pieces[i] = <-spent[i]:
+							default:
+								pieces[i] = make([]decodedEvent, 0, len(c.evs))
 							}
-							fail(err)
-							return
 						}
-						counts[w][i]++
+						pieces[i] = append(pieces[i], decodedEvent{e, ev, err})
 					}
+				}
+				for i, piece := range pieces {
+					if piece == nil {
+						continue
+					}
+					select {
+					case toFold[i] <- piece:
+					case <-ctx.Done():
+						return
+					}
+					pieces[i] = nil
 				}
 				select {
 				case done <- c.positions:
@@ -615,7 +666,14 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 			}
 		})
 	}
-	go func() { wg.Wait(); close(done) }()
+	go func() {
+		wg.Wait()
+		for _, ch := range toFold {
+			close(ch)
+		}
+		folders.Wait()
+		close(done)
+	}()
 	var progress int64
 	if opts.Progress != nil {
 		opts.Progress(0, total)
@@ -633,19 +691,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 	if err == nil {
 		err = ctx.Err()
 	}
-	if err != nil {
-		return err
-	}
-	for i, r := range rs {
-		r.fold = folds[0][i]
-		for w := range opts.Workers {
-			r.rep.Events += counts[w][i]
-			if w > 0 {
-				r.partial = append(r.partial, folds[w][i])
-			}
-		}
-	}
-	return nil
+	return err
 }
 
 // logReader reads the log for a rebuild's pass: what postgres.ReadRange

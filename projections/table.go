@@ -153,18 +153,60 @@ func tableOf(name string, key, sums reflect.Type) *Table {
 	return t
 }
 
-// keyValues appends the key struct k's values in column order.
-func (t *Table) keyValues(row []any, k reflect.Value) []any {
+// keyValues appends the key struct k's values in column order, boxed
+// once per value by boxes.
+func (t *Table) keyValues(row []any, k reflect.Value, boxes *keyBoxes) []any {
 	for _, c := range t.Keys {
 		f := k.Field(c.field)
 		if c.Kind == KeyDate {
-			row = append(row, dayValue(f.Interface().(calendar.Date)))
+			row = append(row, boxes.day(f.Interface().(calendar.Date)))
 		} else {
-			row = append(row, f.String())
+			row = append(row, boxes.text(f.String()))
 		}
 	}
 	return row
 }
+
+// keyBoxes are the key values of a set of rows as interface values, each
+// boxed once: rows share their days and codes, and boxing a time.Time or
+// a string allocates.
+type keyBoxes struct {
+	days  map[calendar.Date]any
+	texts map[string]any
+}
+
+// day is the date column's value of d.
+func (b *keyBoxes) day(d calendar.Date) any {
+	v, ok := b.days[d]
+	if !ok {
+		if b.days == nil {
+			b.days = map[calendar.Date]any{}
+		}
+		v = dayValue(d)
+		b.days[d] = v
+	}
+	return v
+}
+
+// text is the text column's value of s.
+func (b *keyBoxes) text(s string) any {
+	v, ok := b.texts[s]
+	if !ok {
+		if b.texts == nil {
+			b.texts = map[string]any{}
+		}
+		v = s
+		// Texts that are not codes (a search's query) can be as many as
+		// the rows: past a code list's size they are boxed each time.
+		if len(b.texts) < maxKeyBoxes {
+			b.texts[s] = v
+		}
+	}
+	return v
+}
+
+// maxKeyBoxes bounds the texts keyBoxes keeps.
+const maxKeyBoxes = 4096
 
 // sumValues appends the sums s's values (s addressable) in column order;
 // histograms share s's memory.
@@ -178,21 +220,6 @@ func (t *Table) sumValues(row []any, s reflect.Value) []any {
 		}
 	}
 	return row
-}
-
-// addSums adds the sums o to s (both addressable structs of one type).
-func (t *Table) addSums(s, o reflect.Value) {
-	for _, c := range t.Measures {
-		f, g := s.Field(c.field), o.Field(c.field)
-		if c.Kind == SumHist {
-			for b := range c.Buckets {
-				e := f.Index(b)
-				e.SetInt(e.Int() + g.Index(b).Int())
-			}
-		} else {
-			f.SetInt(f.Int() + g.Int())
-		}
-	}
 }
 
 // upsertSQL adds rows to table: one INSERT ... SELECT FROM unnest(...)
@@ -293,15 +320,31 @@ func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]
 		cols = append(cols, pgx.Identifier{n}.Sanitize())
 	}
 	sql := fmt.Sprintf(`COPY %s (%s) FROM STDIN (FORMAT binary)`, pgx.Identifier{table}.Sanitize(), strings.Join(cols, ", "))
+	// The totals are summed while the server writes the rows (a
+	// rebuild's year of rows takes a while to sum), not after.
+	var totals [][]any
+	summed := make(chan struct{})
+	if t.Totals != nil {
+		go func() {
+			defer close(summed)
+			totals = t.totalRows(rows)
+		}()
+	} else {
+		close(summed)
+	}
 	r := &copyReader{cols: t.Columns(), rows: rows}
 	_, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
+	<-summed
 	if r.err != nil {
 		err = r.err
 	}
 	if err != nil {
 		return fmt.Errorf("copy %d rows into %s: %w", len(rows), table, err)
 	}
-	return t.copyTotals(ctx, tx, table, rows)
+	if t.Totals == nil {
+		return nil
+	}
+	return t.Totals.copyInto(ctx, tx, t.totalsTable(table), totals)
 }
 
 // copyReader is the binary COPY data of rows, encoded a piece at a time

@@ -134,15 +134,6 @@ func (t *Table) queueUpsert(b *pgx.Batch, table string, rows [][]any) {
 	}
 }
 
-// copyTotals COPYs the sums of rows into the (empty) totals table of
-// table, when t has totals.
-func (t *Table) copyTotals(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
-	if t.Totals == nil {
-		return nil
-	}
-	return t.Totals.copyInto(ctx, tx, t.totalsTable(table), t.totalRows(rows))
-}
-
 // TotalsQuery is the SELECT that sums t's rows into its totals, column
 // for column (each named as in the totals table): what the migration
 // creating a totals table ran on the rows already there, and what the
