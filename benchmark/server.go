@@ -32,11 +32,11 @@ type Server struct {
 // StartServer starts exe serve with env (GOVPULSE_* settings; the HTTP
 // and pprof addresses are chosen here) and waits until /readyz answers.
 func StartServer(ctx context.Context, exe, dir string, env map[string]string) (*Server, error) {
-	addr, err := freeAddr()
+	addr, err := freeport.Addr()
 	if err != nil {
 		return nil, err
 	}
-	pprofAddr, err := freeAddr()
+	pprofAddr, err := freeport.Addr()
 	if err != nil {
 		return nil, err
 	}
@@ -137,8 +137,3 @@ func (s *Server) CPUProfile(ctx context.Context, d time.Duration, dir, name stri
 	_, err = io.Copy(f, resp.Body)
 	return path, errors.Join(err, f.Close())
 }
-
-// freeAddr is a loopback address with a port free right now, from below
-// the ephemeral range, so that no outgoing connection takes it before the
-// server binds it (see internal/freeport).
-func freeAddr() (string, error) { return freeport.Addr() }
