@@ -11,7 +11,8 @@ import (
 )
 
 // Open connects to the database at url and checks that it answers. The
-// caller closes the returned pool.
+// pool starts afresh when the server ends its connections (see
+// lostConnections). The caller closes the returned pool.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -20,10 +21,13 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
+	lost := &lostConnections{}
+	cfg.ConnConfig.Tracer = lost
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
+	lost.pool.Store(pool)
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
