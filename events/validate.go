@@ -199,16 +199,19 @@ func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
 // ValidateAll validates every envelope of a request. events[i] is the
 // payload of envs[i], or nil when it has problems. An event repeating the
 // (source, id) of an earlier one in the same request gets a problem on
-// "id". It sets envs[i].Time like Validate.
+// "id". It sets envs[i].Time like Validate. The clock is read once: every
+// event of the request is judged against the same latest time, so that
+// whether one is "in the future" does not depend on its place in the
+// request.
 func (v *Validator) ValidateAll(envs []Envelope) ([]Event, []Problem) {
 	type key struct{ source, id string }
 	first := make(map[key]int, len(envs))
 	events := make([]Event, len(envs))
 	var problems []Problem
-	judged := &judgedAttributes{}
+	rd := reading{catalog: v.Catalog, latest: v.latest(), judged: &judgedAttributes{}}
 	for i := range envs {
 		e := &envs[i]
-		ev, ps := validate(i, e, reading{catalog: v.Catalog, latest: v.latest(), judged: judged})
+		ev, ps := validate(i, e, rd)
 		if e.ID != "" && e.Source != "" {
 			k := key{e.Source, e.ID}
 			if j, dup := first[k]; dup {

@@ -156,6 +156,34 @@ func TestValidateAllDuplicates(t *testing.T) {
 	}
 }
 
+// TestValidateAllReadsTheClockOnce: every event of a request is judged
+// against one latest time, even on a clock that moves while the request
+// is read.
+func TestValidateAllReadsTheClockOnce(t *testing.T) {
+	now := testNow()
+	v := testValidator(t)
+	v.MaxClockSkew = time.Minute
+	v.Now = func() time.Time { // 10 minutes later at each reading
+		now = now.Add(10 * time.Minute)
+		return now
+	}
+	// 15 minutes after testNow: past the first reading's latest time
+	// (10 + 1 minutes), before the second's (20 + 1).
+	envs := make([]Envelope, 3)
+	for i := range envs {
+		envs[i] = exampleEvent(t, "case_finished", func(ev, data map[string]any) {
+			put(ev, "id", fmt.Sprintf("clock-%d", i))
+			put(ev, "time", "2024-06-01T12:15:00+08:00")
+		})
+	}
+	_, problems := v.ValidateAll(envs)
+	for i := range envs {
+		if !hasProblem(problems, i, "time", "in the future") {
+			t.Errorf("event %d not judged in the future, as the other events of its request are: problems %+v", i, problems)
+		}
+	}
+}
+
 func TestValidateAllKeepsIndexes(t *testing.T) {
 	ok := exampleEvent(t, "license_issued", nil)
 	bad := exampleEvent(t, "case_finished", setData("channel", "fax"))
