@@ -18,17 +18,19 @@ import (
 // request each. After a reset the next request dials afresh, and gets
 // "unavailable" only while the server is really down.
 //
-// It is the pool's tracer: it sees the end of every query, batch, COPY and
-// prepare, and does nothing unless one failed on a connection now closed,
-// for a reason IsUnavailable names.
+// It is the pool's tracer: it sees the end of every query and batch, and
+// does nothing unless one failed on a connection now closed, for a reason
+// IsUnavailable names other than a timeout or a cancellation.
 type lostConnections struct {
-	pool   atomic.Pointer[pgxpool.Pool]
-	resets atomic.Int64
+	pool atomic.Pointer[pgxpool.Pool]
 }
 
-// seen resets the pool when err lost conn's connection.
+// seen resets the pool when err lost conn's connection to the server: a
+// connection ended for an error of its own (a query's deadline or
+// cancellation, which close it too) says nothing of the others.
 func (l *lostConnections) seen(conn *pgx.Conn, err error) {
-	if err == nil || !conn.IsClosed() || !IsUnavailable(err) {
+	if err == nil || !conn.IsClosed() || !IsUnavailable(err) || pgconn.Timeout(err) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
 	var pe *pgconn.PgError
@@ -36,10 +38,13 @@ func (l *lostConnections) seen(conn *pgx.Conn, err error) {
 		return
 	}
 	if p := l.pool.Load(); p != nil {
-		l.resets.Add(1)
 		p.Reset()
 	}
 }
+
+// Every use of a pooled connection starts with a query (a transaction
+// with its BEGIN) or a batch, so these two see the first failure on a
+// connection the server ended; a COPY or a prepare only ever follows one.
 
 func (l *lostConnections) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	return ctx
@@ -56,21 +61,5 @@ func (l *lostConnections) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pg
 func (l *lostConnections) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 
 func (l *lostConnections) TraceBatchEnd(_ context.Context, conn *pgx.Conn, d pgx.TraceBatchEndData) {
-	l.seen(conn, d.Err)
-}
-
-func (l *lostConnections) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromStartData) context.Context {
-	return ctx
-}
-
-func (l *lostConnections) TraceCopyFromEnd(_ context.Context, conn *pgx.Conn, d pgx.TraceCopyFromEndData) {
-	l.seen(conn, d.Err)
-}
-
-func (l *lostConnections) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
-	return ctx
-}
-
-func (l *lostConnections) TracePrepareEnd(_ context.Context, conn *pgx.Conn, d pgx.TracePrepareEndData) {
 	l.seen(conn, d.Err)
 }

@@ -11,21 +11,18 @@ import (
 	"github.com/govpulse/govpulse/postgres"
 )
 
-// TestPoolStartsAfreshWhenTheServerEndsItsConnections: when the server
-// ends every connection of the pool (as a restart does), at most the one
-// request that meets a dead connection fails; the idle ones it ended are
-// not handed to the requests after it.
-func TestPoolStartsAfreshWhenTheServerEndsItsConnections(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	url := pgtest.NewDatabase(t)
-	pool, err := postgres.Open(ctx, url)
+// idle is how many idle connections the pools of these tests start with.
+const idle = 4
+
+// poolWithIdle opens a pool on a fresh database with n idle connections.
+func poolWithIdle(t *testing.T, ctx context.Context, n int) *pgxpool.Pool {
+	t.Helper()
+	pool, err := postgres.Open(ctx, pgtest.NewDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
-	const idle = 4
-	conns := make([]*pgxpool.Conn, idle)
+	t.Cleanup(pool.Close)
+	conns := make([]*pgxpool.Conn, n)
 	for i := range conns {
 		if conns[i], err = pool.Acquire(ctx); err != nil {
 			t.Fatal(err)
@@ -34,9 +31,20 @@ func TestPoolStartsAfreshWhenTheServerEndsItsConnections(t *testing.T) {
 	for _, c := range conns {
 		c.Release()
 	}
-	if n := pool.Stat().IdleConns(); n != idle {
-		t.Fatalf("%d idle connections, want %d", n, idle)
+	if got := pool.Stat().IdleConns(); got != int32(n) {
+		t.Fatalf("%d idle connections, want %d", got, n)
 	}
+	return pool
+}
+
+// TestPoolStartsAfreshWhenTheServerEndsItsConnections: when the server
+// ends every connection of the pool (as a restart does), at most the one
+// request that meets a dead connection fails; the idle ones it ended are
+// not handed to the requests after it.
+func TestPoolStartsAfreshWhenTheServerEndsItsConnections(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pool := poolWithIdle(t, ctx, idle)
 
 	admin := pgtest.Connect(t, pgtest.ServerURL())
 	db := pool.Config().ConnConfig.Database
@@ -71,5 +79,21 @@ func TestPoolStartsAfreshWhenTheServerEndsItsConnections(t *testing.T) {
 		if err := pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
 			t.Fatalf("request %d after the first: %v (a dead idle connection was handed out again)", i+1, err)
 		}
+	}
+}
+
+// TestPoolKeepsItsConnectionsWhenAQueryTimesOut: a query that runs past
+// its deadline ends its own connection only; the pool keeps the others.
+func TestPoolKeepsItsConnectionsWhenAQueryTimesOut(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pool := poolWithIdle(t, ctx, idle)
+	short, stop := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer stop()
+	if _, err := pool.Exec(short, `SELECT pg_sleep(5)`); err == nil {
+		t.Fatal("pg_sleep(5) within 100 ms succeeded")
+	}
+	if n := pool.Stat().IdleConns(); n < idle-1 {
+		t.Fatalf("%d idle connections after one query timed out, want at least %d: the pool was reset", n, idle-1)
 	}
 }
