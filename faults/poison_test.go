@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 )
@@ -55,16 +56,10 @@ func TestPoisonedBatchReplayedAfterCatalogueFix(t *testing.T) {
 	partial.Licenses, partial.Lawsuits, partial.Tally = want.Licenses, want.Lawsuits, want.Tally
 	waitFigures(t, dbURL, a, partial, time.Minute)
 
-	type poisonList struct {
-		Count    int `json:"count"`
-		Messages []struct {
-			ID          int64   `json:"id"`
-			Consumer    string  `json:"consumer"`
-			Reason      string  `json:"reason"`
-			ReplayError *string `json:"replay_error"`
-		} `json:"messages"`
+	var list struct {
+		Count    int                 `json:"count"`
+		Messages []bus.PoisonMessage `json:"messages"`
 	}
-	var list poisonList
 	waitFor(t, "the batch in the poison queue", 30*time.Second, func() error {
 		a.get("/v1/admin/poison", adminToken, &list)
 		if list.Count != 1 {
