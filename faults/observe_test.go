@@ -98,10 +98,7 @@ func newAPI(t testing.TB, url string) *api {
 // returns the body.
 func (a *api) get(path, token string, v any) []byte {
 	a.t.Helper()
-	status, body, _, err := httpGet(context.Background(), a.client, a.url+path, token)
-	if err != nil {
-		a.t.Fatalf("GET %s%s: %v", a.url, path, err)
-	}
+	status, body := a.do(http.MethodGet, path, token)
 	if status != http.StatusOK {
 		a.t.Fatalf("GET %s%s: HTTP %d: %s", a.url, path, status, body)
 	}
@@ -111,6 +108,17 @@ func (a *api) get(path, token string, v any) []byte {
 		}
 	}
 	return body
+}
+
+// do sends a request without a body to path and returns the answer's
+// status and body, whatever the status.
+func (a *api) do(method, path, token string) (int, []byte) {
+	a.t.Helper()
+	status, body, _, err := httpDo(context.Background(), a.client, method, a.url+path, token)
+	if err != nil {
+		a.t.Fatalf("%s %s%s: %v", method, a.url, path, err)
+	}
+	return status, body
 }
 
 // tally reads GET /v1/ingest/tally, summed over days, per source|type.
