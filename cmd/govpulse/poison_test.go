@@ -197,9 +197,3 @@ func (s *testServer) finishedCases(item string) int64 {
 	}
 	return n
 }
-
-// waitUntil waits up to applyWait for cond.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	waitForCondition(t, what, applyWait, cond)
-}
