@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/govpulse/govpulse/projections/read"
+	"github.com/govpulse/govpulse/targets"
 )
 
 // readModelQueries read each read model's rows as "key columns" and
@@ -83,7 +86,9 @@ func readModels(t testing.TB, dbURL string) figures {
 	}
 }
 
-// api is a client of one instance's HTTP API.
+// api is a client of one instance's HTTP API. Its answers decode into the
+// types the server encodes them from (cmd/govpulse's tests hold their
+// documented shape).
 type api struct {
 	t      testing.TB
 	url    string
@@ -125,11 +130,7 @@ func (a *api) do(method, path, token string) (int, []byte) {
 func (a *api) tally() map[string]int64 {
 	a.t.Helper()
 	var r struct {
-		Rows []struct {
-			Source string `json:"source"`
-			Type   string `json:"type"`
-			Events int64  `json:"events"`
-		} `json:"rows"`
+		Rows []read.TallyRow `json:"rows"`
 	}
 	a.get("/v1/ingest/tally", adminToken, &r)
 	out := map[string]int64{}
@@ -143,12 +144,7 @@ func (a *api) tally() map[string]int64 {
 func (a *api) targets() map[string]string {
 	a.t.Helper()
 	var r struct {
-		Results []struct {
-			Target     string   `json:"target"`
-			Department string   `json:"department"`
-			Value      *float64 `json:"value"`
-			Samples    int64    `json:"samples"`
-		} `json:"results"`
+		Results []targets.Result `json:"results"`
 	}
 	a.get("/v1/targets?at="+targetsAt, "", &r)
 	out := map[string]string{}
