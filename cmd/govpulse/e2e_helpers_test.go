@@ -111,9 +111,7 @@ func startServerOn(t *testing.T, dbURL string, now func() time.Time, configure .
 	t.Helper()
 	dir := t.TempDir()
 	sourcesFile := filepath.Join(dir, "sources.yaml")
-	if err := os.WriteFile(sourcesFile, []byte(testSourcesYAML), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, sourcesFile, testSourcesYAML)
 	m := NewMain()
 	m.Config.DatabaseURL = dbURL
 	m.Config.HTTPAddr = "127.0.0.1:0"
