@@ -36,7 +36,7 @@ func TestFaultDatabase(t *testing.T) {
 		pg.Crash()
 		t.Logf("PostgreSQL stopped (immediate shutdown) after %d events", l.acked.Load())
 		for end := time.Now().Add(down); time.Now().Before(end); sleep(ctx, 200*time.Millisecond) {
-			status, body, _, err := httpGet(ctx, client, g.URL+"/readyz", "")
+			status, body, _, err := httpDo(ctx, client, http.MethodGet, g.URL+"/readyz", "")
 			var r struct {
 				Ready *bool `json:"ready"`
 			}

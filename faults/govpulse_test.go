@@ -160,7 +160,7 @@ func (g *instance) waitReady(timeout time.Duration) error {
 			return fmt.Errorf("%s exited before it was ready", g.name)
 		default:
 		}
-		status, body, _, err := httpGet(context.Background(), client, g.URL+"/readyz", "")
+		status, body, _, err := httpDo(context.Background(), client, http.MethodGet, g.URL+"/readyz", "")
 		if err == nil && status == http.StatusOK {
 			return nil
 		}

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/govpulse/govpulse/postgres"
 )
 
 // load sends generated events the way department systems do: each system
@@ -165,18 +167,6 @@ func (l *load) runSource(ctx context.Context, source int, evs []*genEvent) {
 	}
 }
 
-// ingestAnswer is the documented answer to a stored request.
-type ingestAnswer struct {
-	Accepted   int `json:"accepted"`
-	Duplicates int `json:"duplicates"`
-	Events     []struct {
-		Index  int    `json:"index"`
-		ID     string `json:"id"`
-		Status string `json:"status"`
-		Seq    int64  `json:"seq"`
-	} `json:"events"`
-}
-
 // send sends req until it is answered 200 and checks the answer; it
 // reports whether the source may go on.
 func (l *load) send(ctx context.Context, req request, n int, resend bool) bool {
@@ -271,9 +261,11 @@ func (l *load) post(ctx context.Context, url string, source int, body []byte) (i
 // before are duplicates with the seq the event got when it was stored; a new event is accepted on the first
 // attempt; on a retry the new events are either all accepted (the failed
 // attempt stored nothing) or all duplicates (it stored everything), never
-// a mix, which would mean a request half written.
+// a mix, which would mean a request half written. The answer decodes
+// into postgres.AppendResult, whose counts and outcomes the server sends
+// as they are (cmd/govpulse's tests hold the answer's documented shape).
 func (l *load) check(req request, n, attempt int, resend bool, body []byte) {
-	var a ingestAnswer
+	var a postgres.AppendResult
 	if err := json.Unmarshal(body, &a); err != nil {
 		l.problem("source %d request %d: answer is not JSON: %v: %.200s", req.source, n, err, body)
 		return
@@ -363,7 +355,7 @@ func ingestEach(t testing.TB, url string, evs []genEvent) {
 		if err != nil {
 			t.Fatalf("ingest %d events of %s: %v", len(group), sourceName(s), err)
 		}
-		var a ingestAnswer
+		var a postgres.AppendResult
 		if status != http.StatusOK || json.Unmarshal(resp, &a) != nil || a.Accepted != len(group) {
 			t.Fatalf("ingest %d events of %s: HTTP %d: %.300s", len(group), sourceName(s), status, resp)
 		}

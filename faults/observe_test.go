@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/govpulse/govpulse/projections/read"
+	"github.com/govpulse/govpulse/targets"
 )
 
 // readModelQueries read each read model's rows as "key columns" and
@@ -83,7 +86,9 @@ func readModels(t testing.TB, dbURL string) figures {
 	}
 }
 
-// api is a client of one instance's HTTP API.
+// api is a client of one instance's HTTP API. Its answers decode into the
+// types the server encodes them from (cmd/govpulse's tests hold their
+// documented shape).
 type api struct {
 	t      testing.TB
 	url    string
@@ -98,10 +103,7 @@ func newAPI(t testing.TB, url string) *api {
 // returns the body.
 func (a *api) get(path, token string, v any) []byte {
 	a.t.Helper()
-	status, body, _, err := httpGet(context.Background(), a.client, a.url+path, token)
-	if err != nil {
-		a.t.Fatalf("GET %s%s: %v", a.url, path, err)
-	}
+	status, body := a.do(http.MethodGet, path, token)
 	if status != http.StatusOK {
 		a.t.Fatalf("GET %s%s: HTTP %d: %s", a.url, path, status, body)
 	}
@@ -113,15 +115,22 @@ func (a *api) get(path, token string, v any) []byte {
 	return body
 }
 
+// do sends a request without a body to path and returns the answer's
+// status and body, whatever the status.
+func (a *api) do(method, path, token string) (int, []byte) {
+	a.t.Helper()
+	status, body, _, err := httpDo(context.Background(), a.client, method, a.url+path, token)
+	if err != nil {
+		a.t.Fatalf("%s %s%s: %v", method, a.url, path, err)
+	}
+	return status, body
+}
+
 // tally reads GET /v1/ingest/tally, summed over days, per source|type.
 func (a *api) tally() map[string]int64 {
 	a.t.Helper()
 	var r struct {
-		Rows []struct {
-			Source string `json:"source"`
-			Type   string `json:"type"`
-			Events int64  `json:"events"`
-		} `json:"rows"`
+		Rows []read.TallyRow `json:"rows"`
 	}
 	a.get("/v1/ingest/tally", adminToken, &r)
 	out := map[string]int64{}
@@ -135,12 +144,7 @@ func (a *api) tally() map[string]int64 {
 func (a *api) targets() map[string]string {
 	a.t.Helper()
 	var r struct {
-		Results []struct {
-			Target     string   `json:"target"`
-			Department string   `json:"department"`
-			Value      *float64 `json:"value"`
-			Samples    int64    `json:"samples"`
-		} `json:"results"`
+		Results []targets.Result `json:"results"`
 	}
 	a.get("/v1/targets?at="+targetsAt, "", &r)
 	out := map[string]string{}

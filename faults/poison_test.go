@@ -1,13 +1,13 @@
 package faults
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/govpulse/govpulse/bus"
 	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 )
@@ -55,16 +55,10 @@ func TestPoisonedBatchReplayedAfterCatalogueFix(t *testing.T) {
 	partial.Licenses, partial.Lawsuits, partial.Tally = want.Licenses, want.Lawsuits, want.Tally
 	waitFigures(t, dbURL, a, partial, time.Minute)
 
-	type poisonList struct {
-		Count    int `json:"count"`
-		Messages []struct {
-			ID          int64   `json:"id"`
-			Consumer    string  `json:"consumer"`
-			Reason      string  `json:"reason"`
-			ReplayError *string `json:"replay_error"`
-		} `json:"messages"`
+	var list struct {
+		Count    int                 `json:"count"`
+		Messages []bus.PoisonMessage `json:"messages"`
 	}
-	var list poisonList
 	waitFor(t, "the batch in the poison queue", 30*time.Second, func() error {
 		a.get("/v1/admin/poison", adminToken, &list)
 		if list.Count != 1 {
@@ -87,18 +81,7 @@ func TestPoisonedBatchReplayedAfterCatalogueFix(t *testing.T) {
 
 	replay := func(a *api) (int, []byte) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.url+"/v1/admin/poison/"+jsonInt(m.ID)+"/replay", nil)
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		resp, err := a.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b json.RawMessage
-		_ = json.NewDecoder(resp.Body).Decode(&b)
-		return resp.StatusCode, b
+		return a.do(http.MethodPost, "/v1/admin/poison/"+strconv.FormatInt(m.ID, 10)+"/replay", adminToken)
 	}
 	if status, body := replay(a); status != http.StatusConflict || !strings.Contains(string(body), retiredItem) {
 		t.Errorf("replay before the catalogue is fixed: HTTP %d %s; want 409 naming the item", status, body)
@@ -123,5 +106,3 @@ func TestPoisonedBatchReplayedAfterCatalogueFix(t *testing.T) {
 	}
 	verifySettled(t, d, a, want)
 }
-
-func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }

@@ -215,11 +215,12 @@ func waitFor(t testing.TB, what string, timeout time.Duration, cond func() error
 // errStillWaiting is what a condition returns while it is not met yet.
 var errStillWaiting = errors.New("still waiting")
 
-// httpGet fetches url with a deadline.
-func httpGet(ctx context.Context, client *http.Client, url, token string) (int, []byte, http.Header, error) {
+// httpDo sends a request without a body to url with a deadline, with
+// token as its bearer token unless empty.
+func httpDo(ctx context.Context, client *http.Client, method, url, token string) (int, []byte, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		return 0, nil, nil, err
 	}

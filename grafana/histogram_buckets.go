@@ -63,12 +63,7 @@ ORDER BY b.i`, col, strings.Join(quoted, ", "), table, filter)
 // histogramPanel draws the rows of a histogramSQL query as bars, one per
 // bucket in bucket order.
 func histogramPanel(title, description, sql string) *barchart.PanelBuilder {
-	return barchart.NewPanelBuilder().
-		Title(title).
-		Description(description).
-		Datasource(pgDatasource()).
-		Height(8).
-		Span(12).
+	return panel(barchart.NewPanelBuilder(), title, description, pgDatasource(), 8, 12).
 		Unit(unitCount).
 		XField("bucket").
 		ShowValue(common.VisibilityModeAuto).

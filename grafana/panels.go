@@ -85,15 +85,27 @@ func tableQuery(refID, expr string) *prometheus.DataqueryBuilder {
 		Instant()
 }
 
+// panelBuilder is what the SDK's panel builders share and every panel of
+// the boards sets: its title and description, the data source it queries
+// and its size on the board's grid.
+type panelBuilder[B any] interface {
+	Title(title string) B
+	Description(description string) B
+	Datasource(ds common.DataSourceRef) B
+	Height(h uint32) B
+	Span(w uint32) B
+}
+
+// panel sets what every panel has on the builder b: height is in grid
+// rows, span in columns of the board's 24.
+func panel[B panelBuilder[B]](b B, title, description string, ds common.DataSourceRef, height, span uint32) B {
+	return b.Title(title).Description(description).Datasource(ds).Height(height).Span(span)
+}
+
 func timeseriesPanel(title, description, unit string) *timeseries.PanelBuilder {
-	return timeseries.NewPanelBuilder().
-		Title(title).
-		Description(description).
-		Datasource(datasource()).
+	return panel(timeseries.NewPanelBuilder(), title, description, datasource(), 8, 12).
 		Unit(unit).
 		AxisSoftMin(0).
-		Height(8).
-		Span(12).
 		LineWidth(1).
 		FillOpacity(10).
 		ShowPoints(common.VisibilityModeNever).
@@ -107,12 +119,7 @@ func timeseriesPanel(title, description, unit string) *timeseries.PanelBuilder {
 }
 
 func statPanel(title, description, unit string) *stat.PanelBuilder {
-	p := stat.NewPanelBuilder().
-		Title(title).
-		Description(description).
-		Datasource(datasource()).
-		Height(4).
-		Span(6).
+	p := panel(stat.NewPanelBuilder(), title, description, datasource(), 4, 6).
 		GraphMode(common.BigValueGraphModeNone).
 		ColorMode(common.BigValueColorModeValue).
 		TextMode(common.BigValueTextModeAuto).
@@ -125,13 +132,8 @@ func statPanel(title, description, unit string) *stat.PanelBuilder {
 }
 
 func gaugePanel(title, description, unit string) *gauge.PanelBuilder {
-	return gauge.NewPanelBuilder().
-		Title(title).
-		Description(description).
-		Datasource(datasource()).
+	return panel(gauge.NewPanelBuilder(), title, description, datasource(), 8, 12).
 		Unit(unit).
-		Height(8).
-		Span(12).
 		ShowThresholdMarkers(true).
 		Orientation(common.VizOrientationAuto).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
@@ -150,12 +152,7 @@ func sqlDonut(title, description string) *piechart.PanelBuilder {
 }
 
 func piePanel(title, description string, ds common.DataSourceRef, kind piechart.PieChartType, label piechart.PieChartLabels, calc string) *piechart.PanelBuilder {
-	return piechart.NewPanelBuilder().
-		Title(title).
-		Description(description).
-		Datasource(ds).
-		Height(8).
-		Span(8).
+	return panel(piechart.NewPanelBuilder(), title, description, ds, 8, 8).
 		Unit(unitCount).
 		PieType(kind).
 		DisplayLabels([]piechart.PieChartLabels{piechart.PieChartLabelsName, label}).
@@ -163,12 +160,7 @@ func piePanel(title, description string, ds common.DataSourceRef, kind piechart.
 }
 
 func tablePanel(title, description string) *table.PanelBuilder {
-	return table.NewPanelBuilder().
-		Title(title).
-		Description(description).
-		Datasource(datasource()).
-		Height(10).
-		Span(24).
+	return panel(table.NewPanelBuilder(), title, description, datasource(), 10, 24).
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{}))
 }
 

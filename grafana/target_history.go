@@ -107,12 +107,7 @@ ORDER BY %s, target, department`, view("target_status"), cond, statusCodeSQL("st
 // statusTimeline draws the status history of the results cond selects,
 // one lane per lane expression.
 func (g *generator) statusTimeline(cond, lane, description string) cog.Builder[dashboard.Panel] {
-	return statetimeline.NewPanelBuilder().
-		Title("状态历史 Status history").
-		Description(description).
-		Datasource(pgDatasource()).
-		Height(10).
-		Span(24).
+	return panel(statetimeline.NewPanelBuilder(), "状态历史 Status history", description, pgDatasource(), 10, 24).
 		ShowValue(common.VisibilityModeNever).
 		MergeValues(true).
 		Mappings(statusCodeMappings()).

@@ -62,18 +62,6 @@ func Try(t testing.TB, tool string, args ...string) (string, error) {
 	return string(out), err
 }
 
-// FreeAddr returns a 127.0.0.1 address with a port free right now, from
-// below the ephemeral range (see internal/freeport), for a server the test
-// starts as a process of its own.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	addr, err := freeport.Addr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
 // Server is a Prometheus or Alertmanager process started by the test.
 type Server struct {
 	// URL is the server's base URL, http://127.0.0.1:port.
@@ -112,11 +100,16 @@ func StartAlertmanager(t testing.TB, dir, config string) *Server {
 }
 
 // start runs the first of the binaries names found (names[0] names the
-// server in messages) with args and the flags both servers share, a free
-// listen address and warnings-only logging, and waits until it is ready.
+// server in messages) with args and the flags both servers share, a listen
+// address from below the ephemeral range (see internal/freeport) and
+// warnings-only logging, and waits until it is ready.
 func start(t testing.TB, names []string, args ...string) *Server {
 	t.Helper()
-	name, bin, addr := names[0], Tool(t, names...), FreeAddr(t)
+	name, bin := names[0], Tool(t, names...)
+	addr, err := freeport.Addr()
+	if err != nil {
+		t.Fatal(err)
+	}
 	args = append(args, "--web.listen-address="+addr, "--log.level=warn")
 	s := &Server{URL: "http://" + addr, log: &lockedBuffer{}}
 	s.cmd = exec.Command(bin, args...)

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/alerting/alertingtest"
-	"github.com/govpulse/govpulse/config"
 )
 
 // The target of the alerting end-to-end test: window cases averaging at
@@ -148,51 +145,6 @@ scrape_configs:
 		if a["department"] == meetingDept {
 			t.Errorf("Prometheus has an alert for %s, which meets the target: %v", meetingDept, a)
 		}
-	}
-}
-
-// withServeEnv sets the serve settings named by environment variable
-// through config.Register, as "govpulse serve" would read them, and fails
-// when Config has no such setting.
-func withServeEnv(t *testing.T, env map[string]string) func(*config.Config) {
-	return func(c *config.Config) {
-		t.Helper()
-		fs := flag.NewFlagSet("e2e", flag.ContinueOnError)
-		if err := c.Register(fs, func(k string) string { return env[k] }); err != nil {
-			t.Fatal(err)
-		}
-		for k := range env {
-			known := false
-			fs.VisitAll(func(f *flag.Flag) { known = known || strings.Contains(f.Usage, "(env "+k+")") })
-			if !known {
-				t.Fatalf("config.Config has no setting read from %s: govpulse serve cannot be given it yet (the target evaluator's wiring adds it)", k)
-			}
-		}
-	}
-}
-
-// windowCase is a standard window case of dept accepted and finished at
-// the given times, sent by the approval bureau.
-func windowCase(t *testing.T, dept, id string, accepted, finished time.Time) testEvent {
-	t.Helper()
-	e := caseFinished(t, approvalSource, id)
-	e["time"] = finished.Format(time.RFC3339)
-	d := e.data()
-	d["case_id"] = strings.ToUpper(id)
-	d["department"] = dept
-	d["item_code"] = itemOf[dept]
-	d["channel"] = "window"
-	d["mode"] = "standard"
-	d["promised_working_days"] = 20
-	d["accepted_at"] = accepted.Format(time.RFC3339)
-	d["finished_at"] = finished.Format(time.RFC3339)
-	return e
-}
-
-func writeTestFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
 

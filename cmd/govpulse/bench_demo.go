@@ -80,13 +80,17 @@ func demoYearStep(o *benchOptions) benchmark.Step {
 	}
 }
 
-// demoDB is the demo year's database, or an error naming the step it needs.
-func demoDB(r *benchmark.Run) (scratchDB, error) {
-	db, ok := r.Shared["demo"].(scratchDB)
-	if !ok {
-		return scratchDB{}, errors.New("needs the demo-year step before it")
+// onDemoYear is the Run of a step that measures on the demo year's
+// database, which the demo-year step leaves in r.Shared["demo"]; without
+// it the step fails, naming the step it needs.
+func onDemoYear(run func(ctx context.Context, r *benchmark.Run, db scratchDB) error) func(context.Context, *benchmark.Run) error {
+	return func(ctx context.Context, r *benchmark.Run) error {
+		db, ok := r.Shared["demo"].(scratchDB)
+		if !ok {
+			return errors.New("needs the demo-year step before it")
+		}
+		return run(ctx, r, db)
 	}
-	return db, nil
 }
 
 // rebuildStep measures rebuilding every read model from the demo year's
@@ -95,11 +99,7 @@ func rebuildStep(o *benchOptions) benchmark.Step {
 	return benchmark.Step{
 		Name:  "rebuild",
 		Title: "Rebuild of all read models beside a raw read of the log (the demo year)",
-		Run: func(ctx context.Context, r *benchmark.Run) error {
-			db, err := demoDB(r)
-			if err != nil {
-				return err
-			}
+		Run: onDemoYear(func(ctx context.Context, r *benchmark.Run, db scratchDB) error {
 			pool, err := openMigrated(ctx, db.url)
 			if err != nil {
 				return err
@@ -181,7 +181,7 @@ func rebuildStep(o *benchOptions) benchmark.Step {
 				profileShare{"reading the log", []string{"projections.(*logReader).read", "postgres.ReadRange"}},
 				profileShare{"COPY into the new tables", []string{"projections.(*copyReader)", "pgconn.(*PgConn).CopyFrom"}},
 				profileShare{"allocation and garbage collection", []string{"runtime.gcBgMarkWorker", "runtime.gcDrain", "runtime.mallocgc"}})
-		},
+		}),
 	}
 }
 
@@ -191,11 +191,7 @@ func metricsStep(o *benchOptions) benchmark.Step {
 	return benchmark.Step{
 		Name:  "metrics",
 		Title: "Cold /metrics scrape with a year of demo data",
-		Run: func(ctx context.Context, r *benchmark.Run) error {
-			db, err := demoDB(r)
-			if err != nil {
-				return err
-			}
+		Run: onDemoYear(func(ctx context.Context, r *benchmark.Run, db scratchDB) error {
 			tokens := o.benchTokens()
 			collectors := map[string][]float64{} // collector → its duration in each cold scrape, ms
 			for run := 1; run <= o.runs; run++ {
@@ -255,7 +251,7 @@ func metricsStep(o *benchOptions) benchmark.Step {
 			}
 			r.Note("%s", b.String())
 			return nil
-		},
+		}),
 	}
 }
 

@@ -137,6 +137,20 @@ func withScratchDB(ctx context.Context, o *benchOptions, f func(db scratchDB) er
 	return f(db)
 }
 
+// withScratchPool runs f on a pool that open makes on a new database
+// (pgxpool.New, or openMigrated for govpulse's tables), then closes the
+// pool and drops the database.
+func withScratchPool(ctx context.Context, o *benchOptions, open func(context.Context, string) (*pgxpool.Pool, error), f func(pool *pgxpool.Pool) error) error {
+	return withScratchDB(ctx, o, func(db scratchDB) error {
+		pool, err := open(ctx, db.url)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return f(pool)
+	})
+}
+
 // openMigrated opens a pool on url and applies the migrations.
 func openMigrated(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	pool, err := postgres.Open(ctx, url)

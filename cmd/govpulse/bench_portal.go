@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/govpulse/govpulse/benchmark"
 	"github.com/govpulse/govpulse/catalog"
 )
@@ -30,12 +32,8 @@ func portalStep(o *benchOptions) benchmark.Step {
 			}
 			for run := 1; run <= o.portalRuns; run++ {
 				var rep benchmark.PortalReport
-				err := withScratchDB(ctx, o, func(db scratchDB) error {
-					pool, err := openMigrated(ctx, db.url)
-					if err != nil {
-						return err
-					}
-					defer pool.Close()
+				err := withScratchPool(ctx, o, openMigrated, func(pool *pgxpool.Pool) error {
+					var err error
 					rep, err = benchmark.Portal(ctx, pool, cat, syn, o.portal, func(s string) { r.Printf("portal: %s", s) })
 					return err
 				})

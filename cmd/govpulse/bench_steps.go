@@ -161,12 +161,7 @@ func noteProfile(r *benchmark.Run, path, what string, shares ...profileShare) er
 
 // benchCopy measures the COPY ceiling on a scratch database.
 func benchCopy(ctx context.Context, o *benchOptions, evs []json.RawMessage) (r benchmark.Result, err error) {
-	err = withScratchDB(ctx, o, func(db scratchDB) error {
-		pool, err := openMigrated(ctx, db.url)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
+	err = withScratchPool(ctx, o, openMigrated, func(pool *pgxpool.Pool) error {
 		r, err = benchmark.CopyCeiling(ctx, pool, evs, o.batch)
 		return err
 	})
@@ -223,12 +218,7 @@ func joinFirst(a, b error) error {
 
 // benchPerEvent measures watermill-sql with one event per message.
 func benchPerEvent(ctx context.Context, o *benchOptions, evs []json.RawMessage) (r benchmark.Result, err error) {
-	err = withScratchDB(ctx, o, func(db scratchDB) error {
-		pool, err := pgxpool.New(ctx, db.url)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
+	err = withScratchPool(ctx, o, pgxpool.New, func(pool *pgxpool.Pool) error {
 		r, err = benchmark.WatermillSQLPerEvent(ctx, pool, evs, o.publishers)
 		return err
 	})

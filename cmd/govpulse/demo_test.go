@@ -47,9 +47,7 @@ func useDemoSources(t *testing.T) func(*config.Config) {
 		}
 	}
 	path := filepath.Join(t.TempDir(), "demo-sources.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, path, yaml)
 	return func(c *config.Config) { c.SourcesFile = path }
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -110,9 +111,7 @@ func startServerOn(t *testing.T, dbURL string, now func() time.Time, configure .
 	t.Helper()
 	dir := t.TempDir()
 	sourcesFile := filepath.Join(dir, "sources.yaml")
-	if err := os.WriteFile(sourcesFile, []byte(testSourcesYAML), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, sourcesFile, testSourcesYAML)
 	m := NewMain()
 	m.Config.DatabaseURL = dbURL
 	m.Config.HTTPAddr = "127.0.0.1:0"
@@ -457,8 +456,6 @@ func (s *testServer) tally(token string) (map[tallyKey]int64, int64) {
 	return got, sum
 }
 
-// waitTally polls the tally until it equals want, for at most 10s, and then
-// checks once more a moment later that it did not overshoot.
 // applyWait bounds how long a test waits for the consumers to apply what
 // it sent. The Postgres bus (watermill-sql) delivers only rows older than
 // the oldest transaction running on the whole server, so on a shared,
@@ -479,6 +476,14 @@ func waitForCondition(t testing.TB, what string, within time.Duration, cond func
 	}
 }
 
+// waitUntil waits up to applyWait for cond.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	waitForCondition(t, what, applyWait, cond)
+}
+
+// waitTally polls the tally until it equals want, for at most 10s, and then
+// checks once more a moment later that it did not overshoot.
 func (s *testServer) waitTally(token string, want map[tallyKey]int64) {
 	s.t.Helper()
 	deadline := time.Now().Add(applyWait)
@@ -600,4 +605,50 @@ func windowAvgTargets(id string, minSamples int) string {
     per_department: true
     min_samples: %d
 `, id, minSamples)
+}
+
+// withServeEnv sets the serve settings named by environment variable
+// through config.Register, as "govpulse serve" would read them, and fails
+// when Config has no such setting.
+func withServeEnv(t *testing.T, env map[string]string) func(*config.Config) {
+	return func(c *config.Config) {
+		t.Helper()
+		fs := flag.NewFlagSet("e2e", flag.ContinueOnError)
+		if err := c.Register(fs, func(k string) string { return env[k] }); err != nil {
+			t.Fatal(err)
+		}
+		for k := range env {
+			known := false
+			fs.VisitAll(func(f *flag.Flag) { known = known || strings.Contains(f.Usage, "(env "+k+")") })
+			if !known {
+				t.Fatalf("config.Config has no setting read from %s: govpulse serve cannot be given it yet (the target evaluator's wiring adds it)", k)
+			}
+		}
+	}
+}
+
+// windowCase is a standard window case of dept accepted and finished at
+// the given times, sent by the approval bureau.
+func windowCase(t *testing.T, dept, id string, accepted, finished time.Time) testEvent {
+	t.Helper()
+	e := caseFinished(t, approvalSource, id)
+	e["time"] = finished.Format(time.RFC3339)
+	d := e.data()
+	d["case_id"] = strings.ToUpper(id)
+	d["department"] = dept
+	d["item_code"] = itemOf[dept]
+	d["channel"] = "window"
+	d["mode"] = "standard"
+	d["promised_working_days"] = 20
+	d["accepted_at"] = accepted.Format(time.RFC3339)
+	d["finished_at"] = finished.Format(time.RFC3339)
+	return e
+}
+
+// writeTestFile writes content to path, readable by the test's user only.
+func writeTestFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

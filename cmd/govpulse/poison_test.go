@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,9 +24,7 @@ const retiredItem = "e2e_retired_permit"
 func catalogueWithRetiredItem(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "catalog.yaml")
-	if err := os.WriteFile(path, []byte(catalogtest.WithItem(t, retiredItem)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, path, catalogtest.WithItem(t, retiredItem))
 	return path
 }
 
@@ -196,10 +193,4 @@ func (s *testServer) finishedCases(item string) int64 {
 		n += g.Finished
 	}
 	return n
-}
-
-// waitUntil waits up to applyWait for cond.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	waitForCondition(t, what, applyWait, cond)
 }

@@ -47,9 +47,7 @@ func TestShippedAlertFilesAreCurrent(t *testing.T) {
 func TestRulesCommandRefusesBadInput(t *testing.T) {
 	dir := t.TempDir()
 	unknown := filepath.Join(dir, "receivers.yaml")
-	if err := os.WriteFile(unknown, []byte("departments: {qd-nowhere: {webhook_url: 'https://x.example/'}}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, unknown, "departments: {qd-nowhere: {webhook_url: 'https://x.example/'}}\n")
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -55,9 +54,7 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 		t.Fatal("promtool not found: install it with scripts/install-test-tools.sh (Debian package prometheus)")
 	}
 	file := filepath.Join(t.TempDir(), "targets.yaml")
-	if err := os.WriteFile(file, []byte(windowAvgTargets("window_avg_3wd", 2)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, file, windowAvgTargets("window_avg_3wd", 2))
 	s := startServer(t, func(c *config.Config) {
 		c.TargetsFile = file
 		c.TargetsInterval = time.Second
