@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/periodic"
 	"github.com/govpulse/govpulse/postgres"
 )
 
@@ -40,18 +41,11 @@ func (b *Bus) retryFailed(ctx context.Context) {
 	if len(names) == 0 {
 		return
 	}
-	tick := time.NewTicker(b.cfg.PollInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	periodic.Run(ctx, b.cfg.PollInterval, func() {
 		if err := b.retryDue(ctx, names); err != nil && ctx.Err() == nil {
 			b.log.Warn("retry failed batches", "err", err)
 		}
-	}
+	})
 }
 
 // retryLease is how long a claimed batch is left to the instance that

@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/httpapi"
 	"github.com/govpulse/govpulse/internal/catalogtest"
@@ -33,13 +32,9 @@ const testAdminToken = "stats-test-admin-token"
 func statsServer(t *testing.T, evs ...postgres.NewEvent) (*httptest.Server, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.NewPool(t)
-	cal, err := calendar.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cat := catalogtest.Default(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	models := projections.ReadModels(cal, log)
+	models := projections.ReadModels(catalogtest.Calendar(t), log)
 	ctx := context.Background()
 	store := &postgres.EventStore{Pool: pool}
 	if len(evs) > 0 {

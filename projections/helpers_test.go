@@ -15,8 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
@@ -26,18 +26,9 @@ const testSource = "qd-approval-bureau"
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func testCalendar(t testing.TB) *calendar.Calendar {
-	t.Helper()
-	cal, err := calendar.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cal
-}
-
 // readModels returns the three read models on the default calendar.
 func readModels(t testing.TB) (cases, licenses, lawsuits *projections.Projection) {
-	cal := testCalendar(t)
+	cal := catalogtest.Calendar(t)
 	return projections.CaseStats.Projection(cal, quietLogger()), projections.LicenseStats.Projection(cal, quietLogger()),
 		projections.LawsuitStats.Projection(cal, quietLogger())
 }

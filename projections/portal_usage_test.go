@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
 )
 
 func portalReadModels(t testing.TB) (views, searches *projections.Projection) {
-	cal := testCalendar(t)
+	cal := catalogtest.Calendar(t)
 	return projections.PortalViews.Projection(cal, quietLogger()), projections.PortalSearches.Projection(cal, quietLogger())
 }
 

@@ -256,7 +256,7 @@ func TestDeclarationsMatchTheMigrations(t *testing.T) {
 		t.Run(tc.table, func(t *testing.T) {
 			ctx := context.Background()
 			pool := pgtest.NewPool(t)
-			models := projections.ReadModels(testCalendar(t), quietLogger())
+			models := projections.ReadModels(catalogtest.Calendar(t), quietLogger())
 			if err := projections.CheckTables(ctx, pool, models); err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/projections"
 )
@@ -253,7 +254,7 @@ func TestRebuildOneAtATime(t *testing.T) {
 func TestRebuildSwapWaitsForReaders(t *testing.T) {
 	pool := pgtest.NewPool(t)
 	retries := &messageCounter{substring: "retrying"}
-	c := projections.CaseStats.Projection(testCalendar(t), slog.New(retries))
+	c := projections.CaseStats.Projection(catalogtest.Calendar(t), slog.New(retries))
 	ps := []*projections.Projection{c}
 	rng := rand.New(rand.NewPCG(13, 14))
 	applyBatches(t, pool, ps, randomEvents(t, rng, "y", 300))
@@ -314,7 +315,7 @@ func TestRebuildSwapWaitsForReaders(t *testing.T) {
 func TestRebuildSwapGivesUp(t *testing.T) {
 	pool := pgtest.NewPool(t)
 	retries := &messageCounter{substring: "retrying"}
-	c := projections.CaseStats.Projection(testCalendar(t), slog.New(retries))
+	c := projections.CaseStats.Projection(catalogtest.Calendar(t), slog.New(retries))
 	applyBatches(t, pool, []*projections.Projection{c}, randomEvents(t, rand.New(rand.NewPCG(15, 16)), "g", 200))
 	want := tableRows(t, pool, "case_stats")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

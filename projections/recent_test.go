@@ -95,7 +95,7 @@ func TestRecentBatchesStillCheckTheCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := projections.CaseStats.Projection(testCalendar(t), quietLogger())
+	cases := projections.CaseStats.Projection(catalogtest.Calendar(t), quietLogger())
 	cases.Catalog = catalogtest.Default(t)
 	recent := postgres.NewRecentBatches(1, postgres.DefaultRecentBatches, postgres.DefaultRecentBytes)
 	store := &postgres.EventStore{Pool: pool, Recent: recent}
@@ -132,7 +132,7 @@ func TestRecentBatchesStillCheckTheCatalogue(t *testing.T) {
 	}
 	// The batches around it applied, once each; nothing of it did.
 	ref := pgtest.NewPool(t)
-	applyBatches(t, ref, []*projections.Projection{projections.CaseStats.Projection(testCalendar(t), quietLogger())},
+	applyBatches(t, ref, []*projections.Projection{projections.CaseStats.Projection(catalogtest.Calendar(t), quietLogger())},
 		[]postgres.NewEvent{good("ok-1")}, []postgres.NewEvent{good("ok-3")})
 	if got, want := tableRows(t, pool, "case_stats"), tableRows(t, ref, "case_stats"); !slices.Equal(got, want) {
 		t.Errorf("case_stats differs:\n%s", sliceDiff(got, want))

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/govpulse/govpulse/internal/periodic"
 )
 
 // WithTotals declares the read model's totals table, <name>_totals: the
@@ -183,20 +185,13 @@ func VacuumTotals(ctx context.Context, pool *pgxpool.Pool, ps []*Projection, int
 	if len(tables) == 0 {
 		return
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	periodic.Run(ctx, interval, func() {
 		for _, table := range tables {
 			if err := vacuumIfBloated(ctx, pool, table); err != nil && ctx.Err() == nil && log != nil {
 				log.Warn("totals: vacuum failed; will try again", "table", table, "err", err)
 			}
 		}
-	}
+	})
 }
 
 // vacuumIfBloated vacuums table when its dead row versions are at least

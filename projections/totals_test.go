@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/govpulse/govpulse/events"
+	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
 	"github.com/govpulse/govpulse/postgres"
 	"github.com/govpulse/govpulse/projections"
@@ -215,7 +216,7 @@ func BenchmarkApplyTotals(b *testing.B) {
 		}
 		batches = append(batches, evs)
 	}
-	cal := testCalendar(b)
+	cal := catalogtest.Calendar(b)
 	rowsOnly := projections.Declare("case_stats", 7_001_101, projections.FoldCase).Projection(cal, quietLogger())
 	withTotals := projections.CaseStats.Projection(cal, quietLogger())
 	for _, v := range []struct {

@@ -1,6 +1,6 @@
-// Package catalogtest gives tests catalogues: the shipped one, and the
-// shipped one with an item more, as an operator's catalogue that later
-// loses it.
+// Package catalogtest gives tests the shipped reference data: the
+// catalogue, the catalogue with an item more (as an operator's catalogue
+// that later loses it), and the calendar.
 package catalogtest
 
 import (
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/catalog"
 	"github.com/govpulse/govpulse/events"
 )
@@ -38,9 +39,22 @@ func WithItem(t testing.TB, code string) string {
 // does not load fails the test.
 func Default(t testing.TB) *events.Catalog {
 	t.Helper()
-	cat, err := catalog.Default()
+	return loaded(t, catalog.Default)
+}
+
+// Calendar is the shipped calendar (calendar.Default: the embedded holiday
+// data in Asia/Shanghai); a calendar that does not load fails the test.
+func Calendar(t testing.TB) *calendar.Calendar {
+	t.Helper()
+	return loaded(t, calendar.Default)
+}
+
+// loaded is what load returns, or a failed test when it fails.
+func loaded[T any](t testing.TB, load func() (T, error)) T {
+	t.Helper()
+	v, err := load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cat
+	return v
 }
