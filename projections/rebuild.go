@@ -217,6 +217,10 @@ func RebuildAll(ctx context.Context, pool *pgxpool.Pool, ps []*Projection, opts 
 	return reps, errors.Join(errs...)
 }
 
+// loadPiece is how many rows a rebuild's load makes, checks and sends at
+// a time.
+const loadPiece = 4096
+
 // rebuilding is one projection's rebuild in RebuildAll.
 type rebuilding struct {
 	p        *Projection
@@ -245,12 +249,6 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 	}
 	defer conn.Release()
 	p.warnUnknown(r.fold, "rebuild up to", 0, lastSeq(r.ranges))
-	rows := r.fold.rowValues()
-	r.fold = nil
-	if err := p.checkCodes(rows); err != nil {
-		return fmt.Errorf("rebuild: %w", err)
-	}
-	r.rep.Rows = len(rows)
 	newTable := r.newTable
 	// The new table gets the live one's indexes after the COPY: building
 	// an index over the rows at once is cheaper than adding each row to it.
@@ -263,9 +261,20 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 				return err
 			}
 		}
-		if err := p.table.copyInto(ctx, tx, newTable, rows); err != nil {
+		// The rows are made, checked and sent a piece at a time, so that
+		// the server writes the first pieces while the next are made.
+		n, err := p.table.copyInto(ctx, tx, newTable, func(send func([][]any) error) error {
+			return r.fold.rowsByKey(loadPiece, func(rows [][]any) error {
+				if err := p.checkCodes(rows); err != nil {
+					return err
+				}
+				return send(rows)
+			})
+		})
+		if err != nil {
 			return err
 		}
+		r.rep.Rows = n
 		for _, live := range p.table.tableNames("") {
 			if err := copyIndexes(ctx, tx, live, live+"_new"); err != nil {
 				return err
@@ -273,10 +282,10 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 		}
 		return nil
 	})
+	r.fold = nil
 	if err != nil {
 		return fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
 	}
-	rows = nil
 
 	// Catch up outside the lock, so that the swap has little left to do.
 	for range 3 {
