@@ -168,19 +168,20 @@ func (f *modelFold[K, S, E]) rowValues() [][]any {
 	values := make([]any, n*len(f.rows))
 	var boxes keyBoxes
 	for k, s := range f.rows {
-		var row []any
-		row, values = f.appendRow(values, k, s, &boxes)
-		out = append(out, row)
+		row := t.keyValues(values[:0:n], reflect.ValueOf(k), &boxes)
+		values = values[n:]
+		out = append(out, t.sumValues(row, reflect.ValueOf(s).Elem()))
 	}
 	return out
 }
 
 // appendRow makes the row of key k and sums s at the start of values,
-// whose rest it returns.
-func (f *modelFold[K, S, E]) appendRow(values []any, k K, s *S, boxes *keyBoxes) (row, rest []any) {
+// whose rest it returns. k is read in place, which spares boxing a
+// copy of it for each row.
+func (f *modelFold[K, S, E]) appendRow(values []any, k *K, s *S, boxes *keyBoxes) (row, rest []any) {
 	t := f.m.table
 	n := len(t.Keys) + len(t.Measures)
-	row = t.keyValues(values[:0:n], reflect.ValueOf(k), boxes)
+	row = t.keyValues(values[:0:n], reflect.ValueOf(k).Elem(), boxes)
 	return t.sumValues(row, reflect.ValueOf(s).Elem()), values[n:]
 }
 
@@ -213,11 +214,11 @@ func (f *modelFold[K, S, E]) rowsByKey(size int, yield func(rows [][]any) error)
 	}
 	for k, s := range f.rows {
 		keys, sums = append(keys, k), append(sums, s)
-		v := reflect.ValueOf(k)
+		v := reflect.ValueOf(&keys[len(keys)-1]).Elem()
 		for c, col := range t.Keys {
 			fv := v.Field(col.field)
 			if col.Kind == KeyDate {
-				ranks = append(ranks, metValue(days[c], fv.Interface().(calendar.Date)))
+				ranks = append(ranks, metValue(days[c], *fv.Addr().Interface().(*calendar.Date)))
 			} else {
 				ranks = append(ranks, metValue(texts[c], fv.String()))
 			}
@@ -259,7 +260,7 @@ func (f *modelFold[K, S, E]) rowsByKey(size int, yield func(rows [][]any) error)
 		values := make([]any, (nk+len(t.Measures))*len(piece))
 		for _, i := range piece {
 			var row []any
-			row, values = f.appendRow(values, keys[i], sums[i], &boxes)
+			row, values = f.appendRow(values, &keys[i], sums[i], &boxes)
 			rows = append(rows, row)
 		}
 		if err := yield(rows); err != nil {
