@@ -1,10 +1,13 @@
 package projections
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/govpulse/govpulse/calendar"
@@ -170,6 +173,130 @@ func (f *modelFold[K, S, E]) rowValues() [][]any {
 		out = append(out, t.sumValues(row, reflect.ValueOf(s).Elem()))
 	}
 	return out
+}
+
+// appendRow makes the row of key k and sums s at the start of values,
+// whose rest it returns. k is read in place, which spares boxing a
+// copy of it for each row.
+func (f *modelFold[K, S, E]) appendRow(values []any, k *K, s *S, boxes *keyBoxes) (row, rest []any) {
+	t := f.m.table
+	n := len(t.Keys) + len(t.Measures)
+	row = t.keyValues(values[:0:n], reflect.ValueOf(k).Elem(), boxes)
+	return t.sumValues(row, reflect.ValueOf(s).Elem()), values[n:]
+}
+
+// rowsByKey calls yield with the rows of rowValues, size at a time (the
+// last call may have fewer), sorted by their key columns in column
+// order, each as PostgreSQL's C collation orders it: dates by day, texts
+// by their bytes (C.UTF-8 orders texts so too). A
+// rebuild loads its rows so, as its read model's primary key is its key
+// columns: the index build then finds the rows that the heap hands it in
+// order already instead of sorting them (a database of another collation
+// sorts them, as it would have anyway). The rows are made in that order
+// too, so that their values lie in memory as the COPY reads them. It
+// stops at, and returns, the first error of yield.
+//
+// Each key column's values are ranked among the column's distinct values
+// (a few hundred days, a catalogue's codes), and the rows sorted by the
+// ranks, column by column from the last, each a stable counting sort: a
+// few passes over the rows instead of comparing their keys.
+func (f *modelFold[K, S, E]) rowsByKey(size int, yield func(rows [][]any) error) error {
+	t := f.m.table
+	nk, n := len(t.Keys), len(f.rows)
+	keys, sums := make([]K, 0, n), make([]*S, 0, n)
+	// ranks holds each row's nk columns: first the number of the value in
+	// the order its column's values were met, then its rank among them.
+	ranks := make([]uint32, 0, n*nk)
+	texts := make([]map[string]uint32, nk)
+	days := make([]map[calendar.Date]uint32, nk)
+	for c := range nk {
+		texts[c], days[c] = map[string]uint32{}, map[calendar.Date]uint32{}
+	}
+	for k, s := range f.rows {
+		keys, sums = append(keys, k), append(sums, s)
+		v := reflect.ValueOf(&keys[len(keys)-1]).Elem()
+		for c, col := range t.Keys {
+			fv := v.Field(col.field)
+			if col.Kind == KeyDate {
+				ranks = append(ranks, metValue(days[c], *fv.Addr().Interface().(*calendar.Date)))
+			} else {
+				ranks = append(ranks, metValue(texts[c], fv.String()))
+			}
+		}
+	}
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sorted := make([]int32, n)
+	for c := nk - 1; c >= 0; c-- {
+		var rank []uint32
+		if t.Keys[c].Kind == KeyDate {
+			rank = rankMet(days[c], func(a, b calendar.Date) int {
+				return cmp.Or(cmp.Compare(a.Year, b.Year), cmp.Compare(a.Month, b.Month), cmp.Compare(a.Day, b.Day))
+			})
+		} else {
+			rank = rankMet(texts[c], strings.Compare)
+		}
+		// A stable counting sort of order by the column's ranks.
+		at := make([]int, len(rank)+1)
+		for i := c; i < len(ranks); i += nk {
+			ranks[i] = rank[ranks[i]]
+			at[ranks[i]+1]++
+		}
+		for r := 1; r < len(at); r++ {
+			at[r] += at[r-1]
+		}
+		for _, i := range order {
+			r := ranks[int(i)*nk+c]
+			sorted[at[r]] = i
+			at[r]++
+		}
+		order, sorted = sorted, order
+	}
+	var boxes keyBoxes
+	for piece := range slices.Chunk(order, max(1, size)) {
+		rows := make([][]any, 0, len(piece))
+		values := make([]any, (nk+len(t.Measures))*len(piece))
+		for _, i := range piece {
+			var row []any
+			row, values = f.appendRow(values, &keys[i], sums[i], &boxes)
+			rows = append(rows, row)
+		}
+		if err := yield(rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// metValue numbers v in met in the order values are met.
+func metValue[V comparable](met map[V]uint32, v V) uint32 {
+	id, ok := met[v]
+	if !ok {
+		id = uint32(len(met))
+		met[v] = id
+	}
+	return id
+}
+
+// rankMet returns, for each number metValue gave, its value's rank among
+// the values of met in compare's order.
+func rankMet[V comparable](met map[V]uint32, compare func(a, b V) int) []uint32 {
+	values := make([]V, len(met))
+	for v, id := range met {
+		values[id] = v
+	}
+	byValue := make([]uint32, len(values))
+	for i := range byValue {
+		byValue[i] = uint32(i)
+	}
+	slices.SortFunc(byValue, func(a, b uint32) int { return compare(values[a], values[b]) })
+	rank := make([]uint32, len(values))
+	for r, id := range byValue {
+		rank[id] = uint32(r)
+	}
+	return rank
 }
 
 func (f *modelFold[K, S, E]) unknownYears() map[int]int64 { return f.folding.unknown }

@@ -57,6 +57,10 @@ type fold interface {
 	addDecoded(e events.Recorded, ev events.Event) error
 	// rowValues returns the aggregated rows in the table's column order.
 	rowValues() [][]any
+	// rowsByKey calls yield with the rows of rowValues sorted by key,
+	// size at a time, as a rebuild loads them; it stops at, and returns,
+	// the first error of yield.
+	rowsByKey(size int, yield func(rows [][]any) error) error
 	// unknownYears counts events whose working days could not be counted,
 	// by the first year the calendar had no data for.
 	unknownYears() map[int]int64

@@ -217,6 +217,10 @@ func RebuildAll(ctx context.Context, pool *pgxpool.Pool, ps []*Projection, opts 
 	return reps, errors.Join(errs...)
 }
 
+// loadPiece is how many rows a rebuild's load makes, checks and sends at
+// a time.
+const loadPiece = 4096
+
 // rebuilding is one projection's rebuild in RebuildAll.
 type rebuilding struct {
 	p        *Projection
@@ -245,38 +249,59 @@ func (r *rebuilding) finish(ctx context.Context, pool *pgxpool.Pool, opts Rebuil
 	}
 	defer conn.Release()
 	p.warnUnknown(r.fold, "rebuild up to", 0, lastSeq(r.ranges))
-	rows := r.fold.rowValues()
-	r.fold = nil
-	if err := p.checkCodes(rows); err != nil {
-		return fmt.Errorf("rebuild: %w", err)
-	}
-	r.rep.Rows = len(rows)
 	newTable := r.newTable
-	// The new table gets the live one's indexes after the COPY: building
-	// an index over the rows at once is cheaper than adding each row to it.
+	// The new table gets the live one's indexes after the COPY (but the
+	// sparse ones, see copyIndexes): building an index over the rows at
+	// once is cheaper than adding each row to it.
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		for _, live := range p.table.tableNames("") { // the read model's table, and its totals'
+		lives := p.table.tableNames("") // the read model's table, and its totals'
+		ixs := make([][]tableIndex, len(lives))
+		for i, live := range lives {
+			var err error
 			if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+live+`_new`); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s_new (LIKE %s INCLUDING ALL EXCLUDING INDEXES)`, live, live)); err != nil {
 				return err
 			}
+			if ixs[i], err = tableIndexes(ctx, tx, live); err != nil {
+				return fmt.Errorf("read the indexes of %s: %w", live, err)
+			}
+			if err := copyIndexes(ctx, tx, ixs[i], live+"_new", true); err != nil {
+				return err
+			}
 		}
-		if err := p.table.copyInto(ctx, tx, newTable, rows); err != nil {
+		// The parallel workers of an index build would each write their
+		// share of the rows to a file for the leader to merge, where a
+		// build alone passes once over rows that mostly come sorted.
+		if _, err := tx.Exec(ctx, `SET LOCAL max_parallel_maintenance_workers = 0`); err != nil {
 			return err
 		}
-		for _, live := range p.table.tableNames("") {
-			if err := copyIndexes(ctx, tx, live, live+"_new"); err != nil {
+		// The rows are made, checked and sent a piece at a time, so that
+		// the server writes the first pieces while the next are made.
+		n, err := p.table.copyInto(ctx, tx, newTable, func(send func([][]any) error) error {
+			return r.fold.rowsByKey(loadPiece, func(rows [][]any) error {
+				if err := p.checkCodes(rows); err != nil {
+					return err
+				}
+				return send(rows)
+			})
+		})
+		if err != nil {
+			return err
+		}
+		r.rep.Rows = n
+		for i, live := range lives {
+			if err := copyIndexes(ctx, tx, ixs[i], live+"_new", false); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	r.fold = nil
 	if err != nil {
 		return fmt.Errorf("rebuild %s: load %s: %w", p.name, newTable, err)
 	}
-	rows = nil
 
 	// Catch up outside the lock, so that the swap has little left to do.
 	for range 3 {
@@ -388,32 +413,40 @@ type tableIndex struct {
 	name            string
 	primary, unique bool
 	def             string
+	// sparse says that the index is partial and the statistics have it
+	// hold under a hundredth of its table's rows.
+	sparse bool
 }
 
 // tableIndexes reads the indexes of table.
 func tableIndexes(ctx context.Context, tx pgx.Tx, table string) ([]tableIndex, error) {
 	const indexes = `SELECT c.relname, i.indisprimary, i.indisunique,
-		regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
-		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass ORDER BY c.relname`
+		regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', ''),
+		i.indpred IS NOT NULL AND c.reltuples >= 0 AND c.reltuples * 100 < t.reltuples
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+		WHERE i.indrelid = $1::regclass ORDER BY c.relname`
 	rows, err := tx.Query(ctx, indexes, table)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tableIndex, error) {
 		var ix tableIndex
-		err := r.Scan(&ix.name, &ix.primary, &ix.unique, &ix.def)
+		err := r.Scan(&ix.name, &ix.primary, &ix.unique, &ix.def, &ix.sparse)
 		return ix, err
 	})
 }
 
-// copyIndexes gives newTable the indexes of live, its primary key
-// included, named <newTable>_<n> (swapTables gives them the live names).
-func copyIndexes(ctx context.Context, tx pgx.Tx, live, newTable string) error {
-	ixs, err := tableIndexes(ctx, tx, live)
-	if err != nil {
-		return fmt.Errorf("read the indexes of %s: %w", live, err)
-	}
+// copyIndexes gives newTable the indexes ixs of its live table, its
+// primary key included, named <newTable>_<n> (swapTables gives them the
+// live names): the sparse ones when sparse is set, the others when not.
+// A rebuild makes the sparse ones before its COPY, as keeping an index
+// of few rows while the rows are written costs less than a scan of them
+// all to build it after, and the others after.
+func copyIndexes(ctx context.Context, tx pgx.Tx, ixs []tableIndex, newTable string, sparse bool) error {
 	for n, ix := range ixs {
+		if ix.sparse != sparse {
+			continue
+		}
 		name := pgx.Identifier{fmt.Sprintf("%s_%d", newTable, n+1)}.Sanitize()
 		unique := ""
 		if ix.unique {

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -154,12 +155,17 @@ func tableOf(name string, key, sums reflect.Type) *Table {
 }
 
 // keyValues appends the key struct k's values in column order, boxed
-// once per value by boxes.
+// once per value by boxes. A k that is addressable has its dates read
+// through their address, which spares boxing a copy of each.
 func (t *Table) keyValues(row []any, k reflect.Value, boxes *keyBoxes) []any {
 	for _, c := range t.Keys {
 		f := k.Field(c.field)
 		if c.Kind == KeyDate {
-			row = append(row, boxes.day(f.Interface().(calendar.Date)))
+			if f.CanAddr() {
+				row = append(row, boxes.day(*f.Addr().Interface().(*calendar.Date)))
+			} else {
+				row = append(row, boxes.day(f.Interface().(calendar.Date)))
+			}
 		} else {
 			row = append(row, boxes.text(f.String()))
 		}
@@ -307,57 +313,121 @@ func (t *Table) upsert(ctx context.Context, tx pgx.Tx, table string, rows [][]an
 	return nil
 }
 
-// copyInto writes rows into an empty table with COPY, and their sums into
-// its empty totals table (WithTotals), in PostgreSQL's binary format, which
-// it encodes itself from the columns' kinds (date, text, bigint, bigint[];
+// copyInto writes the rows that each sends into table, created empty in
+// tx, with COPY, and their sums into its totals table (WithTotals),
+// created empty in tx as well, and returns how many rows it wrote. The
+// rows travel in PostgreSQL's binary format, which copyInto encodes
+// itself from the columns' kinds (date, text, bigint, bigint[];
 // CheckTables holds the tables to them) as the connection sends it.
-func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := make([]string, 0, len(t.Keys)+len(t.Measures))
-	for _, n := range t.names() {
-		cols = append(cols, pgx.Identifier{n}.Sanitize())
-	}
-	sql := fmt.Sprintf(`COPY %s (%s) FROM STDIN (FORMAT binary)`, pgx.Identifier{table}.Sanitize(), strings.Join(cols, ", "))
-	// The totals are summed while the server writes the rows (a
-	// rebuild's year of rows takes a while to sum), not after.
-	var totals [][]any
+//
+// each runs beside the COPY and hands it the rows a piece at a time
+// with send, so that the server writes the first pieces while the next
+// are made; send fails once the COPY has failed. An error of each fails
+// the COPY, and copyInto returns it. The totals are summed from the
+// pieces while the server writes the rows, and copied after them.
+//
+// The tables are written FREEZE (their rows frozen and their pages
+// all-visible, which tx having created them allows), so that the first
+// readers after the swap do not write every page again to set its hint
+// bits.
+func (t *Table) copyInto(ctx context.Context, tx pgx.Tx, table string, each func(send func(rows [][]any) error) error) (int, error) {
+	copying, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pieces := make(chan [][]any, 2)
+	var toSum chan [][]any
+	var totals *totalsSum
 	summed := make(chan struct{})
 	if t.Totals != nil {
+		toSum = make(chan [][]any, 2)
+		totals = t.newTotalsSum(0)
 		go func() {
 			defer close(summed)
-			totals = t.totalRows(rows)
+			for rows := range toSum {
+				totals.add(rows)
+			}
 		}()
 	} else {
 		close(summed)
 	}
-	r := &copyReader{cols: t.Columns(), rows: rows}
-	_, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
+	var (
+		eachErr error
+		rows    int
+	)
+	made := make(chan struct{})
+	go func() {
+		defer close(made)
+		defer close(pieces)
+		if toSum != nil {
+			defer close(toSum)
+		}
+		eachErr = each(func(piece [][]any) error {
+			if len(piece) == 0 {
+				return nil
+			}
+			rows += len(piece)
+			if toSum != nil {
+				toSum <- piece
+			}
+			select {
+			case pieces <- piece:
+				return nil
+			case <-copying.Done():
+				return context.Cause(copying)
+			}
+		})
+	}()
+	r := &copyReader{ctx: copying, cols: t.Columns(), pieces: pieces, made: made, err: &eachErr, refused: make(chan error, 1)}
+	_, err := tx.Conn().PgConn().CopyFrom(ctx, r, t.copySQL(table))
+	cancel()
+	<-made
 	<-summed
-	if r.err != nil {
-		err = r.err
+	if eachErr != nil && !errors.Is(eachErr, context.Canceled) {
+		return 0, eachErr
+	}
+	select {
+	case e := <-r.refused:
+		err = e
+	default:
 	}
 	if err != nil {
-		return fmt.Errorf("copy %d rows into %s: %w", len(rows), table, err)
+		return 0, fmt.Errorf("copy %d rows into %s: %w", rows, table, err)
 	}
 	if t.Totals == nil {
-		return nil
+		return rows, nil
 	}
-	return t.Totals.copyInto(ctx, tx, t.totalsTable(table), totals)
+	sums := totals.rows()
+	_, err = t.Totals.copyInto(ctx, tx, t.totalsTable(table), func(send func([][]any) error) error { return send(sums) })
+	return rows, err
 }
 
-// copyReader is the binary COPY data of rows, encoded a piece at a time
-// as it is read.
+// copySQL is the COPY statement of copyInto into table.
+func (t *Table) copySQL(table string) string {
+	cols := make([]string, 0, len(t.Keys)+len(t.Measures))
+	for _, n := range t.names() {
+		cols = append(cols, pgx.Identifier{n}.Sanitize())
+	}
+	return fmt.Sprintf(`COPY %s (%s) FROM STDIN (FORMAT binary, FREEZE)`, pgx.Identifier{table}.Sanitize(), strings.Join(cols, ", "))
+}
+
+// copyReader is the binary COPY data of the rows that arrive on pieces,
+// encoded a piece at a time as it is read. It ends when pieces is closed
+// (made is closed after it, and err then holds the error of the rows'
+// maker) or ctx ends.
 type copyReader struct {
+	ctx       context.Context
 	cols      []Column
-	rows      [][]any
-	next      int // the next row to encode
+	pieces    <-chan [][]any
+	made      <-chan struct{}
+	err       *error
+	rows      [][]any // the piece being encoded
 	buf       []byte
 	off       int
 	started   bool
 	ended     bool
-	err       error
+	encodeErr error
+	// refused has the value that could not be encoded, for copyInto
+	// (which CopyFrom may leave before the reading ends).
+	refused   chan error
 	pieceSize int
 }
 
@@ -371,7 +441,25 @@ const int8OID = 20
 func (r *copyReader) Read(p []byte) (int, error) {
 	for r.off >= len(r.buf) {
 		if r.ended {
+			if r.encodeErr != nil {
+				return 0, r.encodeErr
+			}
 			return 0, io.EOF
+		}
+		if len(r.rows) == 0 && r.started {
+			select {
+			case rows, ok := <-r.pieces:
+				if !ok {
+					<-r.made
+					if err := *r.err; err != nil {
+						r.ended, r.buf = true, r.buf[:0]
+						return 0, err
+					}
+				}
+				r.rows = rows
+			case <-r.ctx.Done():
+				return 0, context.Cause(r.ctx)
+			}
 		}
 		r.fill()
 	}
@@ -380,7 +468,9 @@ func (r *copyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// fill encodes the next rows into buf, at least one piece's worth.
+// fill encodes the header the first time, then the rows of the piece in
+// hand, at least pieceSize bytes of them, and the trailer once the
+// pieces have ended (no rows in hand after the first time).
 func (r *copyReader) fill() {
 	if r.pieceSize == 0 {
 		r.pieceSize = 64 << 10
@@ -392,24 +482,28 @@ func (r *copyReader) fill() {
 		b = append(b, "PGCOPY\n\xff\r\n\x00"...)
 		b = binary.BigEndian.AppendUint32(b, 0) // flags
 		b = binary.BigEndian.AppendUint32(b, 0) // header extension
+		r.buf = b
+		return
 	}
-	for r.next < len(r.rows) && len(b) < r.pieceSize {
-		row := r.rows[r.next]
-		r.next++
+	if len(r.rows) == 0 {
+		r.buf = binary.BigEndian.AppendUint16(b, 0xffff) // the trailer
+		r.ended = true
+		return
+	}
+	for len(r.rows) > 0 && len(b) < r.pieceSize {
+		row := r.rows[0]
+		r.rows = r.rows[1:]
 		b = binary.BigEndian.AppendUint16(b, uint16(len(r.cols)))
 		for i, c := range r.cols {
 			var err error
 			if b, err = appendBinary(b, c, row[i]); err != nil {
 				// Stop here: the server refuses the short data, and
 				// copyInto reports why.
-				r.err, r.ended, r.buf = err, true, b[:0]
+				r.encodeErr, r.ended, r.buf = err, true, b[:0]
+				r.refused <- err
 				return
 			}
 		}
-	}
-	if r.next == len(r.rows) {
-		b = binary.BigEndian.AppendUint16(b, 0xffff) // the trailer
-		r.ended = true
 	}
 	r.buf = b
 }

@@ -65,50 +65,69 @@ func (t *Table) totalsTable(table string) string {
 // totalRows sums rows of t (in t's column order) per totals key, in the
 // totals' column order. Histograms are copied, never shared with rows.
 func (t *Table) totalRows(rows [][]any) [][]any {
-	tt := t.Totals
-	nk, ntk := len(t.Keys), len(tt.Keys)
-	index := make(map[string]int, len(rows)/4+1)
-	var out [][]any
+	s := t.newTotalsSum(len(rows)/4 + 1)
+	s.add(rows)
+	return s.rows()
+}
+
+// totalsSum sums rows of a table into its totals, a piece of rows at a
+// time (a rebuild's load sums the pieces as they are sent).
+type totalsSum struct {
+	t     *Table
+	index map[string]int
+	out   [][]any
 	// sums and summed hold each total's int64 measures while they are
 	// added, boxed into its row once at the end: boxing each partial sum
 	// would allocate for every row.
-	var sums [][]int64
-	var summed [][]bool
-	var key []byte
+	sums   [][]int64
+	summed [][]bool
+	key    []byte
+}
+
+// newTotalsSum starts the totals of t with room for about n of them.
+func (t *Table) newTotalsSum(n int) *totalsSum {
+	return &totalsSum{t: t, index: make(map[string]int, n)}
+}
+
+// add adds rows (in t's column order) to the totals.
+func (s *totalsSum) add(rows [][]any) {
+	t := s.t
+	tt := t.Totals
+	nk, ntk := len(t.Keys), len(tt.Keys)
 	for _, row := range rows {
-		key = key[:0]
+		s.key = s.key[:0]
 		for _, c := range tt.Keys {
-			key = append(key, row[c.field].(string)...)
-			key = append(key, 0)
+			s.key = append(s.key, row[c.field].(string)...)
+			s.key = append(s.key, 0)
 		}
-		j, ok := index[string(key)]
+		j, ok := s.index[string(s.key)]
 		if !ok {
-			j = len(out)
-			index[string(key)] = j
+			j = len(s.out)
+			s.index[string(s.key)] = j
 			total := make([]any, 0, ntk+len(t.Measures))
 			for _, c := range tt.Keys {
 				total = append(total, row[c.field])
 			}
-			s, is := make([]int64, len(row)-nk), make([]bool, len(row)-nk)
+			sum, is := make([]int64, len(row)-nk), make([]bool, len(row)-nk)
 			for m, v := range row[nk:] {
 				switch v := v.(type) {
 				case []int64:
 					total = append(total, slices.Clone(v))
 				case int64:
-					s[m], is[m] = v, true
+					sum[m], is[m] = v, true
 					total = append(total, nil)
 				default:
 					total = append(total, v)
 				}
 			}
-			out, sums, summed = append(out, total), append(sums, s), append(summed, is)
+			s.out, s.sums, s.summed = append(s.out, total), append(s.sums, sum), append(s.summed, is)
 			continue
 		}
-		total := out[j][ntk:]
+		total := s.out[j][ntk:]
 		for m, v := range row[nk:] {
 			switch v := v.(type) {
 			case int64:
-				sums[j][m] += v
+				s.sums[j][m] += v
 			case []int64:
 				h := total[m].([]int64)
 				for b := range h {
@@ -117,14 +136,20 @@ func (t *Table) totalRows(rows [][]any) [][]any {
 			}
 		}
 	}
-	for j, total := range out {
-		for m, is := range summed[j] {
+}
+
+// rows returns the totals, in the totals' column order; s is not added
+// to after.
+func (s *totalsSum) rows() [][]any {
+	ntk := len(s.t.Totals.Keys)
+	for j, total := range s.out {
+		for m, is := range s.summed[j] {
 			if is {
-				total[ntk+m] = sums[j][m]
+				total[ntk+m] = s.sums[j][m]
 			}
 		}
 	}
-	return out
+	return s.out
 }
 
 // queueUpsert queues on b the upsert of rows into table and, when t has

@@ -79,7 +79,7 @@ func TestTotalsAreTheirReadModelsSummed(t *testing.T) {
 	indexes := map[string][]string{}
 	for _, table := range tables {
 		live[table.Totals.Name] = tableRows(t, pool, table.Totals.Name)
-		indexes[table.Totals.Name] = indexNames(t, pool, table.Totals.Name)
+		indexes[table.Totals.Name] = indexDefs(t, pool, table.Totals.Name)
 	}
 	for _, p := range ps {
 		if _, err := p.Rebuild(ctx, pool, projections.RebuildOptions{ChunkEvents: 300}); err != nil {
@@ -92,7 +92,7 @@ func TestTotalsAreTheirReadModelsSummed(t *testing.T) {
 		if got := tableRows(t, pool, name); !slices.Equal(got, live[name]) {
 			t.Errorf("rebuilt %s differs from the live one:\n%s", name, sliceDiff(got, live[name]))
 		}
-		if got := indexNames(t, pool, name); !slices.Equal(got, indexes[name]) {
+		if got := indexDefs(t, pool, name); !slices.Equal(got, indexes[name]) {
 			t.Errorf("%s indexes after rebuild: %v, want %v", name, got, indexes[name])
 		}
 		var leftovers int
