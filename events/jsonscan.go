@@ -291,15 +291,36 @@ func skipSpace(b []byte, i int) int {
 
 // skipString returns the index just past the string literal at b[i].
 func skipString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
+	end, _ := scanString(b, i)
+	return end
+}
+
+// scanString returns the index just past the string literal at b[i] and
+// whether it has escapes, or -1 when it does not end. It looks only for
+// the closing quote, skipping escapes, eight bytes at a time while none
+// is a quote or a backslash.
+func scanString(b []byte, i int) (end int, escaped bool) {
+	j := i + 1
+	for {
+		for j+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[j:])
+			if hasByte(w, '"') || hasByte(w, '\\') {
+				break
+			}
+			j += 8
 		}
+		for j < len(b) && b[j] != '"' && b[j] != '\\' {
+			j++
+		}
+		switch {
+		case j >= len(b):
+			return -1, escaped
+		case b[j] == '"':
+			return j + 1, escaped
+		}
+		escaped = true
+		j += 2
 	}
-	return -1
 }
 
 // skipValue returns the index just past the JSON value starting at b[i],

@@ -193,6 +193,9 @@ func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
 	if len(fps) > 0 {
 		return nil, toProblems(i, e.ID, fps)
 	}
+	if e.strictRaw {
+		e.Reading = ReadingVersion
+	}
 	return ev, nil
 }
 

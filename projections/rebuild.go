@@ -634,7 +634,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 							continue
 						}
 						if !decoded {
-							ev, err = events.DecodeStored(e.Type, e.Envelope)
+							ev, err = events.DecodeRecorded(e.Type, e.Reading, e.Envelope)
 							decoded = true
 						}
 						if pieces[i] == nil {
@@ -708,7 +708,7 @@ type logReader struct {
 const logBlock = 1 << 20
 
 func (rd *logReader) read(ctx context.Context, q postgres.Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text FROM events
+	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text, reading FROM events
 		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
 	if err != nil {
 		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
@@ -718,23 +718,24 @@ func (rd *logReader) read(ctx context.Context, q postgres.Querier, lo, hi int64,
 		rd.sources = map[string]string{}
 	}
 	fds := rows.FieldDescriptions()
-	raw := len(fds) == 6
+	raw := len(fds) == 7
 	for i, f := range fds {
-		text := i != 0 && i != 4 // seq and occurred_at are read in binary, the rest as their bytes
+		text := i != 0 && i != 4 && i != 6 // seq, occurred_at and reading are read in binary, the rest as their bytes
 		raw = raw && (text || f.Format == pgx.BinaryFormatCode)
 	}
 	out := make([]events.Recorded, 0, hi-lo+1)
 	for rows.Next() {
 		var e events.Recorded
 		v := rows.RawValues()
-		if !raw || len(v) != 6 || len(v[0]) != 8 || len(v[4]) != 8 || v[1] == nil || v[2] == nil || v[3] == nil || v[5] == nil {
-			if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope); err != nil {
+		if !raw || len(v) != 7 || len(v[0]) != 8 || len(v[4]) != 8 || len(v[6]) != 2 || v[1] == nil || v[2] == nil || v[3] == nil || v[5] == nil {
+			if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope, &e.Reading); err != nil {
 				return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
 			}
 			out = append(out, e)
 			continue
 		}
 		e.Seq = int64(binary.BigEndian.Uint64(v[0]))
+		e.Reading = int(int16(binary.BigEndian.Uint16(v[6])))
 		us := int64(binary.BigEndian.Uint64(v[4])) + pgEpochDays*86400*1_000_000 // from 2000-01-01 to the Unix epoch
 		e.OccurredAt = time.Unix(us/1_000_000, us%1_000_000*1000)
 		e.Source = rd.sources[string(v[1])]
