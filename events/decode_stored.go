@@ -63,7 +63,7 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 		}
 		c = strictChecker{}
 	}
-	if ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data); ok {
+	if ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data, false); ok {
 		return ev, nil
 	}
 	env := decodeEnvelope(raw)
@@ -80,8 +80,9 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 // applies). Otherwise ok is false and DecodeStored takes the whole way,
 // which words the refusal. When top is whole it holds raw's members, and
 // when data is whole it holds the data object's (checkStrict read them):
-// neither is then scanned again.
-func decodeStoredPlain(typ string, raw json.RawMessage, top, data *recordedObject) (ev Event, ok bool) {
+// neither is then scanned again. trusted says that the strict reading of
+// this version accepted raw when it arrived (see reading.trusted).
+func decodeStoredPlain(typ string, raw json.RawMessage, top, data *recordedObject, trusted bool) (ev Event, ok bool) {
 	if len(raw) > MaxEventBytes {
 		return nil, false
 	}
@@ -125,7 +126,7 @@ func decodeStoredPlain(typ string, raw json.RawMessage, top, data *recordedObjec
 	if !data.whole || !top.whole {
 		split = nil
 	}
-	ev, ps := decodeDataSplit(typ, dataValue, split, reading{latest: storedLatest(), stored: true})
+	ev, ps := decodeDataSplit(typ, dataValue, split, reading{latest: storedLatest(), stored: true, trusted: trusted})
 	if len(ps) > 0 {
 		return nil, false
 	}
@@ -201,7 +202,7 @@ func decodeDataSplit(typ string, data json.RawMessage, split *recordedObject, rd
 	}
 	sc.fields = fields
 	r := &sc.reader
-	*r = fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
+	*r = fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored, trusted: rd.trusted,
 		asked: sc.asked[:0], seen: sc.seen}
 	ev := decode(r)
 	r.finish()

@@ -41,7 +41,7 @@ func decodeTrusted(typ string, envelope json.RawMessage) (Event, bool) {
 	if !ok {
 		return nil, false
 	}
-	return decodeStoredPlain(typ, raw, &s.top, &s.data)
+	return decodeStoredPlain(typ, raw, &s.top, &s.data, true)
 }
 
 // trustedSplit takes apart an envelope the strict reading accepted: the

@@ -60,10 +60,10 @@ func TestDecodeRecordedReadsOtherReadingsInFull(t *testing.T) {
 	}
 }
 
-// FuzzTrustedReadingAgrees: on every envelope the strict reading accepts,
-// the light scan records the members the strict check records, and
-// DecodeRecorded under this version's reading reads what DecodeStored
-// reads (the same payload, or a refusal); on any other bytes the light
+// FuzzTrustedReadingAgrees: on every envelope whose JSON the strict
+// reading accepts, the light scan records the members the strict check
+// records; on every one DecodeStored accepts, DecodeRecorded under this
+// version's reading reads the same payload; on any other bytes the light
 // reading neither panics nor reads past them.
 func FuzzTrustedReadingAgrees(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
@@ -73,6 +73,8 @@ func FuzzTrustedReadingAgrees(f *testing.F) {
 		strictEvent(`"data_base64":"AA==",`, ""), strictEvent(`"":1,`, ""), strictEvent(`"typ\u0065":"x",`, ""),
 		strictEvent(`"x":{"type":"y"},`, ""), strictEvent(`"dat\u0061":{},`, ""), strictEvent(`"x":"\"\\",`, `,"q":"\\\""`),
 		strictEvent("", `,"district":"laoshan"`), `{"type":"govpulse.case.finished.v1","data":"\`,
+		`{"specversion":"1.0","id":"v-1","source":"govpulse-portal","type":"govpulse.policy.viewed.v1","time":"2025-01-01T03:07:52+08:00","datacontenttype":"application/json","data":{"policy_id":"qd-sfj-2024-fl18","origin":"direct"}}`,
+		`{"specversion":"1.0","id":"s-1","source":"govpulse-portal","type":"govpulse.portal.searched.v1","time":"2025-01-01T03:46:44+08:00","datacontenttype":"application/json","data":{"query":"信用修复","results":34}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -97,10 +99,15 @@ func FuzzTrustedReadingAgrees(f *testing.F) {
 				}
 			}
 			for _, typ := range KnownTypes() {
-				want, wantErr := DecodeStored(typ, raw)
-				got, gotErr := DecodeRecorded(typ, ReadingVersion, raw)
-				if (gotErr == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
-					t.Fatalf("%s: DecodeRecorded %#v, %v; DecodeStored %#v, %v\n%s", typ, got, gotErr, want, wantErr, raw)
+				want, err := DecodeStored(typ, raw)
+				if err != nil {
+					// Ingest would not have recorded this version's reading
+					// for it: the light reading may read it as it likes.
+					continue
+				}
+				got, err := DecodeRecorded(typ, ReadingVersion, raw)
+				if err != nil || !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s: DecodeRecorded %#v, %v; DecodeStored %#v\n%s", typ, got, err, want, raw)
 				}
 			}
 		}
