@@ -33,9 +33,6 @@ func DecodeRecorded(typ string, reading int, envelope json.RawMessage) (Event, e
 // strict reading of this version accepted; ok is false when it cannot
 // read it (and DecodeStored words the refusal).
 func decodeTrusted(typ string, envelope json.RawMessage) (Event, bool) {
-	if _, known := lookupType(typ); !known {
-		return nil, false
-	}
 	var s trustedSplit
 	raw, ok := s.split(envelope)
 	if !ok {

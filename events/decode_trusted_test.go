@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -77,6 +78,10 @@ func FuzzTrustedReadingAgrees(f *testing.F) {
 		`{"specversion":"1.0","id":"s-1","source":"govpulse-portal","type":"govpulse.portal.searched.v1","time":"2025-01-01T03:46:44+08:00","datacontenttype":"application/json","data":{"query":"信用修复","results":34}}`,
 	} {
 		f.Add([]byte(s))
+	}
+	// Times in every shape the quick reading of a timestamp meets.
+	for _, at := range []string{"2024-03-01T01:00:00.123456789+00:00", "2024-03-01t09:00:00Z", "2024-03-01T09:00:00.5z", "2024-02-29T23:59:59-11:30"} {
+		f.Add([]byte(strings.Replace(strictEvent("", ""), "2024-03-01T09:00:00+08:00", at, 1)))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, typ := range KnownTypes() {
