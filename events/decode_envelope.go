@@ -36,9 +36,7 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 	sc := dataScratches.Get().(*dataScratch) // the attributes' memory, reused
 	defer sc.release()
 	attrs, ok := splitObjectInto(sc.fields, raw)
-	if ok {
-		sc.fields = attrs
-	}
+	sc.filled(attrs, ok)
 	if !ok {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"", "each event must be a JSON object, got " + jsonKind(raw)})
 		return e

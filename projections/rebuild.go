@@ -598,7 +598,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 					if failed {
 						break
 					}
-					if err := r.p.addDecoded(r.fold, *d.e, d.ev, d.err); err != nil {
+					if err := r.p.addDecoded(r.fold, d.e, d.ev, d.err); err != nil {
 						err = fmt.Errorf("event %d (%s %s): %w", d.e.Seq, d.e.Source, d.e.ID, err)
 						if len(rs) > 1 {
 							err = fmt.Errorf("%s: %w", r.p.name, err)

@@ -66,7 +66,7 @@ func BenchmarkFoldDemo(b *testing.B) {
 					ev, err = events.DecodeStored(e.Type, e.Envelope)
 					decoded = true
 				}
-				if err := p.addDecoded(folds[i], e, ev, err); err != nil {
+				if err := p.addDecoded(folds[i], &e, ev, err); err != nil {
 					b.Fatal(err)
 				}
 			}
