@@ -512,8 +512,8 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		// whole says that every projection folding a type covers the
 		// whole chunk, which spares the check for each event.
 		whole bool
-		// read holds the envelopes of the read the chunk is a piece of.
-		read *readBlocks
+		// read holds the memory of the read the chunk is a piece of.
+		read *readMemory
 	}
 	// Each read of the log is handed to the workers in pieces of
 	// workPiece events, so that they share the last read too instead of
@@ -535,7 +535,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		mu.Unlock()
 		cancel()
 	}
-	rd := &logReader{free: make(chan []byte, maxFreeBlocks)}
+	rd := &logReader{free: make(chan []byte, maxFreeBlocks), freeEvents: make(chan []events.Recorded, maxFreeReads)}
 	go func() {
 		defer close(chunks)
 		for _, rg := range ranges {
@@ -552,8 +552,8 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 					fail(err)
 					return
 				}
-				read := &readBlocks{blocks: rd.blocks, free: rd.free}
-				read.pieces.Store(int32(max(1, (len(evs)+workPiece-1)/workPiece)))
+				read := &readMemory{evs: evs, blocks: rd.blocks, rd: rd}
+				read.held.Store(int32(max(1, (len(evs)+workPiece-1)/workPiece)))
 				// The pieces' positions add up to the read's: each piece
 				// counts the positions up to its last event, the last
 				// piece up to hi.
@@ -583,12 +583,17 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		ev  events.Event
 		err error
 	}
-	toFold := make([]chan []decodedEvent, len(rs))
+	// A piece to fold holds the memory of the read its events are of.
+	type foldPiece struct {
+		evs  []decodedEvent
+		read *readMemory
+	}
+	toFold := make([]chan foldPiece, len(rs))
 	// spent hands a folded piece's slice back to the workers to fill again.
 	spent := make([]chan []decodedEvent, len(rs))
 	var folders sync.WaitGroup
 	for i, r := range rs {
-		toFold[i] = make(chan []decodedEvent, 2*opts.Workers)
+		toFold[i] = make(chan foldPiece, 2*opts.Workers)
 		spent[i] = make(chan []decodedEvent, 3*opts.Workers)
 		r.fold = r.p.newFold()
 		if f, ok := r.fold.(interface{ reserve(n int) }); ok {
@@ -598,7 +603,8 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 			// After a failure the pieces sent still come, unfolded, until
 			// the workers are done.
 			failed := false
-			for piece := range toFold[i] {
+			for fp := range toFold[i] {
+				piece := fp.evs
 				for _, d := range piece {
 					if failed {
 						break
@@ -619,6 +625,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 				case spent[i] <- piece[:0]:
 				default:
 				}
+				fp.read.release()
 			}
 		})
 	}
@@ -652,18 +659,19 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 						pieces[i] = append(pieces[i], decodedEvent{e, ev, err})
 					}
 				}
-				c.read.decoded()
 				for i, piece := range pieces {
 					if piece == nil {
 						continue
 					}
+					c.read.hold()
 					select {
-					case toFold[i] <- piece:
+					case toFold[i] <- foldPiece{piece, c.read}:
 					case <-ctx.Done():
 						return
 					}
 					pieces[i] = nil
 				}
+				c.read.release()
 				select {
 				case done <- c.positions:
 				case <-ctx.Done():
@@ -708,10 +716,12 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 type logReader struct {
 	sources map[string]string
 	block   []byte
-	// blocks are the blocks of the last read's envelopes; free, when not
-	// nil, gives back blocks whose envelopes are done with (readBlocks).
-	blocks [][]byte
-	free   chan []byte
+	// blocks are the blocks of the last read's envelopes; free and
+	// freeEvents, when not nil, give back blocks and events whose read is
+	// done with (readMemory).
+	blocks     [][]byte
+	free       chan []byte
+	freeEvents chan []events.Recorded
 	// ids and idEnds gather a read's ids, reused from read to read: the
 	// ids' bytes, and where each event's id ends in them (-1 for an event
 	// scanned whole).
@@ -721,11 +731,26 @@ type logReader struct {
 
 // logBlock is the size of a block of envelopes, and maxFreeBlocks how
 // many blocks done with a pass keeps for the reads to come: about as many
-// as the reads in flight fill (a read of 50,000 events fills 10 to 30).
+// as the reads in flight fill (a read of 50,000 events fills 10 to 30);
+// maxFreeReads is how many reads' events it keeps.
 const (
 	logBlock      = 1 << 20
 	maxFreeBlocks = 64
+	maxFreeReads  = 4
 )
+
+// newEvents returns an empty slice for n events: one given back, or a
+// new one.
+func (rd *logReader) newEvents(n int) []events.Recorded {
+	select {
+	case evs := <-rd.freeEvents:
+		if cap(evs) >= n {
+			return evs[:0]
+		}
+	default:
+	}
+	return make([]events.Recorded, 0, n)
+}
 
 // newBlock returns an empty block for at least n bytes of envelopes: one
 // given back, or a new one.
@@ -740,29 +765,42 @@ func (rd *logReader) newBlock(n int) []byte {
 	return make([]byte, 0, max(logBlock, n))
 }
 
-// readBlocks are the blocks of one read's envelopes, handed to the
-// workers in pieces. The envelopes are read only to be decoded (a fold
-// gets the decoded event, and none holds the envelope's memory), so once
-// every piece is decoded the blocks go back to free for the reads to
+// readMemory is the memory of one read of the log, handed to the workers
+// in pieces: its events and the blocks of their envelopes. Once every
+// piece is decoded and every piece of decoded events folded, nothing
+// refers to it any more (no decoded event holds the envelope's memory,
+// no fold an event), so it goes back to the log reader for the reads to
 // come: a pass would otherwise allocate as much as it reads.
-type readBlocks struct {
+type readMemory struct {
+	evs    []events.Recorded
 	blocks [][]byte
-	free   chan []byte
-	pieces atomic.Int32 // pieces not yet decoded
+	rd     *logReader
+	// held counts the pieces to decode and the pieces to fold not done.
+	held atomic.Int32
 }
 
-// decoded says that a piece is decoded; after the last one the blocks go
-// back (as many as free has room for).
-func (r *readBlocks) decoded() {
-	if r.pieces.Add(-1) != 0 {
+// hold counts a piece to fold, before it is sent (while its decoded
+// piece still holds the read).
+func (r *readMemory) hold() { r.held.Add(1) }
+
+// release says that a piece is done with; after the last one the memory
+// goes back (as much as the reader has room for).
+func (r *readMemory) release() {
+	if r.held.Add(-1) != 0 {
 		return
+	}
+	// Not cleared: the read that takes them fills each event anew, and
+	// what is left past its last one is at most a read's strings.
+	select {
+	case r.rd.freeEvents <- r.evs:
+	default:
 	}
 	for _, b := range r.blocks {
 		if cap(b) != logBlock {
 			continue
 		}
 		select {
-		case r.free <- b:
+		case r.rd.free <- b:
 		default:
 			return
 		}
@@ -785,7 +823,7 @@ func (rd *logReader) read(ctx context.Context, q postgres.Querier, lo, hi int64,
 		text := i != 0 && i != 4 && i != 6 // seq, occurred_at and reading are read in binary, the rest as their bytes
 		raw = raw && (text || f.Format == pgx.BinaryFormatCode)
 	}
-	out := make([]events.Recorded, 0, hi-lo+1)
+	out := rd.newEvents(int(hi - lo + 1))
 	rd.ids, rd.idEnds = rd.ids[:0], rd.idEnds[:0]
 	// Each read has blocks of its own, which go back to free together.
 	rd.block, rd.blocks = nil, nil
