@@ -15,9 +15,10 @@ const ReadingVersion = 1
 // accepted by the strict reading of version reading. When that is this
 // version (ReadingVersion), the JSON is known to be what the strict
 // reading accepts (one object, valid UTF-8, paired surrogates, no name
-// twice) and the envelope and data to pass its rules, so it reads the
-// members with a light scan instead of checking them again; it reads the
-// same value (FuzzTrustedReadingAgrees holds it to DecodeStored). Any
+// twice) and the envelope and data to pass its rules, so it takes the
+// members apart with a light scan instead of checking them again and
+// reads the fields without the checks they passed; it reads the same
+// value (FuzzTrustedReadingAgrees holds it to DecodeStored). Any
 // other version, or bytes the light scan cannot take apart, take
 // DecodeStored's full reading.
 func DecodeRecorded(typ string, reading int, envelope json.RawMessage) (Event, error) {
