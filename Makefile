@@ -74,7 +74,7 @@ FUZZTIME ?= 60000x
 FUZZ_TARGETS := \
 	events:FuzzDecodeRequest events:FuzzIngestAgreesWithLog events:FuzzEventData \
 	events:FuzzDecodeBinary events:FuzzScanners events:FuzzParseCatalog \
-	events:FuzzStoredPlainAgrees events:FuzzStrictCheckAgrees events:FuzzPolicyIDShaped events:FuzzRepeatedAgrees internal/jsonhttp:FuzzAppendString \
+	events:FuzzStoredPlainAgrees events:FuzzStrictCheckAgrees events:FuzzTrustedReadingAgrees events:FuzzPolicyIDShaped events:FuzzRepeatedAgrees internal/jsonhttp:FuzzAppendString \
 	httpapi:FuzzParseQuery sources:FuzzParse targets:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

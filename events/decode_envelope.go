@@ -26,7 +26,7 @@ var contextAttributes = []string{"specversion", "id", "source", "type", "subject
 // does not allow, becomes a decode problem that Validate reports with the
 // event's index.
 func decodeEnvelope(raw json.RawMessage) Envelope {
-	e := Envelope{Raw: raw}
+	e := Envelope{Raw: raw, strictRaw: true}
 	// An event too large is still read, so that authorisation judges it
 	// by its real source and department; Validate then reports the size
 	// alone.
@@ -36,9 +36,7 @@ func decodeEnvelope(raw json.RawMessage) Envelope {
 	sc := dataScratches.Get().(*dataScratch) // the attributes' memory, reused
 	defer sc.release()
 	attrs, ok := splitObjectInto(sc.fields, raw)
-	if ok {
-		sc.fields = attrs
-	}
+	sc.filled(attrs, ok)
 	if !ok {
 		e.decodeProblems = append(e.decodeProblems, fieldProblem{"", "each event must be a JSON object, got " + jsonKind(raw)})
 		return e

@@ -63,7 +63,7 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 		}
 		c = strictChecker{}
 	}
-	if ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data); ok {
+	if ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data, false); ok {
 		return ev, nil
 	}
 	env := decodeEnvelope(raw)
@@ -80,8 +80,9 @@ func DecodeStored(typ string, envelope json.RawMessage) (Event, error) {
 // applies). Otherwise ok is false and DecodeStored takes the whole way,
 // which words the refusal. When top is whole it holds raw's members, and
 // when data is whole it holds the data object's (checkStrict read them):
-// neither is then scanned again.
-func decodeStoredPlain(typ string, raw json.RawMessage, top, data *recordedObject) (ev Event, ok bool) {
+// neither is then scanned again. trusted says that the strict reading of
+// this version accepted raw when it arrived (see reading.trusted).
+func decodeStoredPlain(typ string, raw json.RawMessage, top, data *recordedObject, trusted bool) (ev Event, ok bool) {
 	if len(raw) > MaxEventBytes {
 		return nil, false
 	}
@@ -125,7 +126,7 @@ func decodeStoredPlain(typ string, raw json.RawMessage, top, data *recordedObjec
 	if !data.whole || !top.whole {
 		split = nil
 	}
-	ev, ps := decodeDataSplit(typ, dataValue, split, reading{latest: storedLatest(), stored: true})
+	ev, ps := decodeDataSplit(typ, dataValue, split, reading{latest: storedLatest(), stored: true, trusted: trusted})
 	if len(ps) > 0 {
 		return nil, false
 	}
@@ -193,15 +194,15 @@ func decodeDataSplit(typ string, data json.RawMessage, split *recordedObject, rd
 	} else {
 		fields, isObject = splitObjectInto(sc.fields, data)
 	}
+	sc.filled(fields, isObject)
 	switch {
 	case len(data) == 0:
 		return nil, []fieldProblem{{"data", "is required: a JSON object with the event's fields"}}
 	case !isObject:
 		return nil, []fieldProblem{{"data", "must be a JSON object, got " + jsonKind(data)}}
 	}
-	sc.fields = fields
 	r := &sc.reader
-	*r = fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored,
+	*r = fieldReader{eventType: typ, fields: fields, catalog: rd.catalog, latest: rd.latest, stored: rd.stored, trusted: rd.trusted,
 		asked: sc.asked[:0], seen: sc.seen}
 	ev := decode(r)
 	r.finish()
@@ -224,6 +225,19 @@ type dataScratch struct {
 	// seen is the reader's seen, kept from call to call: a cache of
 	// strings equal to the bytes they are kept by, never cleared.
 	seen map[string]string
+	// partial says that a split that failed may have filled members of
+	// fields' memory past its length.
+	partial bool
+}
+
+// filled keeps the members a split appended to sc.fields[:0], or notes
+// that a split that failed may have filled some.
+func (sc *dataScratch) filled(fields members, ok bool) {
+	if ok {
+		sc.fields = fields
+	} else {
+		sc.partial = true
+	}
 }
 
 // dataScratches is a cache of scratches, not state: each call resets the
@@ -233,10 +247,17 @@ var dataScratches = sync.Pool{New: func() any {
 }}
 
 // release clears the scratch's hold on the input and returns it.
+// Past their lengths fields and asked hold nothing (a reader appends to
+// asked[:0]), unless a split failed: clearing their lengths only spares
+// each call clearing the whole of them.
 func (sc *dataScratch) release() {
-	clear(sc.fields[:cap(sc.fields)])
+	if sc.partial {
+		sc.fields = sc.fields[:cap(sc.fields)]
+		sc.partial = false
+	}
+	clear(sc.fields)
 	sc.fields = sc.fields[:0]
-	clear(sc.asked[:cap(sc.asked)])
+	clear(sc.asked)
 	sc.asked = sc.asked[:0]
 	sc.reader = fieldReader{}
 	dataScratches.Put(sc)

@@ -21,7 +21,7 @@ func TestDecodeStored(t *testing.T) {
 			if _, v := c.check(); v != strictAccepted || !c.top.whole || !c.data.whole {
 				t.Errorf("checkStrict: %d, top recorded %v, data recorded %v; want accepted, both recorded", v, c.top.whole, c.data.whole)
 			}
-			if _, plain := decodeStoredPlain(env.Type, env.Raw, &c.top, &c.data); !plain {
+			if _, plain := decodeStoredPlain(env.Type, env.Raw, &c.top, &c.data, false); !plain {
 				t.Error("a plain stored event did not take the short way")
 			}
 			if g, w := mustJSONText(t, got), mustJSONText(t, want); g != w || got.EventType() != want.EventType() {
@@ -82,8 +82,8 @@ func FuzzStoredPlainAgrees(f *testing.F) {
 				c = strictChecker{}
 			}
 			for _, typ := range KnownTypes() {
-				ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data)
-				scanned, scannedOK := decodeStoredPlain(typ, raw, &recordedObject{}, &recordedObject{})
+				ev, ok := decodeStoredPlain(typ, raw, &c.top, &c.data, false)
+				scanned, scannedOK := decodeStoredPlain(typ, raw, &recordedObject{}, &recordedObject{}, false)
 				if ok != scannedOK || ok && mustJSONText(t, ev) != mustJSONText(t, scanned) {
 					t.Fatalf("%s: from the recorded members %v %#v, scanned %v %#v\n%s", typ, ok, ev, scannedOK, scanned, raw)
 				}

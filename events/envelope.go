@@ -43,6 +43,13 @@ type Envelope struct {
 
 	// Raw is the event's original JSON object, byte for byte.
 	Raw json.RawMessage `json:"-"`
+	// Reading is the strict reading (ReadingVersion) that accepted Raw:
+	// set by Validate on an event it accepts whose Raw the strict JSON
+	// reading read (DecodeRequest, DecodeBinary), 0 on any other. The log
+	// records it, so that a rebuild knows the bytes are accepted.
+	Reading int `json:"-"`
+	// strictRaw says that Raw is what the strict JSON reading read.
+	strictRaw bool
 
 	// decodeProblems are attributes DecodeRequest could not read (wrong
 	// JSON type, not an object); Validate reports them.

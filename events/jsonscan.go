@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"sync"
 	"unicode/utf8"
 )
@@ -191,6 +192,15 @@ func unquote(lit []byte) (string, bool) {
 	return s, true
 }
 
+// quoteOrBackslash marks the bytes of w that are a quote or a backslash
+// with their high bit, exactly up to the first such byte (above it the
+// borrow may mark others too).
+func quoteOrBackslash(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, s := w^(ones*'"'), w^(ones*'\\')
+	return ((q-ones)&^q | (s-ones)&^s) & highs
+}
+
 // needsLook reports whether one of the eight bytes of w is a backslash,
 // below 0x20 or 0x80 and above.
 func needsLook(w uint64) bool {
@@ -291,15 +301,37 @@ func skipSpace(b []byte, i int) int {
 
 // skipString returns the index just past the string literal at b[i].
 func skipString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
+	end, _ := scanString(b, i)
+	return end
+}
+
+// scanString returns the index just past the string literal at b[i] and
+// whether it has escapes, or -1 when it does not end. It looks only for
+// the closing quote, skipping escapes, eight bytes at a time: the first
+// quote or backslash of a word is its lowest byte that quoteOrBackslash
+// marks.
+func scanString(b []byte, i int) (end int, escaped bool) {
+	j := i + 1
+	for {
+		for j+8 <= len(b) {
+			if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+				j += bits.TrailingZeros64(m) / 8
+				break
+			}
+			j += 8
 		}
+		for j < len(b) && b[j] != '"' && b[j] != '\\' {
+			j++
+		}
+		switch {
+		case j >= len(b):
+			return -1, escaped
+		case b[j] == '"':
+			return j + 1, escaped
+		}
+		escaped = true
+		j += 2
 	}
-	return -1
 }
 
 // skipValue returns the index just past the JSON value starting at b[i],

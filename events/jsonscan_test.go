@@ -13,6 +13,7 @@ var scanSeeds = []string{
 	`{"k\u00e9y":"v\\\"al","n":-1.5e3,"t":true,"f":false,"z":null}`,
 	`{"a":1,"a":2}`, `{"中文":"青岛","emoji":"😀"}`, `[{"a":1}, 2, "x", [3], null, {"b":{"c":[]}}]`,
 	`{"s":"tab\there","u":"\u2028"}`, `"str"`, `12`, `[1,2`,
+	`{"a name of more than eight bytes \" with a quote":"abcdefghij\\klmnop\"qrstuvwxyz0123456789\\"}`,
 }
 
 func FuzzScanners(f *testing.F) {

@@ -16,6 +16,10 @@ type Recorded struct {
 	OccurredAt time.Time       `json:"time"`
 	RecordedAt time.Time       `json:"recorded_at"`
 	Envelope   json.RawMessage `json:"event"`
+	// Reading is the strict reading that accepted Envelope when it was
+	// appended (Envelope.Reading then; see DecodeRecorded), 0 when the
+	// log does not know.
+	Reading int `json:"-"`
 	// Decoded, when not nil, is Envelope's payload as DecodeStored reads
 	// it, which a consumer may fold instead of reading Envelope again.
 	// Only a reader that read those same bytes with the strict reading

@@ -61,6 +61,11 @@ type reading struct {
 	catalog *Catalog
 	latest  time.Time
 	stored  bool
+	// trusted is set, beside stored, for an event the log recorded as
+	// accepted by this version's reading (DecodeRecorded): its fields
+	// passed every check of the field decoders when it arrived, so the
+	// checks that cannot fail on it are skipped.
+	trusted bool
 	// judged, when set, remembers the attributes validate judged last.
 	judged *judgedAttributes
 }
@@ -192,6 +197,9 @@ func validate(i int, e *Envelope, rd reading) (Event, []Problem) {
 	}
 	if len(fps) > 0 {
 		return nil, toProblems(i, e.ID, fps)
+	}
+	if e.strictRaw {
+		e.Reading = ReadingVersion
 	}
 	return ev, nil
 }

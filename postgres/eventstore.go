@@ -166,10 +166,10 @@ func (s *EventStore) append(ctx context.Context, source string, evs []NewEvent, 
 				continue
 			}
 			res.Events[i] = Outcome{Index: i, ID: env.ID, Status: StatusAccepted, Seq: next}
-			copyRows = append(copyRows, []any{next, env.Source, env.ID, env.Type, e.Department, env.Time, string(env.Raw)})
+			copyRows = append(copyRows, []any{next, env.Source, env.ID, env.Type, e.Department, env.Time, string(env.Raw), int16(env.Reading)})
 			if keep = keep && e.Event != nil; keep {
 				recorded = append(recorded, events.Recorded{Seq: next, Source: env.Source, ID: env.ID, Type: env.Type,
-					Department: e.Department, OccurredAt: asStored(env.Time), RecordedAt: now, Envelope: env.Raw, Decoded: e.Event})
+					Department: e.Department, OccurredAt: asStored(env.Time), RecordedAt: now, Envelope: env.Raw, Reading: env.Reading, Decoded: e.Event})
 			}
 			next++
 		}
@@ -181,7 +181,7 @@ func (s *EventStore) append(ctx context.Context, source string, evs []NewEvent, 
 			return nil
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"},
-			[]string{"seq", "source", "id", "type", "department", "occurred_at", "envelope"},
+			[]string{"seq", "source", "id", "type", "department", "occurred_at", "envelope", "reading"},
 			pgx.CopyFromRows(copyRows)); err != nil {
 			return err
 		}
@@ -293,10 +293,10 @@ func scanRecorded(rows pgx.Rows) ([]events.Recorded, error) {
 // ReadRange returns the events with seq in lo..hi whose type is one of
 // types, in no particular order (a fold of sums needs none, and sorting
 // would slow a rebuild), with the columns a fold needs (seq, source, id,
-// type, occurred_at, envelope; folds by the time attribute read
+// type, occurred_at, envelope, reading; folds by the time attribute read
 // occurred_at, as live ones do). A rebuild reads the log through it.
 func ReadRange(ctx context.Context, q Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text FROM events
+	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text, reading FROM events
 		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
 	if err != nil {
 		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
@@ -305,7 +305,7 @@ func ReadRange(ctx context.Context, q Querier, lo, hi int64, types []string) ([]
 	var out []events.Recorded
 	for rows.Next() {
 		var e events.Recorded
-		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope, &e.Reading); err != nil {
 			return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
 		}
 		out = append(out, e)

@@ -595,3 +595,28 @@ func TestRecentBatchesBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestAppendRecordsTheReading: the log's reading column holds what each
+// appended envelope says accepted it, and ReadRange reads it back.
+func TestAppendRecordsTheReading(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	store := &postgres.EventStore{Pool: pool}
+	evs := newEvents("a", "1", "2")
+	evs[0].Envelope.Reading = events.ReadingVersion
+	res, err := store.Append(ctx, "a", evs)
+	if err != nil || res.Accepted != 2 {
+		t.Fatalf("append = %+v, %v", res, err)
+	}
+	recs, err := postgres.ReadRange(ctx, pool, res.Batch.First, res.Batch.Last, []string{events.TypeCaseFinished})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range recs {
+		got[r.ID] = r.Reading
+	}
+	if want := map[string]int{"1": events.ReadingVersion, "2": 0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("readings %v, want %v", got, want)
+	}
+}

@@ -132,21 +132,21 @@ func (f *modelFold[K, S, E]) rowOf(k K) *S {
 func (f *modelFold[K, S, E]) add(e events.Recorded) error {
 	if e.Decoded != nil {
 		// Ingest's reading of these bytes, which is DecodeStored's.
-		return f.addDecoded(e, e.Decoded)
+		return f.addDecoded(e.OccurredAt, e.Decoded)
 	}
 	ev, err := events.DecodeStored(e.Type, e.Envelope)
 	if err != nil {
 		return err
 	}
-	return f.addDecoded(e, ev)
+	return f.addDecoded(e.OccurredAt, ev)
 }
 
-func (f *modelFold[K, S, E]) addDecoded(e events.Recorded, ev events.Event) error {
+func (f *modelFold[K, S, E]) addDecoded(at time.Time, ev events.Event) error {
 	typed, ok := ev.(E)
 	if !ok {
 		return fmt.Errorf("decoded %T, want a %T", ev, typed)
 	}
-	f.folding.at = e.OccurredAt
+	f.folding.at = at
 	return f.m.fold(&f.folding, typed, f.row)
 }
 

@@ -53,8 +53,9 @@ type fold interface {
 	// add folds one event of the projection's types.
 	add(e events.Recorded) error
 	// addDecoded folds one event of the projection's types that
-	// events.DecodeStored has read as ev.
-	addDecoded(e events.Recorded, ev events.Event) error
+	// events.DecodeStored has read as ev, at its time in the log (the
+	// only column of the log a fold reads besides the envelope).
+	addDecoded(at time.Time, ev events.Event) error
 	// rowValues returns the aggregated rows in the table's column order.
 	rowValues() [][]any
 	// rowsByKey calls yield with the rows of rowValues sorted by key,
@@ -148,15 +149,15 @@ func (p *Projection) foldEvents(evs []events.Recorded) (fold, error) {
 // counted, live and in a rebuild alike; it is logged, and govpulse log
 // check lists it.
 func (p *Projection) add(f fold, e events.Recorded) error {
-	return p.addDecoded(f, e, nil, f.add(e))
+	return p.addDecoded(f, &e, nil, f.add(e))
 }
 
 // addDecoded is add for an event already read: it folds ev, the event e
 // as events.DecodeStored read it, into f, or takes err, DecodeStored's
 // refusal of it (or add's error), as add does.
-func (p *Projection) addDecoded(f fold, e events.Recorded, ev events.Event, err error) error {
+func (p *Projection) addDecoded(f fold, e *events.Recorded, ev events.Event, err error) error {
 	if err == nil && ev != nil {
-		err = f.addDecoded(e, ev)
+		err = f.addDecoded(e.OccurredAt, ev)
 	}
 	if err == nil {
 		return nil // before refused, whose address would put it on the heap for every event

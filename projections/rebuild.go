@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -544,6 +545,8 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		// whole says that every projection folding a type covers the
 		// whole chunk, which spares the check for each event.
 		whole bool
+		// read holds the memory of the read the chunk is a piece of.
+		read *readMemory
 	}
 	// Each read of the log is handed to the workers in pieces of
 	// workPiece events, so that they share the last read too instead of
@@ -565,7 +568,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		mu.Unlock()
 		cancel()
 	}
-	rd := &logReader{}
+	rd := &logReader{free: make(chan []byte, maxFreeBlocks), freeEvents: make(chan []events.Recorded, maxFreeReads)}
 	go func() {
 		defer close(chunks)
 		for _, rg := range ranges {
@@ -582,6 +585,8 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 					fail(err)
 					return
 				}
+				read := &readMemory{evs: evs, blocks: rd.blocks, rd: rd}
+				read.held.Store(int32(max(1, (len(evs)+workPiece-1)/workPiece)))
 				// The pieces' positions add up to the read's: each piece
 				// counts the positions up to its last event, the last
 				// piece up to hi.
@@ -593,7 +598,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 						end = max(sent, evs[n-1].Seq)
 					}
 					select {
-					case chunks <- chunk{evs[:n:n], end - sent, whole}:
+					case chunks <- chunk{evs[:n:n], end - sent, whole, read}:
 					case <-ctx.Done():
 						return
 					}
@@ -611,12 +616,17 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 		ev  events.Event
 		err error
 	}
-	toFold := make([]chan []decodedEvent, len(rs))
+	// A piece to fold holds the memory of the read its events are of.
+	type foldPiece struct {
+		evs  []decodedEvent
+		read *readMemory
+	}
+	toFold := make([]chan foldPiece, len(rs))
 	// spent hands a folded piece's slice back to the workers to fill again.
 	spent := make([]chan []decodedEvent, len(rs))
 	var folders sync.WaitGroup
 	for i, r := range rs {
-		toFold[i] = make(chan []decodedEvent, 2*opts.Workers)
+		toFold[i] = make(chan foldPiece, 2*opts.Workers)
 		spent[i] = make(chan []decodedEvent, 3*opts.Workers)
 		r.fold = r.p.newFold()
 		if f, ok := r.fold.(interface{ reserve(n int) }); ok {
@@ -626,12 +636,13 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 			// After a failure the pieces sent still come, unfolded, until
 			// the workers are done.
 			failed := false
-			for piece := range toFold[i] {
+			for fp := range toFold[i] {
+				piece := fp.evs
 				for _, d := range piece {
 					if failed {
 						break
 					}
-					if err := r.p.addDecoded(r.fold, *d.e, d.ev, d.err); err != nil {
+					if err := r.p.addDecoded(r.fold, d.e, d.ev, d.err); err != nil {
 						err = fmt.Errorf("event %d (%s %s): %w", d.e.Seq, d.e.Source, d.e.ID, err)
 						if len(rs) > 1 {
 							err = fmt.Errorf("%s: %w", r.p.name, err)
@@ -647,6 +658,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 				case spent[i] <- piece[:0]:
 				default:
 				}
+				fp.read.release()
 			}
 		})
 	}
@@ -667,7 +679,7 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 							continue
 						}
 						if !decoded {
-							ev, err = events.DecodeStored(e.Type, e.Envelope)
+							ev, err = events.DecodeRecorded(e.Type, e.Reading, e.Envelope)
 							decoded = true
 						}
 						if pieces[i] == nil {
@@ -684,13 +696,15 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 					if piece == nil {
 						continue
 					}
+					c.read.hold()
 					select {
-					case toFold[i] <- piece:
+					case toFold[i] <- foldPiece{piece, c.read}:
 					case <-ctx.Done():
 						return
 					}
 					pieces[i] = nil
 				}
+				c.read.release()
 				select {
 				case done <- c.positions:
 				case <-ctx.Done():
@@ -729,19 +743,105 @@ func replay(ctx context.Context, q postgres.Querier, rs []*rebuilding, opts Rebu
 
 // logReader reads the log for a rebuild's pass: what postgres.ReadRange
 // reads, from the rows' raw values, with each chunk's envelopes in a few
-// large blocks and the types and sources shared strings (the fields of a
-// row that is not as expected are scanned as ReadRange scans them). It
-// spares three or four allocations per event.
+// large blocks, its ids in one string, and the types and sources shared
+// strings (the fields of a row that is not as expected are scanned as
+// ReadRange scans them). It spares four or five allocations per event.
 type logReader struct {
 	sources map[string]string
 	block   []byte
+	// blocks are the blocks of the last read's envelopes; free and
+	// freeEvents, when not nil, give back blocks and events whose read is
+	// done with (readMemory).
+	blocks     [][]byte
+	free       chan []byte
+	freeEvents chan []events.Recorded
+	// ids and idEnds gather a read's ids, reused from read to read: the
+	// ids' bytes, and where each event's id ends in them (-1 for an event
+	// scanned whole).
+	ids    []byte
+	idEnds []int
 }
 
-// logBlock is the size of a block of envelopes.
-const logBlock = 1 << 20
+// logBlock is the size of a block of envelopes, and maxFreeBlocks how
+// many blocks done with a pass keeps for the reads to come: about as many
+// as the reads in flight fill (a read of 50,000 events fills 10 to 30);
+// maxFreeReads is how many reads' events it keeps.
+const (
+	logBlock      = 1 << 20
+	maxFreeBlocks = 64
+	maxFreeReads  = 4
+)
+
+// newEvents returns an empty slice for n events: one given back, or a
+// new one.
+func (rd *logReader) newEvents(n int) []events.Recorded {
+	select {
+	case evs := <-rd.freeEvents:
+		if cap(evs) >= n {
+			return evs[:0]
+		}
+	default:
+	}
+	return make([]events.Recorded, 0, n)
+}
+
+// newBlock returns an empty block for at least n bytes of envelopes: one
+// given back, or a new one.
+func (rd *logReader) newBlock(n int) []byte {
+	if n <= logBlock {
+		select {
+		case b := <-rd.free:
+			return b[:0]
+		default:
+		}
+	}
+	return make([]byte, 0, max(logBlock, n))
+}
+
+// readMemory is the memory of one read of the log, handed to the workers
+// in pieces: its events and the blocks of their envelopes. Once every
+// piece is decoded and every piece of decoded events folded, nothing
+// refers to it any more (no decoded event holds the envelope's memory,
+// no fold an event), so it goes back to the log reader for the reads to
+// come: a pass would otherwise allocate as much as it reads.
+type readMemory struct {
+	evs    []events.Recorded
+	blocks [][]byte
+	rd     *logReader
+	// held counts the pieces to decode and the pieces to fold not done.
+	held atomic.Int32
+}
+
+// hold counts a piece to fold, before it is sent (while its decoded
+// piece still holds the read).
+func (r *readMemory) hold() { r.held.Add(1) }
+
+// release says that a piece is done with; after the last one the memory
+// goes back (as much as the reader has room for).
+func (r *readMemory) release() {
+	if r.held.Add(-1) != 0 {
+		return
+	}
+	// Not cleared: the read that takes them fills each event anew, and
+	// what is left past its last one is at most a read's strings.
+	select {
+	case r.rd.freeEvents <- r.evs:
+	default:
+	}
+	for _, b := range r.blocks {
+		if cap(b) != logBlock {
+			continue
+		}
+		select {
+		case r.rd.free <- b:
+		default:
+			return
+		}
+	}
+}
 
 func (rd *logReader) read(ctx context.Context, q postgres.Querier, lo, hi int64, types []string) ([]events.Recorded, error) {
-	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text FROM events
+	rows, err := q.Query(ctx, `SELECT seq, source, id, type, occurred_at, envelope::text, reading FROM events
 		WHERE seq BETWEEN $1 AND $2 AND type = ANY($3)`, lo, hi, types)
 	if err != nil {
 		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
@@ -751,23 +851,30 @@ func (rd *logReader) read(ctx context.Context, q postgres.Querier, lo, hi int64,
 		rd.sources = map[string]string{}
 	}
 	fds := rows.FieldDescriptions()
-	raw := len(fds) == 6
+	raw := len(fds) == 7
 	for i, f := range fds {
-		text := i != 0 && i != 4 // seq and occurred_at are read in binary, the rest as their bytes
+		text := i != 0 && i != 4 && i != 6 // seq, occurred_at and reading are read in binary, the rest as their bytes
 		raw = raw && (text || f.Format == pgx.BinaryFormatCode)
 	}
-	out := make([]events.Recorded, 0, hi-lo+1)
+	out := rd.newEvents(int(hi - lo + 1))
+	rd.ids, rd.idEnds = rd.ids[:0], rd.idEnds[:0]
+	// Each read has blocks of its own, which go back to free together.
+	rd.block, rd.blocks = nil, nil
 	for rows.Next() {
-		var e events.Recorded
+		// Filled in place: a Recorded is large, and a copy of it into out
+		// costs more than all its fields.
+		out = append(out, events.Recorded{})
+		e := &out[len(out)-1]
 		v := rows.RawValues()
-		if !raw || len(v) != 6 || len(v[0]) != 8 || len(v[4]) != 8 || v[1] == nil || v[2] == nil || v[3] == nil || v[5] == nil {
-			if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope); err != nil {
+		if !raw || len(v) != 7 || len(v[0]) != 8 || len(v[4]) != 8 || len(v[6]) != 2 || v[1] == nil || v[2] == nil || v[3] == nil || v[5] == nil {
+			if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.OccurredAt, &e.Envelope, &e.Reading); err != nil {
 				return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
 			}
-			out = append(out, e)
+			rd.idEnds = append(rd.idEnds, -1)
 			continue
 		}
 		e.Seq = int64(binary.BigEndian.Uint64(v[0]))
+		e.Reading = int(int16(binary.BigEndian.Uint16(v[6])))
 		us := int64(binary.BigEndian.Uint64(v[4])) + pgEpochDays*86400*1_000_000 // from 2000-01-01 to the Unix epoch
 		e.OccurredAt = time.Unix(us/1_000_000, us%1_000_000*1000)
 		e.Source = rd.sources[string(v[1])]
@@ -777,7 +884,8 @@ func (rd *logReader) read(ctx context.Context, q postgres.Querier, lo, hi int64,
 				rd.sources[e.Source] = e.Source
 			}
 		}
-		e.ID = string(v[2])
+		rd.ids = append(rd.ids, v[2]...)
+		rd.idEnds = append(rd.idEnds, len(rd.ids))
 		for _, t := range types {
 			if t == string(v[3]) {
 				e.Type = t
@@ -788,15 +896,22 @@ func (rd *logReader) read(ctx context.Context, q postgres.Querier, lo, hi int64,
 			e.Type = string(v[3])
 		}
 		if len(rd.block)+len(v[5]) > cap(rd.block) {
-			rd.block = make([]byte, 0, max(logBlock, len(v[5])))
+			rd.block = rd.newBlock(len(v[5]))
+			rd.blocks = append(rd.blocks, rd.block)
 		}
 		n := len(rd.block)
 		rd.block = append(rd.block, v[5]...)
 		e.Envelope = rd.block[n:len(rd.block):len(rd.block)]
-		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read events %d-%d: %w", lo, hi, err)
+	}
+	// One string of the read's ids, which each event's id is a part of.
+	ids, start := string(rd.ids), 0
+	for i, end := range rd.idEnds {
+		if end >= 0 {
+			out[i].ID, start = ids[start:end], end
+		}
 	}
 	return out, nil
 }

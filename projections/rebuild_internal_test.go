@@ -66,7 +66,7 @@ func BenchmarkFoldDemo(b *testing.B) {
 					ev, err = events.DecodeStored(e.Type, e.Envelope)
 					decoded = true
 				}
-				if err := p.addDecoded(folds[i], e, ev, err); err != nil {
+				if err := p.addDecoded(folds[i], &e, ev, err); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -92,16 +92,16 @@ func processCPU(b *testing.B) time.Duration {
 
 // TestLogReaderReadsWhatReadRangeReads: the rebuild's reading of the log
 // from raw values gives the events postgres.ReadRange gives, times before
-// 2000 and 1970 and with microseconds included, and only the types asked
-// for.
+// 2000 and 1970 and with microseconds included, the reading of each row,
+// and only the types asked for.
 func TestLogReaderReadsWhatReadRangeReads(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	times := []string{"2025-03-01 09:00:00.123456+08", "1999-12-31 23:59:59.999999+00", "1969-07-20 20:17:40.5+00", "2000-01-01 00:00:00+00"}
 	for i := range 40 {
 		typ := []string{events.TypeCaseFinished, events.TypeLicenseIssued}[i%2]
-		if _, err := pool.Exec(ctx, `INSERT INTO events (seq, source, id, type, department, occurred_at, envelope) VALUES ($1, $2, $3, $4, 'd', $5, $6)`,
-			i+1, fmt.Sprint("src-", i%3), fmt.Sprint("id-", i), typ, times[i%len(times)], fmt.Sprintf(`{"n":%d,"s":"青岛"}`, i)); err != nil {
+		if _, err := pool.Exec(ctx, `INSERT INTO events (seq, source, id, type, department, occurred_at, envelope, reading) VALUES ($1, $2, $3, $4, 'd', $5, $6, $7)`,
+			i+1, fmt.Sprint("src-", i%3), fmt.Sprint("id-", i), typ, times[i%len(times)], fmt.Sprintf(`{"n":%d,"s":"青岛"}`, i), []int{0, events.ReadingVersion, 300}[i%3]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -128,12 +128,19 @@ func TestLogReaderReadsWhatReadRangeReads(t *testing.T) {
 	}
 	for i := range got {
 		g, w := got[i], want[i]
-		if g.Seq != w.Seq || g.Source != w.Source || g.ID != w.ID || g.Type != w.Type || string(g.Envelope) != string(w.Envelope) ||
+		if g.Seq != w.Seq || g.Source != w.Source || g.ID != w.ID || g.Type != w.Type || string(g.Envelope) != string(w.Envelope) || g.Reading != w.Reading ||
 			!g.OccurredAt.Equal(w.OccurredAt) || g.OccurredAt.Location() != w.OccurredAt.Location() {
 			t.Errorf("event %d: read %+v, ReadRange %+v", i, g, w)
 		}
 	}
 	if got[0].OccurredAt.Equal(time.Time{}) {
 		t.Error("no time read")
+	}
+	readings := map[int]bool{}
+	for _, e := range got {
+		readings[e.Reading] = true
+	}
+	if !readings[0] || !readings[events.ReadingVersion] || !readings[300] {
+		t.Errorf("read the readings %v, want 0, %d and 300", readings, events.ReadingVersion)
 	}
 }
