@@ -8,7 +8,8 @@ import "encoding/json"
 // that a later read of the log knows which reading accepted the bytes. It
 // must be raised whenever the strict reading changes what it accepts or
 // how it reads an accepted event: a row recorded under another version is
-// read in full again.
+// read in full again. TestReadingVersionNamesThisReading fails when what
+// the reading makes of a corpus changes while this stays the same.
 const ReadingVersion = 1
 
 // DecodeRecorded is DecodeStored for an event the log recorded as

@@ -17,7 +17,7 @@ import (
 // testdata/fuzz; `make fuzz` runs each for a bounded time.
 
 // fuzzSeeds are bodies a sender might send, valid and hostile.
-func fuzzSeeds(f *testing.F) [][]byte {
+func fuzzSeeds(f testing.TB) [][]byte {
 	var seeds [][]byte
 	for _, name := range []string{"case_finished", "license_issued", "lawsuit_appearance", "policy_published", "policy_amended", "batch"} {
 		b, err := os.ReadFile("testdata/" + name + ".json")
