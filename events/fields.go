@@ -206,6 +206,13 @@ func (r *fieldReader) text(name string, v json.RawMessage, maxLen int, check fun
 		r.fail(name, "must be a string, got "+jsonKind(v))
 		return ""
 	}
+	return r.checked(name, s, maxLen, check)
+}
+
+// checked returns s, the string value of field name, when check accepts
+// it (or the reading is trusted: it passed at ingest), else "" after a
+// problem.
+func (r *fieldReader) checked(name, s string, maxLen int, check func(string, int) string) string {
 	if r.trusted {
 		return s
 	}
@@ -234,14 +241,7 @@ func (r *fieldReader) repeated(name string, maxLen int) string {
 		// bytes, equal to it, are such a literal too: unquote would
 		// return the same string.
 		if s, ok := r.seen[string(v[1:len(v)-1])]; ok {
-			if r.trusted {
-				return s
-			}
-			if reason := checkText(s, maxLen); reason != "" {
-				r.fail(name, reason)
-				return ""
-			}
-			return s
+			return r.checked(name, s, maxLen, checkText)
 		}
 	}
 	s := r.text(name, v, maxLen, checkText)
