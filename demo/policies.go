@@ -130,7 +130,7 @@ func generatePolicies(seed uint64, loc *time.Location, to calendar.Date) ([]Even
 	for _, th := range policyThemes() {
 		for i := range policiesPerTheme {
 			p, evs := w.policy(th, i)
-			all = append(all, written{p: p, theme: th.name, evs: evs, docTyp: p.docType})
+			all = append(all, written{p: p, theme: th.Name, evs: evs, docTyp: p.docType})
 		}
 	}
 	slices.SortFunc(all, func(a, b written) int { return a.p.published.Compare(b.p.published) })
@@ -236,18 +236,18 @@ func (w *policyWriter) subset(from []string, lo, hi int) []string {
 func (w *policyWriter) policy(th policyTheme, i int) (demoPolicy, []Event) {
 	r := w.r
 	docType := pick(r, docTypeShares)
-	iss := th.issuers[r.IntN(len(th.issuers))]
-	issuerName, prefix := iss.name, iss.prefix
+	iss := th.Issuers[r.IntN(len(th.Issuers))]
+	issuerName, prefix := iss.Name, iss.Prefix
 	var districts []string
 	titlePrefix := ""
 	if docType != "regulation" && r.Float64() < 0.15 {
 		d := districtIssuers[r.IntN(len(districtIssuers))]
 		iss = issuer{d.department, d.name + "人民政府办公室", d.prefix}
-		issuerName, prefix, districts, titlePrefix = iss.name, iss.prefix, []string{d.district}, d.name
+		issuerName, prefix, districts, titlePrefix = iss.Name, iss.Prefix, []string{d.district}, d.name
 	}
 	if docType == "regulation" {
 		iss = issuer{"qd-gov", "青岛市人民政府", ""}
-		issuerName, prefix = iss.name, ""
+		issuerName, prefix = iss.Name, ""
 	}
 	// Publication: spread over the years, more in recent ones.
 	first := time.Date(firstPolicyDay.Year, firstPolicyDay.Month, firstPolicyDay.Day, 0, 0, 0, 0, w.loc)
@@ -258,7 +258,7 @@ func (w *policyWriter) policy(th policyTheme, i int) (demoPolicy, []Event) {
 	written := published.AddDate(0, 0, -3-r.IntN(12))
 	year := written.Year()
 
-	subject := th.subjects[(i+r.IntN(2))%len(th.subjects)]
+	subject := th.Subjects[(i+r.IntN(2))%len(th.Subjects)]
 	title := ""
 	for _, form := range append(slices.Clone(titleForms[docType]), titleForms["normative"]...) {
 		t := titlePrefix + strings.ReplaceAll(strings.Replace(form, "%d", fmt.Sprint(year), 1), "%s", subject)
@@ -272,9 +272,9 @@ func (w *policyWriter) policy(th policyTheme, i int) (demoPolicy, []Event) {
 	}
 	w.titles[title] = true
 	docNumber := w.docNumber(prefix, year)
-	id := fmt.Sprintf("%s-%d-%03d", iss.department, year, i+1)
-	if th.name != "" {
-		id = fmt.Sprintf("%s-%d-%s%02d", iss.department, year, shortTheme(th.name), i+1)
+	id := fmt.Sprintf("%s-%d-%03d", iss.Department, year, i+1)
+	if th.Name != "" {
+		id = fmt.Sprintf("%s-%d-%s%02d", iss.Department, year, shortTheme(th.Name), i+1)
 	}
 
 	effectiveFrom := published
@@ -293,15 +293,15 @@ func (w *policyWriter) policy(th policyTheme, i int) (demoPolicy, []Event) {
 
 	body := w.body(th, docType, subject, date(effectiveFrom), effectiveTo)
 	data := map[string]any{
-		"policy_id": id, "doc_number": docNumber, "title": title, "issuer": iss.department,
-		"document_type": docType, "categories": th.categories,
-		"industries": w.subset(th.industries, 1, 4), "enterprise_sizes": w.subset(th.sizes, 1, len(th.sizes)),
+		"policy_id": id, "doc_number": docNumber, "title": title, "issuer": iss.Department,
+		"document_type": docType, "categories": th.Categories,
+		"industries": w.subset(th.Industries, 1, 4), "enterprise_sizes": w.subset(th.Sizes, 1, len(th.Sizes)),
 		"districts":  append([]string{}, districts...),
 		"written_at": date(written), "effective_from": date(effectiveFrom),
 		"body":         body,
-		"conditions":   th.conditions[r.IntN(len(th.conditions))],
-		"materials":    w.subset(th.materials, 2, 4),
-		"support":      fill(th.support[r.IntN(len(th.support))], subject, []int{2000, 3000, 5000, 10, 20, 50, 100}[r.IntN(7)]),
+		"conditions":   th.Conditions[r.IntN(len(th.Conditions))],
+		"materials":    w.subset(th.Materials, 2, 4),
+		"support":      fill(th.Support[r.IntN(len(th.Support))], subject, []int{2000, 3000, 5000, 10, 20, 50, 100}[r.IntN(7)]),
 		"how_to_apply": fmt.Sprintf("登录青岛政务服务网（爱山东·青e办）“%s”专区在线提交申请，或到%s政务服务窗口办理。", subject, issuerName),
 		"contact":      fmt.Sprintf("%s 0532-8%07d", issuerName, r.IntN(10_000_000)),
 	}
@@ -318,11 +318,11 @@ func (w *policyWriter) policy(th policyTheme, i int) (demoPolicy, []Event) {
 	if len(districts) > 0 {
 		criteria["districts"] = districts
 	}
-	if th.maxYearsFounded > 0 && r.Float64() < 0.7 {
-		criteria["max_years_founded"] = th.maxYearsFounded + 2*r.IntN(2)
+	if th.MaxYearsFounded > 0 && r.Float64() < 0.7 {
+		criteria["max_years_founded"] = th.MaxYearsFounded + 2*r.IntN(2)
 	}
-	if len(th.qualifications) > 0 && r.Float64() < 0.65 {
-		criteria["qualifications"] = []string{th.qualifications[r.IntN(len(th.qualifications))]}
+	if len(th.Qualifications) > 0 && r.Float64() < 0.65 {
+		criteria["qualifications"] = []string{th.Qualifications[r.IntN(len(th.Qualifications))]}
 		if r.Float64() < 0.4 {
 			criteria["min_years_founded"] = 1 + r.IntN(2)
 		}
@@ -333,7 +333,7 @@ func (w *policyWriter) policy(th policyTheme, i int) (demoPolicy, []Event) {
 		data["application_from"] = date(from)
 		data["application_to"] = date(from.AddDate(0, 0, 30+r.IntN(91)))
 	}
-	pub := policyEvent{typ: events.TypePolicyPublished, issuer: iss.department, policyID: id, at: published, data: data}
+	pub := policyEvent{typ: events.TypePolicyPublished, issuer: iss.Department, policyID: id, at: published, data: data}
 	evs := []Event{w.event(pub, "published")}
 
 	if r.Float64() < 0.34 {
@@ -362,9 +362,9 @@ func (w *policyWriter) event(p policyEvent, what string) Event {
 func (w *policyWriter) body(th policyTheme, docType, subject, from, to string) string {
 	r := w.r
 	n := 4 + r.IntN(3)
-	clauses := []string{fill(th.clauses[0], subject, 0)}
-	for _, k := range r.Perm(len(th.clauses) - 1)[:n-1] {
-		clauses = append(clauses, fill(th.clauses[k+1], subject, 0))
+	clauses := []string{fill(th.Clauses[0], subject, 0)}
+	for _, k := range r.Perm(len(th.Clauses) - 1)[:n-1] {
+		clauses = append(clauses, fill(th.Clauses[k+1], subject, 0))
 	}
 	validity := "本文件自" + from + "起施行"
 	if to != "" {
@@ -403,8 +403,8 @@ func (w *policyWriter) interpretations(th policyTheme, pub policyEvent, subject,
 	evs := []Event{w.event(official, "jd1")}
 	if r.Float64() < 0.7 {
 		var qa []map[string]string
-		for _, k := range r.Perm(len(th.qa)) {
-			qa = append(qa, map[string]string{"q": fill(th.qa[k][0], subject, 0), "a": fill(th.qa[k][1], subject, 0)})
+		for _, k := range r.Perm(len(th.QA)) {
+			qa = append(qa, map[string]string{"q": fill(th.QA[k].Q, subject, 0), "a": fill(th.QA[k].A, subject, 0)})
 		}
 		q := policyEvent{typ: events.TypePolicyInterpreted, issuer: pub.issuer, policyID: pub.policyID, at: at.Add(time.Hour), data: map[string]any{
 			"policy_id": pub.policyID, "issuer": pub.issuer, "interpretation_id": pub.policyID + "-wd1", "kind": "qa",

@@ -1,262 +1,107 @@
 package demo
 
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
 // The demo's policy documents are written from templates on the seed
-// report's themes. Each theme names its issuing departments (with the
-// 代字 of their 文号), its catalogue codes, the subjects its documents
-// are about, and the sentences their bodies, support and Q&A are made of.
-// Every text is written for the demo; none is copied from a real document.
+// report's themes, in policy_themes.yaml: texts, not code, so that
+// whoever edits them edits a list of sentences.
+
+//go:embed policy_themes.yaml
+var policyThemesYAML []byte
 
 // policyTheme is one theme of the demo's policies.
 type policyTheme struct {
-	name       string // for ids and streams
-	categories []string
-	issuers    []issuer
-	// subjects are what documents of the theme are about, each fitting
+	Name       string   `yaml:"name"` // for ids and streams
+	Categories []string `yaml:"categories"`
+	Issuers    []issuer `yaml:"issuers"`
+	// Subjects are what documents of the theme are about, each fitting
 	// every title form ("关于%s的若干措施", "%s管理办法", ...).
-	subjects   []string
-	industries []string // GB/T 4754 sections the theme's policies address
-	sizes      []string
-	// qualifications a theme's criteria may require.
-	qualifications []string
-	// maxYearsFounded, when above 0, limits the theme's support to young
+	Subjects   []string `yaml:"subjects"`
+	Industries []string `yaml:"industries"` // GB/T 4754 sections the theme's policies address
+	Sizes      []string `yaml:"sizes"`
+	// Qualifications a theme's criteria may require.
+	Qualifications []string `yaml:"qualifications"`
+	// MaxYearsFounded, when above 0, limits the theme's support to young
 	// companies (start-up policies).
-	maxYearsFounded int
-	clauses         []string // body sentences; %s is the subject
-	support         []string
-	materials       []string
-	conditions      []string
-	qa              [][2]string // question, answer; %s is the subject
+	MaxYearsFounded int       `yaml:"max_years_founded"`
+	Clauses         []string  `yaml:"clauses"` // body sentences; %s is the subject
+	Support         []string  `yaml:"support"`
+	Materials       []string  `yaml:"materials"`
+	Conditions      []string  `yaml:"conditions"`
+	QA              []themeQA `yaml:"qa"` // %s is the subject
+}
+
+// themeQA is a question of a theme's Q&A interpretation and its answer.
+type themeQA struct {
+	Q string `yaml:"q"`
+	A string `yaml:"a"`
 }
 
 // issuer is a department with the 代字 of its documents' 文号.
 type issuer struct {
-	department string
-	name       string
-	prefix     string // e.g. 青审批发
+	Department string `yaml:"department"`
+	Name       string `yaml:"name"`
+	Prefix     string `yaml:"prefix"` // e.g. 青审批发
 }
 
-func policyThemes() []policyTheme {
-	return []policyTheme{
-		{
-			name: "startup", categories: []string{"enterprise-startup"},
-			issuers: []issuer{
-				{"qd-xzsp", "青岛市行政审批服务局", "青审批发"},
-				{"qd-scjg", "青岛市市场监督管理局", "青市监发"},
-				{"qd-gov", "青岛市人民政府办公厅", "青政办发"},
-			},
-			subjects: []string{"压缩企业开办时间", "企业登记全程电子化", "新开办企业首套印章免费刻制", "企业开办一窗通服务",
-				"个体工商户登记便利化", "企业简易注销", "市场主体住所登记改革", "新设小微企业开办补贴"},
-			industries: []string{"c", "f", "h", "i", "l", "m", "o"}, sizes: []string{"small", "micro"},
-			maxYearsFounded: 3,
-			clauses: []string{
-				"为深化商事制度改革，推进%s，进一步优化营商环境，结合本市实际，制定本措施。",
-				"企业开办全流程实行一网通办，申请人通过企业开办智能一窗通平台一次填报、一次提交材料。",
-				"营业执照、公章刻制、发票申领、社保登记和银行开户在1个工作日内办结。",
-				"推行电子营业执照和电子印章同步发放，企业可凭电子营业执照办理后续涉企事项。",
-				"各区（市）政务服务中心设立企业开办专区，提供帮办代办服务，实现企业开办零见面。",
-				"市场监管部门对%s实施情况开展年度评估，评估结果向社会公开。",
-			},
-			support: []string{"新开办企业首套印章由政府购买服务免费刻制，每户最高补贴%d元。",
-				"对通过一窗通平台新设立的小微企业，给予开办费用补贴%d元。"},
-			materials:  []string{"公司登记（备案）申请书", "公司章程", "法定代表人、股东身份证明", "住所使用证明"},
-			conditions: []string{"在本市新设立且通过一窗通平台办理登记的企业。", "成立不满三年的小微企业，且未享受过同类补贴。"},
-			qa: [][2]string{
-				{"%s适用于哪些企业？", "适用于在本市新设立的各类企业，个体工商户参照执行。"},
-				{"企业开办需要跑几次？", "通过一窗通平台全程网办的，一次都不用跑；需要现场领取的，最多跑一次。"},
-				{"开办补贴如何领取？", "企业完成登记后，在一窗通平台提交补贴申请，审核通过后直接拨付至企业账户。"},
-			},
-		},
-		{
-			name: "construction", categories: []string{"construction"},
-			issuers: []issuer{
-				{"qd-zjj", "青岛市住房和城乡建设局", "青建发"},
-				{"qd-zrzy", "青岛市自然资源和规划局", "青自然资规发"},
-				{"qd-xzsp", "青岛市行政审批服务局", "青审批发"},
-			},
-			subjects: []string{"工程建设项目审批制度改革", "社会投资小型低风险项目审批", "施工图联合审查", "工程建设项目联合验收",
-				"区域评估成果共享", "建筑工程施工许可告知承诺", "工业项目标准地出让", "多测合一"},
-			industries: []string{"c", "e", "k", "n"}, sizes: []string{"large", "medium", "small"},
-			clauses: []string{
-				"为推进%s，实现工程建设项目全流程审批时间压减至85个工作日以内，制定本办法。",
-				"工程建设项目审批分为立项用地规划许可、工程建设许可、施工许可、竣工验收四个阶段，每个阶段由一家牵头部门统一受理、并联审批、限时办结。",
-				"社会投资小型低风险项目全流程审批时间不超过15个工作日。",
-				"推行施工图审查数字化，勘察设计文件一次上传、多方共享、联合审查。",
-				"住房城乡建设、自然资源、消防、人防等部门实行联合验收，统一出具验收意见。",
-				"审批部门应当在工程建设项目审批管理系统公开%s的办事指南、审批时限和办理进度。",
-			},
-			support: []string{"对按期完成联合验收的项目，免收城市基础设施配套费以外的相关服务费用，每个项目最高减免%d元。",
-				"区域评估费用由政府承担，企业不再单独委托评估，平均每个项目节约费用约%d元。"},
-			materials:  []string{"建设工程规划许可证", "施工图审查合格书", "施工合同", "建设资金落实证明"},
-			conditions: []string{"在本市行政区域内新建、改建、扩建的房屋建筑和市政基础设施工程。", "总投资不超过一亿元的社会投资项目。"},
-			qa: [][2]string{
-				{"%s后审批时限是多少？", "政府投资项目不超过85个工作日，社会投资项目不超过50个工作日，小型低风险项目不超过15个工作日。"},
-				{"联合验收由哪个部门牵头？", "由住房城乡建设部门牵头，组织相关部门一次现场查验、统一出具意见。"},
-				{"告知承诺制如何办理？", "建设单位签署承诺书并提交材料后即可领取施工许可证，审批部门事后核查。"},
-			},
-		},
-		{
-			name: "utilities", categories: []string{"utilities"},
-			issuers: []issuer{
-				{"qd-power", "国网青岛供电公司", "青电营发"},
-				{"qd-water", "青岛水务集团", "青水发"},
-				{"qd-gas", "青岛能源集团", "青能发"},
-				{"qd-fgw", "青岛市发展和改革委员会", "青发改发"},
-			},
-			subjects: []string{"优化用电报装服务", "小微企业用水报装零投资", "燃气报装一站式服务", "低压小微企业接电",
-				"水电气暖联合报装", "用能报装信息公开", "市政公用设施外线工程审批", "电力接入工程费用分担"},
-			industries: []string{"c", "f", "h", "i", "o"}, sizes: []string{"medium", "small", "micro"},
-			clauses: []string{
-				"为进一步%s，降低企业用能成本，提升获得电力、用水用气便利度，制定本措施。",
-				"低压小微企业用电报装实行零上门、零审批、零投资，接电时间压减至6个工作日以内。",
-				"用水报装办理时限压减至3个工作日，燃气报装压减至6个工作日，全程网上办理。",
-				"外线工程涉及的规划、占掘路、绿化等审批实行并联办理，审批时限不超过5个工作日。",
-				"供水、供电、供气企业在政务服务网公开报装流程、办理时限和收费标准，接受社会监督。",
-				"建立%s工作通报制度，对超时办理的逐件督办。",
-			},
-			support: []string{"160千瓦及以下的小微企业接电工程由供电企业投资建设，平均每户节约投资%d元。",
-				"用水报装外线工程费用由供水企业承担，每户最高%d元。"},
-			materials:  []string{"用电（用水、用气）报装申请表", "营业执照", "用电（用水、用气）地址权属证明"},
-			conditions: []string{"在本市办理新装、增容的小微企业用户。", "报装容量在160千瓦及以下的低压非居民用户。"},
-			qa: [][2]string{
-				{"%s后企业还要准备哪些材料？", "只需提供营业执照和用电地址权属证明两项材料，其余信息由部门共享获取。"},
-				{"接电要多长时间？", "低压小微企业接电不超过6个工作日，高压单电源用户不超过22个工作日。"},
-				{"可以同时报装水电气吗？", "可以，在政务服务网联合报装专区一次提交，各单位同步受理。"},
-			},
-		},
-		{
-			name: "credit-tax", categories: []string{"tax-finance", "credit"},
-			issuers: []issuer{
-				{"qd-swj", "国家税务总局青岛市税务局", "青税发"},
-				{"qd-fgw", "青岛市发展和改革委员会", "青发改财金"},
-				{"qd-gov", "青岛市人民政府办公厅", "青政办字"},
-			},
-			subjects: []string{"小微企业税费减免", "银税互动信用贷款", "中小企业应急转贷", "首次办税便利化",
-				"增值税留抵退税", "信用修复", "政府性融资担保降费", "纳税信用A级企业激励"},
-			industries: []string{"c", "f", "g", "h", "i", "l", "m"}, sizes: []string{"medium", "small", "micro"},
-			clauses: []string{
-				"为落实%s政策，减轻市场主体负担，支持中小微企业发展，制定本办法。",
-				"新办纳税人首次申领发票当日办结，实行套餐式服务，一次办结多个涉税事项。",
-				"对月销售额10万元以下的增值税小规模纳税人，免征增值税。",
-				"纳税信用A级、B级的小微企业可凭纳税信用申请无抵押信用贷款，最高额度500万元。",
-				"政府性融资担保机构对小微企业的担保费率不超过1%%，逐步降至0.5%%以下。",
-				"失信主体按规定完成信用修复的，相关部门在3个工作日内移出失信名单，并同步更新%s信息。",
-			},
-			support: []string{"对符合条件的小微企业，按贷款利息的50%%给予贴息，单户每年最高%d元。",
-				"应急转贷资金使用费按日万分之一收取，单笔最高可申请%d万元。"},
-			materials:  []string{"营业执照", "近一年纳税证明", "贷款合同及付息凭证", "信用承诺书"},
-			conditions: []string{"在本市依法纳税、纳税信用等级为B级以上的中小微企业。", "近三年无重大违法失信记录的企业。"},
-			qa: [][2]string{
-				{"%s需要企业申请吗？", "大部分优惠由系统自动享受，无需申请；需要备案的在电子税务局提交即可。"},
-				{"银税互动贷款需要抵押吗？", "不需要抵押，以企业纳税信用为依据，全程线上申请。"},
-				{"失信记录多久可以修复？", "一般失信信息在公示期满后可申请修复，部门在3个工作日内办结。"},
-			},
-		},
-		{
-			name: "legal", categories: []string{"legal-services"},
-			issuers: []issuer{
-				{"qd-sfj", "青岛市司法局", "青司发"},
-				{"qd-gov", "青岛市人民政府", "青政发"},
-			},
-			subjects: []string{"企业法律顾问服务补贴", "公共法律服务进园区", "行政执法首违不罚", "涉企行政复议绿色通道",
-				"证明事项告知承诺", "企业合规指导", "商事纠纷多元化解", "民营企业法律体检"},
-			industries: []string{"c", "f", "i", "l", "m"}, sizes: []string{"medium", "small", "micro"},
-			clauses: []string{
-				"为推进法治化营商环境建设，做好%s工作，依法保护市场主体合法权益，制定本规定。",
-				"行政机关实施行政执法，对初次违法且危害后果轻微并及时改正的，依法不予行政处罚。",
-				"证明事项实行清单管理，清单之外不得要求企业提供证明；实行告知承诺的，申请人书面承诺后即予办理。",
-				"司法行政部门组织律师为中小微企业提供免费法律体检，每年不少于一次。",
-				"行政复议机关对涉企行政复议案件开辟绿色通道，优先受理、优先审理。",
-				"各行政执法部门应当公开%s的实施清单和办理结果。",
-			},
-			support: []string{"小微企业聘请法律顾问的，按实际费用的50%%给予补贴，每户每年最高%d元。",
-				"对开展合规建设并通过评估的企业，给予一次性奖励%d元。"},
-			materials:  []string{"法律顾问服务合同", "服务费用支付凭证", "营业执照"},
-			conditions: []string{"在本市注册的中小微企业。", "上一年度无重大违法记录的企业。"},
-			qa: [][2]string{
-				{"%s适用于哪些情形？", "适用于初次违法、危害后果轻微并及时改正的情形，具体见各部门公布的清单。"},
-				{"法律体检收费吗？", "不收费，由司法行政部门组织律师事务所提供公益服务。"},
-				{"证明事项告知承诺后还需要补交材料吗？", "不需要，部门通过数据共享和事后核查确认承诺内容。"},
-			},
-		},
-		{
-			name: "talent", categories: []string{"talent", "employment"},
-			issuers: []issuer{
-				{"qd-rsj", "青岛市人力资源和社会保障局", "青人社发"},
-				{"qd-gov", "青岛市人民政府办公厅", "青政办发"},
-			},
-			subjects: []string{"高层次人才安家补贴", "高校毕业生就业创业补贴", "社会保险费阶段性减免", "企业稳岗返还",
-				"留学人员来青创业", "技能人才培养", "失业保险援企稳岗", "青年人才住房补贴"},
-			industries: []string{"c", "i", "m", "p", "q"}, sizes: []string{"large", "medium", "small", "micro"},
-			clauses: []string{
-				"为实施人才强市战略，落实%s政策，吸引集聚各类人才来青创新创业，制定本办法。",
-				"对新引进的全职高层次人才，按层次分别给予安家补贴，分三年发放。",
-				"对吸纳高校毕业生就业并缴纳社会保险的小微企业，给予一次性吸纳就业补贴。",
-				"参保企业上年度未裁员或裁员率不高于规定标准的，返还其上年度实际缴纳失业保险费的50%%。",
-				"留学回国人员在本市创办企业的，可申请创业启动资金和场地租金补贴。",
-				"人力资源社会保障部门通过业务系统比对数据，对%s实行免申即享。",
-			},
-			support:    []string{"按层次给予安家补贴，最高%d万元。", "对吸纳高校毕业生的企业，每吸纳1人给予补贴%d元。"},
-			materials:  []string{"人才层次认定证明", "劳动合同", "社会保险缴纳证明", "学历学位证书"},
-			conditions: []string{"在本市依法参加社会保险的用人单位。", "与人才签订三年以上劳动合同的企业。"},
-			qa: [][2]string{
-				{"%s如何申请？", "通过青岛人才网或爱山东青e办提交申请，符合免申即享条件的无需申请。"},
-				{"补贴多久能到账？", "审核通过后20个工作日内拨付。"},
-				{"社保减免需要企业申报吗？", "不需要，税务部门在征收时直接减免。"},
-			},
-		},
-		{
-			name: "innovation", categories: []string{"innovation", "industry-support"},
-			issuers: []issuer{
-				{"qd-gov", "青岛市人民政府", "青政发"},
-				{"qd-fgw", "青岛市发展和改革委员会", "青发改高技"},
-			},
-			subjects: []string{"高新技术企业认定奖励", "科技型中小企业研发费用补助", "专精特新企业培育", "企业研发平台建设",
-				"首台套技术装备推广", "科技成果转化", "瞪羚企业培育", "创新券使用管理"},
-			industries: []string{"c", "i", "m"}, sizes: []string{"large", "medium", "small", "micro"},
-			qualifications: []string{"high-tech", "tech-sme", "specialized", "gazelle"},
-			clauses: []string{
-				"为实施创新驱动发展战略，推进%s，提升企业自主创新能力，制定本办法。",
-				"对首次认定的高新技术企业给予一次性奖励，对重新认定的给予减半奖励。",
-				"科技型中小企业研发投入超过上年的，按增量部分的一定比例给予补助。",
-				"对新认定的国家级、省级专精特新企业，分别给予奖励。",
-				"创新券可用于购买检验检测、研究开发、技术转移等科技服务，按服务费用的50%%抵扣。",
-				"科技主管部门建立%s项目库，实行动态管理、滚动支持。",
-			},
-			support:    []string{"对首次认定的高新技术企业给予奖励%d万元。", "按研发投入增量的10%%给予补助，单个企业每年最高%d万元。"},
-			materials:  []string{"高新技术企业证书", "研发费用专项审计报告", "上年度财务报表", "项目申报书"},
-			conditions: []string{"在本市注册、具有独立法人资格的企业。", "上年度研发费用占营业收入比例不低于3%的企业。"},
-			qa: [][2]string{
-				{"%s的奖励是否需要申请？", "需要，企业在申报期内通过科技业务管理系统提交申请。"},
-				{"专精特新企业可以享受哪些支持？", "可享受认定奖励、融资对接、人才引进等综合支持。"},
-				{"创新券如何使用？", "企业在平台申领创新券后，向入库服务机构购买服务时直接抵扣。"},
-			},
-		},
-		{
-			name: "foreign-trade", categories: []string{"foreign-trade"},
-			issuers: []issuer{
-				{"qd-commerce", "青岛市商务局", "青商务发"},
-				{"qd-gov", "青岛市人民政府办公厅", "青政办发"},
-			},
-			subjects: []string{"外贸企业出口信用保险保费补贴", "跨境电商综合试验区建设", "外贸企业开拓国际市场", "通关便利化",
-				"加工贸易梯度转移", "外贸新业态发展", "进口贸易促进", "外资企业服务保障"},
-			industries: []string{"c", "f", "g", "l"}, sizes: []string{"large", "medium", "small", "micro"},
-			qualifications: []string{"foreign-trade"},
-			clauses: []string{
-				"为稳外贸、稳外资，推进%s，促进外贸高质量发展，制定本措施。",
-				"对中小微外贸企业投保短期出口信用保险的，给予保费补贴。",
-				"支持企业参加境外展会，对展位费给予补助。",
-				"推行进出口货物提前申报、两步申报，压缩整体通关时间。",
-				"对跨境电商企业建设海外仓的，按实际投入给予支持。",
-				"商务部门会同海关、税务等部门建立%s联席会议制度，协调解决企业困难。",
-			},
-			support:    []string{"按实缴保费的50%%给予补贴，单个企业每年最高%d万元。", "境外展会展位费按70%%补助，单个企业每年最高%d万元。"},
-			materials:  []string{"出口信用保险保单及缴费凭证", "海关进出口数据", "境外展会参展证明", "营业执照"},
-			conditions: []string{"在本市注册、具有进出口经营资格的企业。", "上年度进出口额在6500万美元以下的中小微外贸企业。"},
-			qa: [][2]string{
-				{"%s支持哪些企业？", "支持在本市注册并具有进出口实绩的外贸企业，中小微企业优先。"},
-				{"保费补贴多久申报一次？", "每年集中申报一次，具体时间见当年申报通知。"},
-				{"跨境电商企业可以申请吗？", "可以，跨境电商企业符合条件的同样适用。"},
-			},
-		},
+// minClauses is the fewest body sentences a theme may have: a body takes
+// its first sentence and up to five of the others.
+const minClauses = 6
+
+// policyThemes returns the themes of policy_themes.yaml. The file is
+// compiled in and its test reads it, so a broken one is a build's bug:
+// it panics.
+var policyThemes = sync.OnceValue(func() []policyTheme {
+	ts, err := parsePolicyThemes(policyThemesYAML)
+	if err != nil {
+		panic("demo: policy_themes.yaml: " + err.Error())
 	}
+	return ts
+})
+
+// parsePolicyThemes reads a themes file strictly: no unknown or repeated
+// names, and every list the generator picks from filled.
+func parsePolicyThemes(data []byte) ([]policyTheme, error) {
+	var f struct {
+		Themes []policyTheme `yaml:"themes"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, err
+	}
+	if len(f.Themes) == 0 {
+		return nil, errors.New("no themes")
+	}
+	seen := map[string]bool{}
+	for i, th := range f.Themes {
+		if th.Name == "" || seen[th.Name] {
+			return nil, fmt.Errorf("theme %d: name %q is empty or repeated", i+1, th.Name)
+		}
+		seen[th.Name] = true
+		for _, l := range []struct {
+			name string
+			n    int
+		}{
+			{"categories", len(th.Categories)}, {"issuers", len(th.Issuers)}, {"subjects", len(th.Subjects)},
+			{"industries", len(th.Industries)}, {"sizes", len(th.Sizes)}, {"support", len(th.Support)},
+			{"materials", len(th.Materials)}, {"conditions", len(th.Conditions)}, {"qa", len(th.QA)},
+		} {
+			if l.n == 0 {
+				return nil, fmt.Errorf("theme %s: %s is empty", th.Name, l.name)
+			}
+		}
+		if len(th.Clauses) < minClauses {
+			return nil, fmt.Errorf("theme %s: %d clauses, want at least %d", th.Name, len(th.Clauses), minClauses)
+		}
+	}
+	return f.Themes, nil
 }

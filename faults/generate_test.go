@@ -203,62 +203,6 @@ func (e *genEvent) encode(t testing.TB) {
 
 func rfc3339(t time.Time) string { return t.In(shanghai).Format(time.RFC3339) }
 
-// faultTargetsYAML is a targets file whose values the generator can work
-// out: one target per measure kind the generated events feed, over the
-// generated weeks.
-const faultTargetsYAML = `targets:
-  - id: window_avg_wd
-    title: 窗口业务平均办结工作日
-    title_en: Window cases, average working days
-    scope: {event_type: govpulse.case.finished.v1, channels: [window]}
-    measure: {kind: average_working_days}
-    comparator: "<="
-    threshold: 3
-    window: {kind: campaign, from: 2025-03-01, to: 2025-03-31}
-    per_department: true
-    min_samples: 1
-  - id: cases_overdue_share
-    title: 超期办结占比
-    title_en: Cases finished overdue
-    scope: {event_type: govpulse.case.finished.v1}
-    measure: {kind: overdue_share}
-    comparator: "<="
-    threshold: 0.02
-    window: {kind: campaign, from: 2025-03-01, to: 2025-03-31}
-    per_department: true
-    min_samples: 1
-  - id: instant_within_60s
-    title: 秒批60秒内办结
-    title_en: Instant approvals within 60 seconds
-    scope: {event_type: govpulse.case.finished.v1, modes: [instant]}
-    measure: {kind: share_within_seconds, seconds: 60}
-    comparator: ">="
-    threshold: 0.99
-    window: {kind: campaign, from: 2025-03-01, to: 2025-03-31}
-    per_department: true
-    min_samples: 1
-  - id: licences_within_1wd
-    title: 证照1个工作日内发放
-    title_en: Licences within 1 working day
-    scope: {event_type: govpulse.license.issued.v1}
-    measure: {kind: share_within_working_days, working_days: 1}
-    comparator: ">="
-    threshold: 0.99
-    window: {kind: campaign, from: 2025-03-01, to: 2025-03-31}
-    per_department: true
-    min_samples: 1
-  - id: heads_in_court
-    title: 行政机关负责人出庭应诉
-    title_en: Agency heads in court
-    scope: {event_type: govpulse.lawsuit.appearance.v1}
-    measure: {kind: appearance_rate}
-    comparator: ">="
-    threshold: 1
-    window: {kind: campaign, from: 2025-03-01, to: 2025-03-31}
-    per_department: true
-    min_samples: 1
-`
-
 // targetsAt is the day the tests evaluate the targets for: the end of the
 // generated month.
 const targetsAt = "2025-03-31"

@@ -49,10 +49,16 @@ func newDeployment(t testing.TB, dbURL string) *deployment {
 		}
 		return p
 	}
+	// testdata/targets.yaml: one target per measure kind the generated
+	// events feed, with values the generator can work out.
+	targetsFile, err := filepath.Abs(filepath.Join("testdata", "targets.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := &deployment{t: t, dir: dir, env: map[string]string{
 		"GOVPULSE_DATABASE_URL":     dbURL,
 		"GOVPULSE_SOURCES_FILE":     write("sources.yaml", src.String()),
-		"GOVPULSE_TARGETS_FILE":     write("targets.yaml", faultTargetsYAML),
+		"GOVPULSE_TARGETS_FILE":     targetsFile,
 		"GOVPULSE_TARGETS_INTERVAL": "2s",
 		"GOVPULSE_ADMIN_TOKEN":      adminToken,
 		// The generator is one city's whole load from a few systems.
