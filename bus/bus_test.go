@@ -24,6 +24,7 @@ import (
 	"github.com/govpulse/govpulse/internal/bustest"
 	"github.com/govpulse/govpulse/internal/natstest"
 	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/internal/promtest"
 	"github.com/govpulse/govpulse/postgres"
 )
 
@@ -290,23 +291,7 @@ func appliedAhead(t *testing.T, in bustest.Instance, consumer string) int {
 // consumerCounter reads a counter by consumer from the instance's registry.
 func consumerCounter(t *testing.T, in bustest.Instance, name, consumer string) int {
 	t.Helper()
-	mfs, err := in.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "consumer" && l.GetValue() == consumer {
-					return int(m.GetCounter().GetValue())
-				}
-			}
-		}
-	}
-	return 0
+	return int(promtest.Gather(t, in.Registry)[name][promtest.Labels("consumer", consumer)])
 }
 
 // TestOutboxAfterCrash: batches committed while nothing forwards or
@@ -569,17 +554,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// gauge reads a gauge from the instance's registry (-2 when missing).
+// gauge reads a gauge without labels from the instance's registry (-2
+// when it has none).
 func gauge(t *testing.T, in bustest.Instance, name string) float64 {
 	t.Helper()
-	mfs, err := in.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
-			return mf.GetMetric()[0].GetGauge().GetValue()
-		}
+	if v, ok := promtest.Gather(t, in.Registry)[name][""]; ok {
+		return v
 	}
 	return -2
 }

@@ -1,19 +1,16 @@
 package faults
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/govpulse/govpulse/internal/promtest"
 	"github.com/govpulse/govpulse/projections/read"
 	"github.com/govpulse/govpulse/targets"
 )
@@ -162,30 +159,7 @@ func (a *api) targets() map[string]string {
 // with one of prefixes, as "name{labels}" → value.
 func (a *api) metrics(prefixes ...string) map[string]float64 {
 	a.t.Helper()
-	body := a.get("/metrics", "", nil)
-	out := map[string]float64{}
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		match := false
-		for _, p := range prefixes {
-			match = match || strings.HasPrefix(line, p)
-		}
-		if !match {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			a.t.Fatalf("metrics: bad sample %q", line)
-		}
-		out[line[:i]] = v
-	}
-	return out
+	return promtest.Parse(a.t, a.get("/metrics", "", nil)).Series(prefixes...)
 }
 
 // domainMetricPrefixes are the metrics govpulse reads from the read models

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/govpulse/govpulse/alerting/alertingtest"
+	"github.com/govpulse/govpulse/internal/promtest"
 )
 
 // The target of the alerting end-to-end test: window cases averaging at
@@ -87,7 +88,7 @@ scrape_configs:
 	deadline := time.Now().Add(60 * time.Second)
 	// govpulse itself must call one department missed and the other met,
 	// or nothing below means anything.
-	metKey := func(dept string) string { return labels("department", dept, "target", e2eTargetID) }
+	metKey := func(dept string) string { return promtest.Labels("department", dept, "target", e2eTargetID) }
 	for {
 		met := srv.metricSamples("govpulse_target_met")
 		m, okM := met[metKey(missingDept)]

@@ -13,6 +13,7 @@ import (
 
 	"github.com/govpulse/govpulse/calendar"
 	"github.com/govpulse/govpulse/config"
+	"github.com/govpulse/govpulse/internal/promtest"
 )
 
 // TestYearWithoutHolidayDataThenAdded: what an operator sees across a new
@@ -72,7 +73,7 @@ func TestYearWithoutHolidayDataThenAdded(t *testing.T) {
 		t.Fatal(err)
 	}
 	gauge := s.metricSamples("govpulse_calendar_last_covered_day_timestamp_seconds")
-	if got, want := gauge[labels("year", strconv.Itoa(last))], float64(time.Date(last, 12, 31, 0, 0, 0, 0, sh).Unix()); got != want || len(gauge) != 1 {
+	if got, want := gauge[promtest.Labels("year", strconv.Itoa(last))], float64(time.Date(last, 12, 31, 0, 0, 0, 0, sh).Unix()); got != want || len(gauge) != 1 {
 		t.Errorf("calendar gauge = %v, want {year=%d} %v", gauge, last, want)
 	}
 

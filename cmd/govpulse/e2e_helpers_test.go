@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/internal/promtest"
 )
 
 // Tokens of the sources every end-to-end server knows (see testSourcesYAML).
@@ -524,37 +524,11 @@ func equalCounts(got, want map[tallyKey]int64) bool {
 }
 
 // metricSamples scrapes /metrics and returns the samples of one metric
-// family, keyed by their labels in Prometheus text form order.
+// (a histogram's as name_bucket, name_sum, name_count), keyed by their
+// labels as promtest.Labels writes them.
 func (s *testServer) metricSamples(name string) map[string]float64 {
 	s.t.Helper()
-	r := s.getOK("/metrics", "")
-	out := map[string]float64{}
-	sc := bufio.NewScanner(bytes.NewReader(r.Body))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		rest, ok := strings.CutPrefix(line, name)
-		if !ok || (rest != "" && rest[0] != '{' && rest[0] != ' ') {
-			continue
-		}
-		labels, value := "", rest
-		if strings.HasPrefix(rest, "{") {
-			end := strings.LastIndex(rest, "}")
-			if end < 0 {
-				s.t.Fatalf("metrics: bad line %q", line)
-			}
-			labels, value = rest[1:end], rest[end+1:]
-		}
-		v, err := strconv.ParseFloat(strings.Fields(value)[0], 64)
-		if err != nil {
-			s.t.Fatalf("metrics: bad value in %q: %v", line, err)
-		}
-		out[labels] = v
-	}
-	return out
+	return promtest.Parse(s.t, s.getOK("/metrics", "").Body)[name]
 }
 
 // waitMetric polls /metrics until the sample of name with labels equals
@@ -573,18 +547,6 @@ func (s *testServer) waitMetric(name, labels string, want float64) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// labels renders label pairs the way the Prometheus text format sorts them.
-func labels(pairs ...string) string {
-	var b strings.Builder
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%s=%q", pairs[i], pairs[i+1])
-	}
-	return b.String()
 }
 
 // windowAvgTargets is a targets file with one target a test can move with

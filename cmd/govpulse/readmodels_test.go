@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govpulse/govpulse/internal/promtest"
 	"github.com/govpulse/govpulse/projections"
 )
 
@@ -89,7 +90,7 @@ func TestServeReadModels(t *testing.T) {
 	for _, name := range []string{"govpulse_projection_lag_events", "govpulse_projection_lag_seconds"} {
 		got := s.metricSamples(name)
 		for _, proj := range []string{"ingest_tally", "case_stats", "license_stats", "lawsuit_stats"} {
-			if v, ok := got[labels("projection", proj)]; !ok || v != 0 {
+			if v, ok := got[promtest.Labels("projection", proj)]; !ok || v != 0 {
 				t.Errorf("%s{projection=%q} = %v (present %t), want 0", name, proj, v, ok)
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/govpulse/govpulse/config"
 	"github.com/govpulse/govpulse/internal/natstest"
 	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/internal/promtest"
 )
 
 func TestServeIngestSingleAndBatch(t *testing.T) {
@@ -778,10 +779,10 @@ func TestServeHealthAndReady(t *testing.T) {
 func TestServeMetrics(t *testing.T) {
 	s := startServer(t)
 	const family = "govpulse_ingest_events_total"
-	accepted := labels("outcome", "accepted", "source", approvalSource, "type", typeCase)
-	duplicate := labels("outcome", "duplicate", "source", approvalSource, "type", typeCase)
-	licence := labels("outcome", "accepted", "source", approvalSource, "type", typeLicense)
-	invalid := labels("reason", "invalid", "source", approvalSource)
+	accepted := promtest.Labels("outcome", "accepted", "source", approvalSource, "type", typeCase)
+	duplicate := promtest.Labels("outcome", "duplicate", "source", approvalSource, "type", typeCase)
+	licence := promtest.Labels("outcome", "accepted", "source", approvalSource, "type", typeLicense)
+	invalid := promtest.Labels("reason", "invalid", "source", approvalSource)
 
 	before := s.metricSamples(family)
 	if before[accepted] != 0 || before[duplicate] != 0 {
@@ -811,7 +812,7 @@ func TestServeMetrics(t *testing.T) {
 	if got := s.metricSamples("govpulse_ingest_batch_events_count")[""]; got != 3 {
 		t.Errorf("govpulse_ingest_batch_events_count = %v, want 3 decoded requests", got)
 	}
-	if got := s.metricSamples("govpulse_http_requests_total")[labels("code", "200", "route", "POST /v1/events")]; got != 2 {
+	if got := s.metricSamples("govpulse_http_requests_total")[promtest.Labels("code", "200", "route", "POST /v1/events")]; got != 2 {
 		t.Errorf(`govpulse_http_requests_total{route="POST /v1/events",code="200"} = %v, want 2`, got)
 	}
 }

@@ -2,6 +2,7 @@ package usage_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/internal/catalogtest"
 	"github.com/govpulse/govpulse/internal/pgtest"
+	"github.com/govpulse/govpulse/internal/promtest"
 	"github.com/govpulse/govpulse/portal/usage"
 	"github.com/govpulse/govpulse/postgres"
 )
@@ -169,7 +171,7 @@ func TestLogRecorderNeverWaitsForASlowLog(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("View and Search blocked on a locked log")
 	}
-	dropped := testutil.ToFloat64(mustVec(t, reg, "govpulse_portal_usage_dropped_total", "buffer_full"))
+	dropped := counterSum(t, reg, "govpulse_portal_usage_dropped_total", "buffer_full")
 	// At most the buffer and the batch in flight wait; the rest is dropped.
 	if dropped < calls-buffer-batch {
 		t.Errorf("dropped %v of %d calls with a buffer of %d, want at least %d", dropped, calls, buffer, calls-buffer-batch)
@@ -186,38 +188,23 @@ func TestLogRecorderNeverWaitsForASlowLog(t *testing.T) {
 		return float64(n)+dropped == calls
 	})
 	stop()
-	recorded := testutil.ToFloat64(mustVec(t, reg, "govpulse_portal_usage_recorded_total", ""))
+	recorded := counterSum(t, reg, "govpulse_portal_usage_recorded_total", "")
 	if recorded+dropped != calls {
 		t.Errorf("recorded %v + dropped %v = %v, want %d", recorded, dropped, recorded+dropped, calls)
 	}
 }
 
-// mustVec sums a counter's series whose labels contain value (every
-// series when value is empty) into one gauge testutil can read.
-func mustVec(t *testing.T, reg *prometheus.Registry, name, value string) prometheus.Collector {
+// counterSum sums a counter's series with a label whose value is value
+// (every series when value is empty).
+func counterSum(t *testing.T, reg *prometheus.Registry, name, value string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			match := value == ""
-			for _, l := range m.GetLabel() {
-				match = match || l.GetValue() == value
-			}
-			if match {
-				sum += m.GetCounter().GetValue()
-			}
+	for labels, v := range promtest.Gather(t, reg)[name] {
+		if value == "" || strings.Contains(labels, fmt.Sprintf("=%q", value)) {
+			sum += v
 		}
 	}
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "sum"})
-	g.Set(sum)
-	return g
+	return sum
 }
 
 func TestCleanQuery(t *testing.T) {
