@@ -134,7 +134,9 @@ func (f *modelFold[K, S, E]) add(e events.Recorded) error {
 		// Ingest's reading of these bytes, which is DecodeStored's.
 		return f.addDecoded(e.OccurredAt, e.Decoded)
 	}
-	ev, err := events.DecodeStored(e.Type, e.Envelope)
+	// A row this version's strict reading accepted is read without
+	// checking again what it passed (events.DecodeRecorded).
+	ev, err := events.DecodeRecorded(e.Type, e.Reading, e.Envelope)
 	if err != nil {
 		return err
 	}

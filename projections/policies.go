@@ -104,7 +104,7 @@ func (p *Policies) refold(ctx context.Context, tx pgx.Tx, ids []string) (map[str
 	if err != nil {
 		return nil, err
 	}
-	q, args := `SELECT seq, source, id, type, department, occurred_at, recorded_at, envelope::text
+	q, args := `SELECT seq, source, id, type, department, occurred_at, recorded_at, envelope::text, reading
 		FROM events WHERE type = ANY($1)`, []any{policyTypes}
 	if !rebuild {
 		q, args = q+` AND ((envelope -> 'data') ->> 'policy_id') = ANY($2)`, append(args, ids)
@@ -130,7 +130,7 @@ func (p *Policies) collect(rows pgx.Rows) (map[string][]decodedPolicyEvent, erro
 	for rows.Next() {
 		var e events.Recorded
 		var env string
-		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.Department, &e.OccurredAt, &e.RecordedAt, &env); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Source, &e.ID, &e.Type, &e.Department, &e.OccurredAt, &e.RecordedAt, &env, &e.Reading); err != nil {
 			return nil, fmt.Errorf("policies: read events: %w", err)
 		}
 		e.Envelope = json.RawMessage(env)

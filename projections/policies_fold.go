@@ -42,10 +42,11 @@ type decodedPolicyEvent struct {
 	ev  events.PolicyEvent
 }
 
-// decodePolicyEvent reads a stored policy event; a *events.StoredEventError
-// when the strict reading refuses it.
+// decodePolicyEvent reads a stored policy event (events.DecodeRecorded:
+// a row this version's strict reading accepted is not checked again); a
+// *events.StoredEventError when the strict reading refuses it.
 func decodePolicyEvent(e events.Recorded) (decodedPolicyEvent, error) {
-	ev, err := events.DecodeStored(e.Type, e.Envelope)
+	ev, err := events.DecodeRecorded(e.Type, e.Reading, e.Envelope)
 	if err != nil {
 		return decodedPolicyEvent{}, err
 	}
