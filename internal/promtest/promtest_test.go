@@ -28,7 +28,7 @@ func TestGatherAndParseAgree(t *testing.T) {
 	want := Samples{
 		"x_total": {
 			Labels("route", "GET /search", "code", "200", "a1", "一", "a", `q"\`): 2,
-			`a="",a1="",code="404",route="other"`:                                 1,
+			`a="",a1="",code="404",route="other"`:                                1,
 		},
 		"h_seconds_bucket": {`le="1"`: 1, `le="+Inf"`: 2},
 		"h_seconds_sum":    {"": 3.5},
