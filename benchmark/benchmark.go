@@ -1,8 +1,3 @@
-// Package benchmark measures govpulse's ingest path against its ceilings,
-// on the same machine and in the same run: raw COPY into an events-shaped
-// table, HTTP batch ingest end to end (through the bus to the tally), and
-// the plain watermill-sql path with one event per message. It backs
-// `govpulse bench` and the Go benchmarks.
 package benchmark
 
 import (

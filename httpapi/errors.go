@@ -1,6 +1,3 @@
-// Package httpapi is govpulse's HTTP API: event ingest, the log, the
-// catalogue, the ingest tally, admin endpoints and the operational
-// endpoints (/healthz, /readyz, /metrics).
 package httpapi
 
 import (

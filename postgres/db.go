@@ -1,5 +1,3 @@
-// Package postgres holds govpulse's storage on PostgreSQL through pgx: the
-// connection pool, the embedded migrations, and the append-only event store.
 package postgres
 
 import (

@@ -1,5 +1,3 @@
-// Command govpulse is the one binary of govpulse: the service and its
-// operator tools.
 package main
 
 import (

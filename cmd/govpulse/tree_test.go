@@ -1,7 +1,10 @@
 package main
 
 import (
+	"go/parser"
+	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,6 +48,33 @@ func TestReadmeLayoutMatchesTheTree(t *testing.T) {
 			named[dir] = true // once per folder
 		}
 	})
+}
+
+// TestEveryPackageSaysItsJobInDocGo: every package keeps its package
+// comment, the sentence saying what it is for, in its doc.go, and in no
+// other file, so a reader finds it in one place and a package cannot land
+// without one.
+func TestEveryPackageSaysItsJobInDocGo(t *testing.T) {
+	docs := map[string][]string{} // folder → the non-test files with a package comment
+	code := map[string]bool{}     // folders with non-test Go files
+	walkGoFiles(t, func(dir, name string) {
+		if strings.HasSuffix(name, "_test.go") {
+			return
+		}
+		code[dir] = true
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(repoRoot, dir, name), nil, parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Doc != nil {
+			docs[dir] = append(docs[dir], name)
+		}
+	})
+	for _, dir := range slices.Sorted(maps.Keys(code)) {
+		if got := docs[dir]; !slices.Equal(got, []string{"doc.go"}) {
+			t.Errorf("%s: package comment in %v, want it in doc.go alone", dir, got)
+		}
+	}
 }
 
 // TestMakeFuzzRunsEveryFuzzTarget: the Makefile's FUZZ_TARGETS lists every
