@@ -66,6 +66,11 @@ func wordsFor(t targets.Target) words {
 		w.measureEN = "share decided within " + n + " second" + plural(m.Seconds)
 	case targets.MeasureAppearanceRate:
 		w.measureZH, w.measureEN = "负责人出庭应诉率", "agency-head appearance rate"
+	case targets.MeasureRatio:
+		// The sums' column names, which the parser held to the read
+		// model's: nothing in them can open a template action.
+		w.measureZH = "比率（" + m.Numerator + " / " + m.Denominator + "）"
+		w.measureEN = "ratio of " + m.Numerator + " to " + m.Denominator
 	default:
 		w.measureZH, w.measureEN = m.Kind, m.Kind
 	}

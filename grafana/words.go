@@ -96,6 +96,8 @@ func measureText(m targets.Measure) string {
 		return fmt.Sprintf("%s秒内办结占比 share decided within %s second%s", number(m.Seconds), number(m.Seconds), plural(m.Seconds))
 	case targets.MeasureAppearanceRate:
 		return "负责人出庭应诉率 agency-head appearance rate"
+	case targets.MeasureRatio:
+		return fmt.Sprintf("比率（%s / %s） ratio of %s to %s", m.Numerator, m.Denominator, m.Numerator, m.Denominator)
 	}
 	return m.Kind
 }

@@ -317,3 +317,18 @@ func (m *Model[K, S, E]) Dest(s *S, c Column) []any {
 	}
 	return out
 }
+
+// Scalars returns the row sums s's scalar (int64) measures by column
+// name, read through the declaration as the upsert reads them: what a
+// target's ratio divides, whatever measures the model declares.
+func (m *Model[K, S, E]) Scalars(s *S) map[string]int64 {
+	t := m.table
+	values := t.sumValues(make([]any, 0, len(t.Measures)), reflect.ValueOf(s).Elem())
+	out := make(map[string]int64, len(values))
+	for i, c := range t.Measures {
+		if c.Kind == SumInt {
+			out[c.Name] = values[i].(int64)
+		}
+	}
+	return out
+}

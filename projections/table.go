@@ -86,6 +86,18 @@ func (t *Table) Measure(name string) (Column, bool) {
 	return t.Measures[i], true
 }
 
+// Scalars names the scalar (int64) measures, in column order: the sums
+// a target's ratio may divide (histograms are not one number).
+func (t *Table) Scalars() []string {
+	var out []string
+	for _, c := range t.Measures {
+		if c.Kind == SumInt {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
 // HasColumn reports whether the table has a column named name.
 func (t *Table) HasColumn(name string) bool {
 	_, key := t.Key(name)

@@ -37,6 +37,34 @@ func caseRow(t *testing.T, pool *pgxpool.Pool, day, department string, n, wd int
 	}
 }
 
+// byTargetAndDepartment keys results by "target/department".
+func byTargetAndDepartment(rs []Result) map[string]Result {
+	got := map[string]Result{}
+	for _, r := range rs {
+		got[r.Target+"/"+r.Department] = r
+	}
+	return got
+}
+
+// checkResult checks the result got[key]: its status, value (NaN for no
+// value) and samples.
+func checkResult(t *testing.T, got map[string]Result, key, status string, value float64, samples int64) {
+	t.Helper()
+	r, ok := got[key]
+	if !ok {
+		t.Errorf("no result for %s", key)
+		return
+	}
+	v := math.NaN()
+	if r.Value != nil {
+		v = *r.Value
+	}
+	sameValue := math.IsNaN(v) == math.IsNaN(value) && (math.IsNaN(v) || math.Abs(v-value) <= 1e-9)
+	if r.Status != status || !sameValue || r.Samples != samples {
+		t.Errorf("%s = %s %v (%d samples), want %s %v (%d)", key, r.Status, v, r.Samples, status, value, samples)
+	}
+}
+
 func TestEvaluateOnReadModels(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
@@ -88,24 +116,10 @@ func TestEvaluateOnReadModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Result{}
-	for _, r := range rs {
-		got[r.Target+"/"+r.Department] = r
-	}
+	got := byTargetAndDepartment(rs)
 	check := func(key, status string, value float64, samples int64) {
 		t.Helper()
-		r, ok := got[key]
-		if !ok {
-			t.Errorf("no result for %s", key)
-			return
-		}
-		if r.Status != status || r.Value == nil || math.Abs(*r.Value-value) > 1e-9 || r.Samples != samples {
-			v := -1.0
-			if r.Value != nil {
-				v = *r.Value
-			}
-			t.Errorf("%s = %s %v (%d samples), want %s %v (%d)", key, r.Status, v, r.Samples, status, value, samples)
-		}
+		checkResult(t, got, key, status, value, samples)
 	}
 	check("window_avg/qd-gaj", StatusMet, 2, 30)
 	check("window_avg/qd-mzj", StatusMissed, 5, 20)

@@ -23,6 +23,10 @@ type Aggregate struct {
 	Instant            int64
 	InstantHist        []int64 // per-bucket counts of instant-mode seconds
 	Appearances        int64
+	// Sums is every scalar sum of the read model by column name (what a
+	// ratio divides), read from its declaration rather than field by
+	// field, so that a measure added to the model is here too.
+	Sums map[string]int64
 }
 
 // Add adds b to a.
@@ -38,6 +42,12 @@ func (a *Aggregate) Add(b Aggregate) {
 	a.Instant += b.Instant
 	a.InstantHist = addHist(a.InstantHist, b.InstantHist)
 	a.Appearances += b.Appearances
+	for name, v := range b.Sums {
+		if a.Sums == nil {
+			a.Sums = make(map[string]int64, len(b.Sums))
+		}
+		a.Sums[name] += v
+	}
 }
 
 // Scaled returns a with every sum multiplied by f (for projecting a pace
@@ -51,10 +61,18 @@ func (a Aggregate) Scaled(f float64) Aggregate {
 		}
 		return out
 	}
+	var sums map[string]int64
+	if a.Sums != nil {
+		sums = make(map[string]int64, len(a.Sums))
+		for name, v := range a.Sums {
+			sums[name] = s(v)
+		}
+	}
 	return Aggregate{
 		Count: s(a.Count), Known: s(a.Known), ElapsedSum: s(a.ElapsedSum), Hist: sh(a.Hist),
 		PromisedCases: s(a.PromisedCases), PromisedElapsedSum: s(a.PromisedElapsedSum), PromisedLimitSum: s(a.PromisedLimitSum),
 		Overdue: s(a.Overdue), Instant: s(a.Instant), InstantHist: sh(a.InstantHist), Appearances: s(a.Appearances),
+		Sums: sums,
 	}
 }
 
@@ -98,6 +116,8 @@ func (t *Target) Value(agg Aggregate) (value float64, samples int64, ok bool) {
 		return ratio(cumulative(agg.InstantHist, projections.InstantSecondsBounds(), t.Measure.Seconds), agg.Instant)
 	case MeasureAppearanceRate:
 		return ratio(agg.Appearances, agg.Count)
+	case MeasureRatio:
+		return ratio(agg.Sums[t.Measure.Numerator], agg.Sums[t.Measure.Denominator])
 	}
 	return 0, 0, false
 }

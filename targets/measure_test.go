@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"maps"
 	"math"
 	"testing"
 	"time"
@@ -42,6 +43,47 @@ func TestValue(t *testing.T) {
 	}
 	if _, _, ok := (&Target{Measure: Measure{Kind: MeasureAverageWorkingDays}}).Value(Aggregate{}); ok {
 		t.Error("average over nothing should not be ok")
+	}
+	assisted := &Target{Measure: Measure{Kind: MeasureRatio, Numerator: "assisted", Denominator: "finished"}}
+	if v, n, ok := assisted.Value(Aggregate{Count: 99, Sums: map[string]int64{"assisted": 3, "finished": 12}}); !ok || v != 0.25 || n != 12 {
+		t.Errorf("ratio = %v %d %v, want 0.25 over 12 (the denominator)", v, n, ok)
+	}
+	if _, n, ok := assisted.Value(Aggregate{Sums: map[string]int64{"assisted": 3, "finished": 0}}); ok || n != 0 {
+		t.Errorf("ratio over a denominator of 0: %d samples, ok %v; want none, not ok", n, ok)
+	}
+	if _, _, ok := assisted.Value(Aggregate{}); ok {
+		t.Error("ratio over no sums should not be ok")
+	}
+}
+
+// Add sums the named sums and Scaled scales each as it does the fields,
+// so that a ratio's projection follows the pace.
+func TestAggregateSums(t *testing.T) {
+	a := Aggregate{Count: 10, Sums: map[string]int64{"finished": 10, "assisted": 3}}
+	a.Add(Aggregate{Count: 5, Sums: map[string]int64{"finished": 5, "rejected": 1}})
+	a.Add(Aggregate{Count: 1}) // no sums: a department without rows
+	if want := map[string]int64{"finished": 15, "assisted": 3, "rejected": 1}; !maps.Equal(a.Sums, want) || a.Count != 16 {
+		t.Errorf("added: count %d, sums %v; want 16, %v", a.Count, a.Sums, want)
+	}
+	var empty Aggregate
+	empty.Add(a)
+	if !maps.Equal(empty.Sums, a.Sums) {
+		t.Errorf("added to nothing: sums %v, want %v", empty.Sums, a.Sums)
+	}
+	empty.Sums["finished"] = 0
+	if a.Sums["finished"] != 15 {
+		t.Error("Add shares the added aggregate's sums instead of copying them")
+	}
+	s := a.Scaled(0.5)
+	if want := map[string]int64{"finished": 8, "assisted": 2, "rejected": 1}; !maps.Equal(s.Sums, want) || s.Count != 8 {
+		t.Errorf("scaled by 0.5: count %d, sums %v; want 8, %v (rounded as the fields are)", s.Count, s.Sums, want)
+	}
+	s.Sums["finished"] = 0
+	if a.Sums["finished"] != 15 {
+		t.Error("Scaled shares the sums of the aggregate it scales")
+	}
+	if (Aggregate{}).Scaled(2).Sums != nil {
+		t.Error("scaled nothing has sums")
 	}
 }
 

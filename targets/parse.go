@@ -53,9 +53,17 @@ var targetID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 // measuresOf lists the measures each event type supports.
 var measuresOf = map[string][]string{
 	events.TypeCaseFinished: {MeasureCount, MeasureShareWithinWorkingDays, MeasureAverageWorkingDays,
-		MeasureP90WorkingDays, MeasureSpeedup, MeasureOverdueShare, MeasureShareWithinSeconds},
-	events.TypeLicenseIssued:     {MeasureCount, MeasureShareWithinWorkingDays, MeasureAverageWorkingDays, MeasureP90WorkingDays},
-	events.TypeLawsuitAppearance: {MeasureCount, MeasureAppearanceRate},
+		MeasureP90WorkingDays, MeasureSpeedup, MeasureOverdueShare, MeasureShareWithinSeconds, MeasureRatio},
+	events.TypeLicenseIssued:     {MeasureCount, MeasureShareWithinWorkingDays, MeasureAverageWorkingDays, MeasureP90WorkingDays, MeasureRatio},
+	events.TypeLawsuitAppearance: {MeasureCount, MeasureAppearanceRate, MeasureRatio},
+}
+
+// tableOf is the read model each event type's targets are measured on:
+// the sums a ratio may name are its declared scalar measures.
+var tableOf = map[string]*projections.Table{
+	events.TypeCaseFinished:      projections.CaseStats.Table(),
+	events.TypeLicenseIssued:     projections.LicenseStats.Table(),
+	events.TypeLawsuitAppearance: projections.LawsuitStats.Table(),
 }
 
 // Parse reads a targets file's contents and checks every target against
@@ -136,6 +144,9 @@ func (t *Target) check(cat *events.Catalog) error {
 	if t.Measure.Seconds != 0 && t.Measure.Kind != MeasureShareWithinSeconds {
 		return fmt.Errorf("measure.seconds applies only to %s", MeasureShareWithinSeconds)
 	}
+	if err := t.Measure.checkRatio(t.Scope.EventType); err != nil {
+		return err
+	}
 	switch t.Comparator {
 	case ">=", ">", "<=", "<":
 	default:
@@ -144,7 +155,9 @@ func (t *Target) check(cat *events.Catalog) error {
 	if math.IsNaN(t.Threshold) || math.IsInf(t.Threshold, 0) || t.Threshold < 0 {
 		return fmt.Errorf("threshold %v: must be a number ≥ 0", t.Threshold)
 	}
-	if t.Measure.IsShare() && t.Threshold > 1 {
+	// A ratio passes 1 when its numerator is not a part of its
+	// denominator, so only the other shares stop at 1.
+	if t.Measure.IsShare() && t.Measure.Kind != MeasureRatio && t.Threshold > 1 {
 		return fmt.Errorf("threshold %v: a %s is between 0 and 1 (write 0.99, not 99)", t.Threshold, t.Measure.Kind)
 	}
 	if err := t.Window.check(); err != nil {
@@ -159,6 +172,37 @@ func (t *Target) check(cat *events.Catalog) error {
 	case "warning", "critical":
 	default:
 		return fmt.Errorf("severity %q: must be warning or critical", t.Severity)
+	}
+	return nil
+}
+
+// checkRatio checks that a ratio names two different scalar sums of the
+// read model of eventType, and that no other kind names any.
+func (m *Measure) checkRatio(eventType string) error {
+	terms := []struct{ field, name string }{{"numerator", m.Numerator}, {"denominator", m.Denominator}}
+	if m.Kind != MeasureRatio {
+		for _, f := range terms {
+			if f.name != "" {
+				return fmt.Errorf("measure.%s applies only to %s", f.field, MeasureRatio)
+			}
+		}
+		return nil
+	}
+	table := tableOf[eventType]
+	sums := strings.Join(table.Scalars(), ", ")
+	for _, f := range terms {
+		c, ok := table.Measure(f.name)
+		switch {
+		case f.name == "":
+			return fmt.Errorf("measure.%s is required for %s: a sum of %s, one of %s", f.field, MeasureRatio, table.Name, sums)
+		case !ok:
+			return fmt.Errorf("measure.%s %q: for %s must be a sum of %s, one of %s", f.field, f.name, eventType, table.Name, sums)
+		case c.Kind != projections.SumInt:
+			return fmt.Errorf("measure.%s %q: a histogram, not one sum; for %s must be one of %s", f.field, f.name, eventType, sums)
+		}
+	}
+	if m.Numerator == m.Denominator {
+		return fmt.Errorf("measure.numerator and measure.denominator are both %q: a ratio of a sum to itself is always 1", m.Numerator)
 	}
 	return nil
 }

@@ -1,10 +1,13 @@
 package targets
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/govpulse/govpulse/events"
 	"github.com/govpulse/govpulse/internal/catalogtest"
+	"github.com/govpulse/govpulse/projections"
 )
 
 func TestDefaultTargets(t *testing.T) {
@@ -96,5 +99,81 @@ func TestParseErrors(t *testing.T) {
 	}
 	if _, err := Parse([]byte("targets: []\n"), cat); err == nil || !strings.Contains(err.Error(), "no targets") {
 		t.Errorf("empty file: err = %v", err)
+	}
+}
+
+func TestParseRatio(t *testing.T) {
+	// target is a ratio target on event type with measure m and threshold.
+	target := func(eventType, m, threshold string) string {
+		return `targets:
+  - id: r1
+    title: 比率
+    title_en: Ratio
+    scope: {event_type: ` + eventType + `}
+    measure: ` + m + `
+    comparator: ">="
+    threshold: ` + threshold + `
+    window: {kind: calendar_month}
+`
+	}
+	cat := catalogtest.Default(t)
+	for _, ok := range []struct{ eventType, num, den, threshold string }{
+		{events.TypeCaseFinished, "assisted", "finished", "0.5"},
+		{events.TypeLicenseIssued, "electronic", "issued", "0.9"},
+		{events.TypeLawsuitAppearance, "role_head", "hearings", "0.5"},
+		// Steps per licence: a ratio passes 1 when its numerator is not
+		// a part of its denominator.
+		{events.TypeLicenseIssued, "steps_sum", "issued", "3"},
+	} {
+		ts, err := Parse([]byte(target(ok.eventType, "{kind: ratio, numerator: "+ok.num+", denominator: "+ok.den+"}", ok.threshold)), cat)
+		if err != nil {
+			t.Errorf("%s %s/%s: %v", ok.eventType, ok.num, ok.den, err)
+			continue
+		}
+		if m := ts[0].Measure; m != (Measure{Kind: MeasureRatio, Numerator: ok.num, Denominator: ok.den}) || !m.IsShare() {
+			t.Errorf("measure = %+v", m)
+		}
+	}
+
+	// The valid names are the model's scalar sums, from its declaration.
+	caseSums := strings.Join(projections.CaseStats.Table().Scalars(), ", ")
+	licenceSums := strings.Join(projections.LicenseStats.Table().Scalars(), ", ")
+	for _, want := range []string{"finished", "assisted", "rejected", "instant_ms_sum"} {
+		if !slices.Contains(projections.CaseStats.Table().Scalars(), want) {
+			t.Errorf("case_stats' scalar sums %s lack %s", caseSums, want)
+		}
+	}
+	if strings.Contains(caseSums, "hist") {
+		t.Errorf("case_stats' scalar sums %s include a histogram", caseSums)
+	}
+	cases := []struct {
+		name, eventType, measure, want string
+	}{
+		{"unknown numerator", events.TypeCaseFinished, "{kind: ratio, numerator: helped, denominator: finished}",
+			`line 2: target "r1": measure.numerator "helped": for govpulse.case.finished.v1 must be a sum of case_stats, one of ` + caseSums},
+		{"unknown denominator", events.TypeCaseFinished, "{kind: ratio, numerator: assisted, denominator: cases}",
+			`line 2: target "r1": measure.denominator "cases": for govpulse.case.finished.v1 must be a sum of case_stats, one of ` + caseSums},
+		{"another model's sum", events.TypeLicenseIssued, "{kind: ratio, numerator: assisted, denominator: issued}",
+			`line 2: target "r1": measure.numerator "assisted": for govpulse.license.issued.v1 must be a sum of license_stats, one of ` + licenceSums},
+		{"histogram", events.TypeCaseFinished, "{kind: ratio, numerator: elapsed_wd_hist, denominator: finished}",
+			`line 2: target "r1": measure.numerator "elapsed_wd_hist": a histogram, not one sum; for govpulse.case.finished.v1 must be one of ` + caseSums},
+		{"no numerator", events.TypeCaseFinished, "{kind: ratio, denominator: finished}",
+			`line 2: target "r1": measure.numerator is required for ratio: a sum of case_stats, one of ` + caseSums},
+		{"no denominator", events.TypeLicenseIssued, "{kind: ratio, numerator: electronic}",
+			`line 2: target "r1": measure.denominator is required for ratio: a sum of license_stats, one of ` + licenceSums},
+		{"same sum", events.TypeCaseFinished, "{kind: ratio, numerator: finished, denominator: finished}",
+			`line 2: target "r1": measure.numerator and measure.denominator are both "finished": a ratio of a sum to itself is always 1`},
+		{"numerator on another kind", events.TypeCaseFinished, "{kind: overdue_share, numerator: overdue}",
+			`line 2: target "r1": measure.numerator applies only to ratio`},
+		{"denominator on another kind", events.TypeLawsuitAppearance, "{kind: appearance_rate, denominator: hearings}",
+			`line 2: target "r1": measure.denominator applies only to ratio`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(target(c.eventType, c.measure, "0.5")), cat)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want it to contain %q", err, c.want)
+			}
+		})
 	}
 }

@@ -62,7 +62,8 @@ func readAggregates(ctx context.Context, db postgres.Querier, t *Target, from, t
 }
 
 // aggregates adds each group of model m's sums for q to out, by the
-// department it groups by.
+// department it groups by: what of makes of the group's sums, with every
+// scalar sum by name.
 func aggregates[K comparable, S any, E events.Event](ctx context.Context, db postgres.Querier, m *projections.Model[K, S, E],
 	q read.Query, out map[string]Aggregate, of func(S) Aggregate) error {
 	gs, err := read.Sums(ctx, db, m, q)
@@ -70,7 +71,9 @@ func aggregates[K comparable, S any, E events.Event](ctx context.Context, db pos
 		return err
 	}
 	for _, g := range gs {
-		out[g.Key[q.GroupBy[0]]] = of(g.Sums)
+		a := of(g.Sums)
+		a.Sums = m.Scalars(&g.Sums)
+		out[g.Key[q.GroupBy[0]]] = a
 	}
 	return nil
 }

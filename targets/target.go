@@ -25,6 +25,11 @@ const (
 	// MeasureAppearanceRate is head (or deputy head) appearances per
 	// administrative lawsuit hearing.
 	MeasureAppearanceRate = "appearance_rate"
+	// MeasureRatio is Numerator / Denominator, two scalar sums of the
+	// scope's read model named by column: a target on any figure the read
+	// model sums, written in targets.yaml alone. It is shown as a
+	// percentage.
+	MeasureRatio = "ratio"
 )
 
 // Window kinds.
@@ -89,13 +94,18 @@ type Measure struct {
 	Kind        string  `yaml:"kind" json:"kind"`
 	WorkingDays float64 `yaml:"working_days" json:"working_days,omitempty"`
 	Seconds     float64 `yaml:"seconds" json:"seconds,omitempty"`
+	// Numerator and Denominator name the read model's sums a ratio
+	// divides (its columns, e.g. assisted and finished).
+	Numerator   string `yaml:"numerator" json:"numerator,omitempty"`
+	Denominator string `yaml:"denominator" json:"denominator,omitempty"`
 }
 
 // IsShare reports whether the measure is a fraction of 1 (a share, a rate
-// or a speedup), shown as a percentage.
+// or a speedup), shown as a percentage. A ratio is shown so too, though
+// it passes 1 when its numerator is not a part of its denominator.
 func (m Measure) IsShare() bool {
 	switch m.Kind {
-	case MeasureShareWithinWorkingDays, MeasureShareWithinSeconds, MeasureOverdueShare, MeasureAppearanceRate, MeasureSpeedup:
+	case MeasureShareWithinWorkingDays, MeasureShareWithinSeconds, MeasureOverdueShare, MeasureAppearanceRate, MeasureSpeedup, MeasureRatio:
 		return true
 	}
 	return false
