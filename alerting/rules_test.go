@@ -76,6 +76,10 @@ func TestEveryKindOfTargetPassesPromtoolCheck(t *testing.T) {
      measure: {kind: share_within_seconds, seconds: 60}, comparator: ">=", threshold: 0.995, window: {kind: rolling, days: 7}, severity: critical}
   - {id: d_overdue, title: 超期, title_en: Overdue, scope: {event_type: govpulse.case.finished.v1},
      measure: {kind: overdue_share}, comparator: "<=", threshold: 0.02, window: {kind: calendar_quarter}}
+  - {id: e_ratio, title: 电子证照, title_en: Electronic, scope: {event_type: govpulse.license.issued.v1},
+     measure: {kind: ratio, numerator: electronic, denominator: issued}, comparator: ">=", threshold: 0.9, window: {kind: calendar_month}, per_department: true}
+  - {id: f_ratio_over_1, title: 环节, title_en: Steps, scope: {event_type: govpulse.license.issued.v1},
+     measure: {kind: ratio, numerator: steps_sum, denominator: issued}, comparator: "<", threshold: 1.5, window: {kind: rolling, days: 30}}
 `
 	ts, err := targets.Parse([]byte(file), shippedCatalog(t))
 	if err != nil {
@@ -92,6 +96,8 @@ func TestEveryKindOfTargetPassesPromtoolCheck(t *testing.T) {
 		"90th percentile", "the campaign from 2026-01-01 to 2026-06-30", "by 2026-06-30",
 		"share decided within 60 seconds", "99.5%", "the last 7 days", "this year", "above 100",
 		"below 5 working days", "at most 2%", "this quarter",
+		"for the ratio of electronic to issued over this month", "本月比率（electronic / issued）为", "at least 90%",
+		"ratio of steps_sum to issued", "below 150%",
 	} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("rules lack %q", want)
