@@ -1,6 +1,7 @@
 package grafana_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,17 +18,8 @@ func TestRatioTargetOnTheBoards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	extra, err := targets.Parse([]byte(`targets:
-  - id: electronic_licences
-    title: 电子证照九成
-    title_en: Nine in ten licences electronic
-    scope: {event_type: govpulse.license.issued.v1}
-    measure: {kind: ratio, numerator: electronic, denominator: issued}
-    comparator: ">="
-    threshold: 0.9
-    window: {kind: calendar_month}
-    per_department: true
-`), cat)
+	// The ratio targets of the targets' tests, one on each read model.
+	extra, err := targets.Load(filepath.Join("..", "targets", "testdata", "ratios.yaml"), cat)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,10 +58,17 @@ func (t *Table) Columns() []Column { return slices.Concat(t.Keys, t.Measures) }
 
 // Dimensions are the text key columns: what the stats API filters and
 // groups by, and metrics take as labels.
-func (t *Table) Dimensions() []string {
+func (t *Table) Dimensions() []string { return namesOf(t.Keys, KeyText) }
+
+// Scalars names the scalar (int64) measures, in column order: the sums
+// a target's ratio may divide (histograms are not one number).
+func (t *Table) Scalars() []string { return namesOf(t.Measures, SumInt) }
+
+// namesOf names the columns of cols of kind, in order.
+func namesOf(cols []Column, kind ColumnKind) []string {
 	var out []string
-	for _, c := range t.Keys {
-		if c.Kind == KeyText {
+	for _, c := range cols {
+		if c.Kind == kind {
 			out = append(out, c.Name)
 		}
 	}
@@ -84,18 +91,6 @@ func (t *Table) Measure(name string) (Column, bool) {
 		return Column{}, false
 	}
 	return t.Measures[i], true
-}
-
-// Scalars names the scalar (int64) measures, in column order: the sums
-// a target's ratio may divide (histograms are not one number).
-func (t *Table) Scalars() []string {
-	var out []string
-	for _, c := range t.Measures {
-		if c.Kind == SumInt {
-			out = append(out, c.Name)
-		}
-	}
-	return out
 }
 
 // HasColumn reports whether the table has a column named name.
