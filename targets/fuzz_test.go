@@ -10,8 +10,10 @@ import (
 // FuzzParse: the targets file parser never panics, and every target it
 // accepts has an id and a comparator.
 func FuzzParse(f *testing.F) {
-	if b, err := os.ReadFile("targets.yaml"); err == nil {
-		f.Add(b)
+	for _, seed := range []string{"targets.yaml", "testdata/ratios.yaml"} {
+		if b, err := os.ReadFile(seed); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Add([]byte("targets:\n  - id: x\n    measure: {kind: rate}\n"))
 	f.Add([]byte("targets: [{id: 'A B', window: {kind: rolling, days: -1}}]"))
