@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +51,24 @@ func recentWindowCase(t *testing.T, cal *calendar.Calendar, id, department, item
 // TestServeTargetsAndMetrics: events folded by the read models move the
 // targets API and the target gauges, and a real scrape of /metrics passes
 // promtool check metrics.
+// gajAndMzjCases are recent window cases: gaj of qd-gaj, each finished in
+// 2 working days, then mzj of qd-mzj, each in 5.
+func gajAndMzjCases(t *testing.T, gaj, mzj int) []testEvent {
+	t.Helper()
+	cal, err := calendar.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []testEvent
+	for i := range gaj {
+		evs = append(evs, recentWindowCase(t, cal, fmt.Sprint("gaj-", i+1), "qd-gaj", "residence_permit", 2))
+	}
+	for i := range mzj {
+		evs = append(evs, recentWindowCase(t, cal, fmt.Sprint("mzj-", i+1), "qd-mzj", "social_organization_registration", 5))
+	}
+	return evs
+}
+
 func TestServeTargetsAndMetrics(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
@@ -59,19 +80,8 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 		c.TargetsFile = file
 		c.TargetsInterval = time.Second
 	})
-	cal, err := calendar.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	// qd-gaj meets the target (2 working days), qd-mzj misses it (5).
-	evs := []testEvent{
-		recentWindowCase(t, cal, "gaj-1", "qd-gaj", "residence_permit", 2),
-		recentWindowCase(t, cal, "gaj-2", "qd-gaj", "residence_permit", 2),
-		recentWindowCase(t, cal, "mzj-1", "qd-mzj", "social_organization_registration", 5),
-		recentWindowCase(t, cal, "mzj-2", "qd-mzj", "social_organization_registration", 5),
-		licenseIssued(t, hubSource, "lic-1"),
-		lawsuitAppearance(t, hubSource, "hearing-1"),
-	}
+	evs := append(gajAndMzjCases(t, 2, 2), licenseIssued(t, hubSource, "lic-1"), lawsuitAppearance(t, hubSource, "hearing-1"))
 	if r := s.ingest(hubToken, evs...); r.Accepted == nil || *r.Accepted != len(evs) {
 		t.Fatalf("ingest: %+v", r)
 	}
@@ -167,5 +177,53 @@ func TestServeTargetsAndMetrics(t *testing.T) {
 		if !strings.Contains(string(scrape.Body), "\n"+name) {
 			t.Errorf("/metrics lacks %s", name)
 		}
+	}
+}
+
+// TestServeRatioTarget: a target written in the targets file alone, as the
+// ratio of two of case_stats' sums by name (assisted of finished), is
+// answered by the server from the events it ingested, per department and
+// city-wide.
+func TestServeRatioTarget(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "targets.yaml")
+	writeTestFile(t, file, `targets:
+  - id: assisted_share
+    title: 帮办代办占比
+    title_en: Cases finished with staff help
+    scope: {event_type: govpulse.case.finished.v1}
+    measure: {kind: ratio, numerator: assisted, denominator: finished}
+    comparator: ">="
+    threshold: 0.5
+    window: {kind: rolling, days: 30}
+    per_department: true
+    min_samples: 2
+`)
+	s := startServer(t, func(c *config.Config) { c.TargetsFile = file })
+	// qd-gaj: 2 of its 3 cases assisted; qd-mzj: none of its 2.
+	evs := gajAndMzjCases(t, 3, 2)
+	evs[0].data()["assisted"], evs[1].data()["assisted"] = true, true
+	if r := s.ingest(hubToken, evs...); r.Accepted == nil || *r.Accepted != len(evs) {
+		t.Fatalf("ingest: %+v", r)
+	}
+	s.waitProjections()
+	var body struct {
+		Results []struct {
+			Department, Status string
+			Value              *float64
+			Samples            int64
+		} `json:"results"`
+	}
+	decodeInto(t, s.get("/v1/targets", ""), &body)
+	got := map[string]string{}
+	for _, r := range body.Results {
+		v := "none"
+		if r.Value != nil {
+			v = strconv.FormatFloat(*r.Value, 'f', 4, 64)
+		}
+		got[r.Department] = fmt.Sprintf("%s %s of %d", r.Status, v, r.Samples)
+	}
+	want := map[string]string{"qd-gaj": "met 0.6667 of 3", "qd-mzj": "missed 0.0000 of 2", "all": "missed 0.4000 of 5"}
+	if !maps.Equal(got, want) {
+		t.Errorf("GET /v1/targets: %v, want %v", got, want)
 	}
 }
